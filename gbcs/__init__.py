@@ -1,0 +1,18 @@
+"""gbcs: decode and validate GB smart-metering GBCS messages.
+
+    >>> import gbcs
+    >>> message = gbcs.decode(data)          # bytes -> Message tree, or a DecodeError
+    >>> gbcs.encode(message) == data
+    True
+"""
+from gbcs.decoding import decode, encode
+from gbcs.errors import (ConstraintError, DecodeError, EncodeError, GbcsError, InputError, KeystoreError,
+                         LengthError, SpecError, SpecReferenceError, SpecSyntaxError, TruncatedError,
+                         UnknownCodeError)
+from gbcs.message import Message, Node
+
+__version__ = "0.1.0"
+
+__all__ = ["decode", "encode", "Message", "Node", "GbcsError", "DecodeError", "TruncatedError",
+           "LengthError", "ConstraintError", "UnknownCodeError", "EncodeError", "SpecError",
+           "SpecSyntaxError", "SpecReferenceError", "KeystoreError", "InputError", "__version__"]

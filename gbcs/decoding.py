@@ -1,0 +1,370 @@
+"""decode(data) -> Message and encode(message) -> bytes: the public entry points.
+
+The envelope walk follows GBCS Section 4 as laid out in specs/envelope.gbspec: an optional
+MAC header (General-Ciphering, tag DD), the grouping header (General-Signing, tag DF), the
+content, the signature field and the MAC; or a sequence of GBT blocks (DD with a transaction
+id) that carry such a message in pieces.
+"""
+from __future__ import annotations
+
+from gbcs.errors import ConstraintError, DecodeError, GbcsError, LengthError, TruncatedError
+from gbcs.message import Message, Node
+from gbcs.payload.context import PayloadContext
+from gbcs.payload.dispatch import decode_payload
+from gbcs.spec import specs as _specs
+from gbcs.spec.load import SpecSet
+from gbcs.wire.codecs import encode_leaf
+from gbcs.wire.timefmt import dlms_datetime_meaning, dlms_datetime_text
+from gbcs.wire.walker import Walker
+
+MAC_LENGTH = 12
+SIGNATURE_LENGTH = 64
+SECURITY_HEADER_LENGTH = 5
+SYSTEM_TITLE_LENGTH = 8
+TRANSACTION_ID_LENGTH = 9
+
+
+class _Envelope:
+    """Facts from specs/envelope.gbspec, resolved once per SpecSet."""
+
+    def __init__(self, s: SpecSet):
+        def values(enum: str) -> dict[int, str]:
+            return {r.cells["value"]: r.cells["name"] for r in s.enum(enum).rows}
+        self.specs = s
+        self.tags = {v: k for k, v in values("apdu_tag").items()}
+        self.cra = values("cra_flag")
+        self.security_control = values("security_control")
+        self.signature_length = values("signature_length")
+        self.date_time_length = values("date_time_length")
+        self.other_info_forms = values("other_information_form")
+        codes = s.get("message_codes", "gbcs").by_key
+        self.message_codes = codes
+        self.alert_titles = {code: row.cells["title"] for code, row in s.get("alert_codes", "gbcs").by_key.items()}
+
+
+_ENVELOPES: dict[str, _Envelope] = {}
+
+
+def _envelope(s: SpecSet) -> _Envelope:
+    env = _ENVELOPES.get(s.digest)
+    if env is None:
+        env = _ENVELOPES[s.digest] = _Envelope(s)
+    return env
+
+
+def _hex_id(raw: bytes) -> str:
+    return raw.hex().upper()
+
+
+# -- the envelope ----------------------------------------------------------------------
+
+def _mac_header(w: Walker, env: _Envelope) -> tuple[int, int]:
+    """DD 00 00 00 00 00 00, ciphered-content length, security header. Returns the length."""
+    w.begin("mac_header")
+    w.expect("general_ciphering", 1, {env.tags["general_ciphering"]}, "the General-Ciphering tag")
+    # transaction id, originator, recipient, date-time, other-information: empty; key-info absent
+    for name in ("transaction_id_length", "originator_system_title_length",
+                 "recipient_system_title_length", "date_time_length", "other_information_length",
+                 "key_info"):
+        w.expect(name, 1, {0}, "empty in a GBCS MAC header")
+    length_at = w.pos
+    length = w.ber_length("ciphered_content_length")
+    w.finish()
+    return length, length_at
+
+
+def _security_header(w: Walker, env: _Envelope, name: str = "security_header") -> int:
+    w.begin(name)
+    control = w.uint("security_control", 1, env.security_control.get(w.peek() or 0))
+    w.uint("invocation_counter", 4)
+    w.finish()
+    return control
+
+
+def _system_title(w: Walker, name: str) -> bytes:
+    w.begin(name)
+    w.expect("length", 1, {SYSTEM_TITLE_LENGTH}, "the system-title length 8")
+    title = w.bytes("id", SYSTEM_TITLE_LENGTH)
+    w.last.meaning = _hex_id(title)
+    w.finish()
+    return title
+
+
+def _transaction_id(w: Walker, env: _Envelope) -> tuple[int, int]:
+    w.begin("transaction_id")
+    w.expect("length", 1, {TRANSACTION_ID_LENGTH}, "the transaction-id length 9")
+    cra = w.expect("cra_flag", 1, set(env.cra), "a CRA flag", env.cra.get(w.peek() or -1))
+    counter = w.uint("originator_counter", 8)
+    w.finish()
+    return cra, counter
+
+
+def _date_time(w: Walker, env: _Envelope) -> str | None:
+    w.begin("date_time")
+    length = w.expect("length", 1, set(env.date_time_length), "a date-time length (00 absent, 0C present)")
+    text = None
+    if length:
+        raw = w.bytes("value", length)
+        w.last.meaning = dlms_datetime_meaning(raw)
+        text = dlms_datetime_text(raw)
+    w.finish()
+    return text
+
+
+def _other_information(w: Walker, env: _Envelope, info: dict) -> int:
+    w.begin("other_information")
+    length_at = w.pos
+    length = w.ber_length("length")
+    outer = w.push_limit(length, "other_information.length", length_at)
+    if length < 2:
+        raise LengthError(f"is {length} bytes; it must hold at least the 2-byte message code",
+                          length_at, w.path("length"), expected=2, actual=length)
+    code = w.uint("message_code", 2)
+    row = env.message_codes.get(code)
+    if row is not None:
+        w.last.meaning = " ".join(filter(None, (row.cells["use_case"], row.cells["title"])))
+    if w.remaining:
+        form = env.other_info_forms
+        if w.remaining < 8:
+            raise LengthError(f"length {length} is not one GBCS allows ({', '.join(map(str, sorted(form)))}, "
+                              "or more with a certificate)", length_at, w.path("length"), actual=length)
+        info["srp_id"] = w.bytes("supplementary_remote_party_id", 8, )
+        w.last.meaning = _hex_id(info["srp_id"])
+    if w.remaining:
+        if w.remaining < 8:
+            raise LengthError(f"length {length} leaves {w.remaining} bytes where an 8-byte counter belongs",
+                              length_at, w.path("length"), actual=length)
+        info["srp_counter"] = w.uint("supplementary_remote_party_counter", 8)
+    if w.remaining:
+        # A DER certificate (30 82 …) may follow the SRP counter directly (as RTDS shows);
+        # otherwise 8 bytes of supplementary originator counter come first.
+        if not (w.peek(0) == 0x30 and w.remaining > 8):
+            if w.remaining < 8:
+                raise LengthError(f"length {length} leaves {w.remaining} bytes where an 8-byte counter "
+                                  "belongs", length_at, w.path("length"), actual=length)
+            info["soc"] = w.uint("supplementary_originator_counter", 8)
+    if w.remaining:
+        from gbcs.payload.asn1 import decode_der
+        info["certificate_at"] = w.pos
+        decode_der(w, "certificate", "Certificate")
+    w.pop_limit(outer, "other_information")
+    w.finish()
+    return code
+
+
+def _grouping_header(w: Walker, env: _Envelope, info: dict) -> int:
+    """Walk the grouping header up to the content length; returns the content length."""
+    w.begin("grouping_header")
+    w.expect("general_signing", 1, {env.tags["general_signing"]}, "the General-Signing tag")
+    info["cra"], info["counter"] = _transaction_id(w, env)
+    info["originator"] = _system_title(w, "originator")
+    info["recipient"] = _system_title(w, "recipient")
+    info["date_time"] = _date_time(w, env)
+    info["message_code"] = _other_information(w, env, info)
+    info["content_length_at"] = w.pos
+    length = w.ber_length("content_length")
+    w.finish()
+    return length
+
+
+def _signing_apdu(w: Walker, env: _Envelope, info: dict, in_mac: bool) -> None:
+    """General-Signing APDU: grouping header, content, signature field (if any)."""
+    content_length = _grouping_header(w, env, info)
+    w.begin("payload")
+    outer = w.push_limit(content_length, "grouping_header.content_length", info["content_length_at"])
+    info["content_start"] = w.pos
+    ctx = PayloadContext(env.specs, info["message_code"], info["cra"], info["counter"],
+                         info["originator"], info["recipient"])
+    info["family"] = decode_payload(w, ctx) if content_length else None
+    info["notes"] = ctx.notes
+    w.pop_limit(outer, "payload")
+    w.finish()
+    info["content_end"] = w.pos
+    # What follows the content: nothing (pre-command), 00 (unsigned) or 40 + r||s.
+    if w.remaining == 0 and not in_mac:
+        info["signature"] = None
+        return
+    w.begin("signature")
+    sig_len = w.expect("length", 1, set(env.signature_length), "a signature length (00 or 40)")
+    if sig_len:
+        info["signature"] = w.bytes("value", sig_len)
+    else:
+        info["signature"] = b""
+    w.finish()
+
+
+def _message_kind(info: dict, mac: bool) -> str:
+    cra = info["cra"]
+    if cra == 1 and not mac and not info.get("signature"):
+        return "precommand"
+    return {1: "command", 2: "response", 3: "alert"}[cra]
+
+
+def _decode_plain(data: bytes, s: SpecSet) -> Message:
+    env = _envelope(s)
+    w = Walker(data)
+    info: dict = {}
+    first = w.peek(0)
+    if first is None:
+        raise TruncatedError("the input is empty; give a GBCS message (hex, base64 or binary)", 0,
+                             "message", needed=1, available=0)
+    mac = first == env.tags["general_ciphering"]
+    if mac:
+        length, length_at = _mac_header(w, env)
+        outer = w.push_limit(length, "mac_header.ciphered_content_length", length_at)
+        if length < SECURITY_HEADER_LENGTH + MAC_LENGTH:
+            raise LengthError(f"ciphered content of {length} bytes cannot hold a security header and a MAC",
+                              length_at, "mac_header.ciphered_content_length", actual=length)
+        _security_header(w, env)
+        inner_outer = w.push_limit(w.remaining - MAC_LENGTH, "general_signing")
+        w.begin("general_signing")
+        _signing_apdu(w, env, info, in_mac=True)
+        w.finish()
+        w.pop_limit(inner_outer, "general_signing")
+        info["mac"] = w.bytes("mac", MAC_LENGTH)
+        w.pop_limit(outer, "message")
+    elif first == env.tags["general_signing"]:
+        w.begin("general_signing")
+        _signing_apdu(w, env, info, in_mac=False)
+        w.finish()
+    else:
+        raise ConstraintError(f"a GBCS message starts with DD (MAC header) or DF (grouping header), "
+                              f"not {first:02X}; check that the input is a whole message", 0,
+                              "tag", rule="GBCS-D003", actual=first)
+    if w.pos != len(data):
+        left = len(data) - w.pos
+        raise LengthError(f"{left} byte{'s' if left != 1 else ''} after the end of the message — "
+                          "trailing garbage, or two messages run together", w.pos, "message",
+                          rule="GBCS-D005", actual=left)
+    w.root.end = w.pos
+    row = env.message_codes.get(info["message_code"])
+    return Message(
+        data=data, root=w.root, kind=_message_kind(info, mac), cra_flag=info["cra"],
+        originator=info["originator"], recipient=info["recipient"], originator_counter=info["counter"],
+        date_time=info["date_time"], message_code=info["message_code"],
+        use_case=row.cells["use_case"] if row is not None else None,
+        message_name=row.cells["title"] if row is not None else None,
+        payload_type=info["family"],
+        extras={k: info[k] for k in ("srp_id", "srp_counter", "soc", "notes", "signature", "mac",
+                                     "content_start", "content_end") if k in info},
+    )
+
+
+# -- GBT ----------------------------------------------------------------------------------
+
+def is_gbt_block(data: bytes) -> bool:
+    """True when the bytes start like a General-Block-Transfer block (DD with a transaction id)."""
+    return len(data) >= 2 and data[0] == 0xDD and data[1] == TRANSACTION_ID_LENGTH
+
+
+def _gbt_block(w: Walker, env: _Envelope, index: int) -> dict:
+    w.begin(f"blocks[{index}]")
+    w.begin("routing_header")
+    w.expect("general_ciphering", 1, {env.tags["general_ciphering"]}, "the General-Ciphering tag")
+    cra, counter = _transaction_id(w, env)
+    originator = _system_title(w, "originator")
+    recipient = _system_title(w, "recipient")
+    _date_time(w, env)
+    w.begin("other_information")
+    oi_at = w.pos
+    oi_len = w.ber_length("length")
+    outer = w.push_limit(oi_len, "other_information.length", oi_at)
+    code = w.uint("message_code", 2)
+    w.pop_limit(outer, "other_information")
+    w.finish()
+    w.expect("key_info", 1, {0}, "absent key-info (00)")
+    length_at = w.pos
+    length = w.ber_length("ciphered_content_length")
+    w.finish()
+    outer = w.push_limit(length, "routing_header.ciphered_content_length", length_at)
+    _security_header(w, env)
+    w.begin("gbt_header")
+    w.expect("general_block_transfer", 1, {env.tags["general_block_transfer"]}, "the General-Block-Transfer tag")
+    control = w.uint("block_control", 1)
+    w.last.meaning = ", ".join(filter(None, ("last block" if control & 0x80 else None,
+                                             "streaming" if control & 0x40 else None,
+                                             f"window {control & 0x3F}")))
+    number = w.uint("block_number", 2)
+    w.uint("block_number_acknowledged", 2)
+    data_at = w.pos
+    data_len = w.ber_length("block_data_length")
+    w.finish()
+    w.need(data_len, "block_data")
+    block = w.bytes("block_data", data_len)
+    if w.remaining == MAC_LENGTH:   # whether blocks carry a MAC is not settled; keep it if present
+        w.bytes("mac", MAC_LENGTH)
+    w.pop_limit(outer, "block")
+    w.finish()
+    return {"key": (originator, recipient, cra, counter), "code": code, "number": number,
+            "last": bool(control & 0x80), "data": block, "data_at": data_at}
+
+
+def _decode_gbt(data: bytes, s: SpecSet) -> Message:
+    env = _envelope(s)
+    w = Walker(data)
+    w.begin("gbt")
+    blocks = []
+    while w.remaining:
+        if w.peek(0) != 0xDD or w.peek(1) != TRANSACTION_ID_LENGTH:
+            raise ConstraintError("expected another GBT block (DD 09 …) here; a block sequence must "
+                                  "hold only blocks of one message", w.pos, w.path("blocks"))
+        blocks.append(_gbt_block(w, env, len(blocks)))
+    w.finish()
+    key = blocks[0]["key"]
+    for b in blocks:
+        if b["key"] != key:
+            raise ConstraintError("blocks of different messages (originator, recipient or counter "
+                                  "differ) in one input; give one message's blocks at a time",
+                                  b["data_at"], "gbt.blocks")
+    by_number: dict[int, dict] = {}
+    for b in blocks:
+        if b["data"]:
+            by_number.setdefault(b["number"], b)
+    last = [b["number"] for b in blocks if b["last"] and b["data"]]
+    if not last:
+        raise TruncatedError("no block carries the last-block flag; give every block of the message",
+                             len(data), "gbt", needed=1, available=0, rule="GBCS-D010")
+    missing = [n for n in range(1, last[0] + 1) if n not in by_number]
+    if missing:
+        raise TruncatedError(f"GBT block{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing[:10]))} "
+                             "missing; give every block of the message", len(data), "gbt",
+                             needed=len(missing), available=0, rule="GBCS-D010")
+    carried = b"".join(by_number[n]["data"] for n in range(1, last[0] + 1))
+    inner = _decode_plain(carried, s)
+    w.root.end = len(data)
+    return Message(data=data, root=w.root, kind=inner.kind, cra_flag=inner.cra_flag,
+                   originator=inner.originator, recipient=inner.recipient,
+                   originator_counter=inner.originator_counter, date_time=inner.date_time,
+                   message_code=inner.message_code, use_case=inner.use_case,
+                   message_name=inner.message_name, payload_type=inner.payload_type, inner=inner,
+                   extras={"gbt_blocks": len(blocks)})
+
+
+# -- public --------------------------------------------------------------------------------
+
+def decode(data: bytes, *, spec_set: SpecSet | None = None) -> Message:
+    """Decode one GBCS message (or the GBT blocks of one message) into a Message tree.
+
+    Raises only GbcsError subclasses; a DecodeError names the byte offset and field path.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"decode() takes bytes, not {type(data).__name__}")
+    data = bytes(data)
+    s = spec_set or _specs()
+    try:
+        if is_gbt_block(data):
+            return _decode_gbt(data, s)
+        return _decode_plain(data, s)
+    except GbcsError:
+        raise
+    except RecursionError:
+        raise ConstraintError("nesting too deep to decode", 0, "message", rule="GBCS-D006") from None
+    except Exception as exc:   # a bug here must still reach the user as a GbcsError
+        raise DecodeError(f"internal decoder error {type(exc).__name__}: {exc} — please report it "
+                          "with this input", 0, "message", rule="GBCS-D999") from exc
+
+
+def encode(message: Message | Node) -> bytes:
+    """The bytes of a message tree: every leaf re-encoded from its value and codec."""
+    root = message.root if isinstance(message, Message) else message
+    return b"".join(encode_leaf(n.codec, n.value, n.end - n.start) for n in root.leaves())

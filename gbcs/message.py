@@ -1,0 +1,131 @@
+"""The decoded message tree.
+
+Every byte of a message belongs to exactly one leaf node; a leaf knows how its value is
+written (its codec), so a tree can be turned back into bytes (gbcs.encode). Offsets are
+absolute in the buffer the tree was decoded from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+
+class Node:
+    """One field of a message: a leaf (codec set) or a group of child nodes (codec None)."""
+
+    __slots__ = ("name", "start", "end", "codec", "value", "meaning", "children")
+
+    def __init__(self, name: str, start: int, end: int, codec: str | None = None,
+                 value: Any = None, meaning: str | None = None, children: list | None = None):
+        self.name = name
+        self.start = start
+        self.end = end
+        self.codec = codec
+        self.value = value
+        self.meaning = meaning
+        self.children = children
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.codec is not None
+
+    def __repr__(self) -> str:
+        if self.is_leaf:
+            return f"Node({self.name!r}, {self.start}..{self.end}, {self.codec}, {self.value!r})"
+        return f"Node({self.name!r}, {self.start}..{self.end}, {len(self.children or ())} children)"
+
+    def __iter__(self) -> Iterator["Node"]:
+        return iter(self.children or ())
+
+    def get(self, name: str) -> "Node | None":
+        """The first child called `name`, or None."""
+        for child in self.children or ():
+            if child.name == name:
+                return child
+        return None
+
+    def find(self, path: str) -> "Node | None":
+        """The node at a dotted path below this one, e.g. 'grouping_header.originator'."""
+        node: Node | None = self
+        for part in path.split("."):
+            node = node.get(part) if node is not None else None
+        return node
+
+    def walk(self, prefix: str = "") -> Iterator[tuple[str, "Node"]]:
+        """Every node below this one with its dotted path, depth first, in byte order."""
+        path = f"{prefix}.{self.name}" if prefix else self.name
+        yield path, self
+        for child in self.children or ():
+            yield from child.walk(path)
+
+    def leaves(self) -> Iterator["Node"]:
+        if self.is_leaf:
+            yield self
+        else:
+            for child in self.children or ():
+                yield from child.leaves()
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"name": self.name, "offset": self.start, "length": self.end - self.start}
+        if self.is_leaf:
+            out["codec"] = self.codec
+            out["value"] = json_value(self.value)
+        if self.meaning is not None:
+            out["meaning"] = self.meaning
+        if self.children is not None:
+            out["children"] = [c.to_dict() for c in self.children]
+        return out
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex().upper()
+    return value
+
+
+@dataclass
+class Message:
+    """A decoded GBCS message: the tree plus the header facts users ask for first."""
+
+    data: bytes
+    root: Node
+    kind: str                       # command | response | alert | precommand
+    cra_flag: int | None = None
+    originator: bytes | None = None
+    recipient: bytes | None = None
+    originator_counter: int | None = None
+    date_time: str | None = None
+    message_code: int | None = None
+    use_case: str | None = None
+    message_name: str | None = None
+    payload_type: str | None = None   # dlms | gbz | asn1 | None
+    # Set for messages reassembled from GBT blocks: the tree then covers the blocks,
+    # and `inner` is the message they carry.
+    inner: "Message | None" = None
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def unparsed_bytes(self) -> int:
+        """Bytes the decoder could not give a structure to (kept, as opaque leaves)."""
+        return sum(n.end - n.start for n in self.root.leaves() if n.codec == "unparsed")
+
+    def find(self, path: str) -> Node | None:
+        if path == self.root.name:
+            return self.root
+        prefix = self.root.name + "."
+        return self.root.find(path[len(prefix):] if path.startswith(prefix) else path)
+
+    def summary(self) -> dict:
+        return {
+            "kind": self.kind,
+            "message_code": self.message_code,
+            "use_case": self.use_case,
+            "message_name": self.message_name,
+            "cra_flag": self.cra_flag,
+            "originator": self.originator.hex().upper() if self.originator else None,
+            "recipient": self.recipient.hex().upper() if self.recipient else None,
+            "originator_counter": self.originator_counter,
+            "date_time": self.date_time,
+            "payload_type": self.payload_type,
+            "unparsed_bytes": self.unparsed_bytes,
+        }

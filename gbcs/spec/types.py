@@ -1,0 +1,35 @@
+"""The vocabulary of `struct` field types. Both the walker (gbcs/wire/layout.py) and the
+construct compiler (gbcs/compile/structs.py) implement every name here; a test checks it."""
+
+INT_TYPES: dict[str, tuple[int, bool, bool]] = {}   # name -> (size, signed, little_endian)
+for _bits in (8, 16, 24, 32, 40, 48, 56, 64):
+    _size = _bits // 8
+    INT_TYPES[f"u{_bits}"] = (_size, False, False)
+    INT_TYPES[f"i{_bits}"] = (_size, True, False)
+    if _size > 1:
+        INT_TYPES[f"u{_bits}le"] = (_size, False, True)
+        INT_TYPES[f"i{_bits}le"] = (_size, True, True)
+
+# name -> (argument count, takes a nested block of fields)
+LAYOUT_TYPES: dict[str, tuple[int, bool]] = {name: (0, False) for name in INT_TYPES}
+LAYOUT_TYPES.update({
+    "bytes": (1, False),          # bytes(N): N raw bytes
+    "octstr": (0, False),         # ZCL octet string: 1-byte length, then the bytes
+    "charstr": (0, False),        # ZCL character string: 1-byte length, then text
+    "rest": (0, False),           # every byte left in the enclosing frame
+    "utc2000": (0, False),        # u32 BE seconds since 2000-01-01T00:00:00Z (GBZ envelope)
+    "utc2000le": (0, False),      # u32 LE seconds since 2000-01-01T00:00:00Z (ZCL UTCTime)
+    "zcl_date": (0, False),       # ZCL Date: year-1900, month, day, day of week (FF = any)
+    "dlms_datetime": (0, False),  # 12-byte DLMS date-time
+    "struct": (1, False),         # struct(name): another struct item, inline
+    "repeat": (1, True),          # repeat(count_field | N) { fields }
+    "repeat_to_end": (0, True),   # repeat_to_end { fields }: until the frame ends
+    "if_remaining": (0, True),    # if_remaining { fields }: present only if bytes remain
+    "when": (2, True),            # when(field, mask) { fields }: present if field & mask
+})
+
+# Options a struct field may carry after its type.
+FIELD_OPTIONS: dict[str, int] = {
+    "enum": 1,       # enum(name): the value is a member of that enum item
+    "table": 1,      # table(name): the value is a key of that table item
+}

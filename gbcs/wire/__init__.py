@@ -1,0 +1,1 @@
+"""The wire layer: byte walking with bounds checks, and the leaf codecs. No I/O."""

@@ -1,0 +1,52 @@
+"""How each leaf codec turns its value back into bytes (gbcs.encode) and how wide it is.
+
+A codec name is the contract between the walker (which records it on every leaf) and the
+encoder. Integers: u/i + bits, big-endian unless suffixed `le`.
+"""
+from __future__ import annotations
+
+import struct
+
+from gbcs.errors import EncodeError
+
+INT_CODECS: dict[str, tuple[int, bool, bool]] = {}   # name -> (size, signed, little_endian)
+for _bits in (8, 16, 24, 32, 40, 48, 56, 64):
+    _size = _bits // 8
+    INT_CODECS[f"u{_bits}"] = (_size, False, False)
+    INT_CODECS[f"i{_bits}"] = (_size, True, False)
+    if _size > 1:
+        INT_CODECS[f"u{_bits}le"] = (_size, False, True)
+        INT_CODECS[f"i{_bits}le"] = (_size, True, True)
+
+FLOAT_CODECS = {"f32": ">f", "f64": ">d", "f32le": "<f", "f64le": "<d"}
+BYTES_CODECS = frozenset({"bytes", "unparsed"})
+
+
+def encode_ber_length(value: int, width: int) -> bytes:
+    """BER definite length in `width` bytes (1 = short form), so non-minimal forms survive."""
+    if width <= 1:
+        if not 0 <= value < 0x80:
+            raise EncodeError(f"length {value} does not fit the short form; use a long form")
+        return bytes([value])
+    n = width - 1
+    if value < 0 or value >= 1 << (8 * n):
+        raise EncodeError(f"length {value} does not fit in {n} length bytes")
+    return bytes([0x80 | n]) + value.to_bytes(n, "big")
+
+
+def encode_leaf(codec: str, value, width: int) -> bytes:
+    if codec in BYTES_CODECS:
+        return bytes(value)
+    spec = INT_CODECS.get(codec)
+    if spec is not None:
+        size, signed, little = spec
+        try:
+            return int(value).to_bytes(size, "little" if little else "big", signed=signed)
+        except OverflowError as exc:
+            raise EncodeError(f"value {value} does not fit codec {codec}") from exc
+    if codec == "ber_len":
+        return encode_ber_length(int(value), width)
+    fmt = FLOAT_CODECS.get(codec)
+    if fmt is not None:
+        return struct.pack(fmt, value)
+    raise EncodeError(f"unknown codec {codec!r}")

@@ -1,0 +1,52 @@
+"""Readable forms of the time encodings GBCS uses (meanings only; values stay raw)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+EPOCH_2000 = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+def utc2000_text(seconds: int) -> str:
+    """Seconds since 2000-01-01T00:00:00Z as ISO 8601 (GBZ and ZCL UTCTime)."""
+    if seconds == 0xFFFFFFFF:
+        return "never (FFFFFFFF)"
+    return (EPOCH_2000 + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def dlms_datetime_text(raw: bytes) -> str | None:
+    """A 12-byte DLMS date-time as ISO 8601, or None when it names no single instant.
+
+    Unspecified deviation (0x8000) gives local time without an offset; wildcards (0xFF)
+    in the date or time give None, as do GBCS's special "now" (zeros) and "never" (0xFF).
+    """
+    if len(raw) != 12:
+        return None
+    year = int.from_bytes(raw[0:2], "big")
+    month, day, _dow, hour, minute, second, hundredths = raw[2:9]
+    deviation = int.from_bytes(raw[9:11], "big", signed=True)
+    if year in (0, 0xFFFF) or month > 12 or month == 0 or day == 0 or day > 31 or hour > 23 \
+            or minute > 59 or second > 59:
+        return None
+    try:
+        stamp = datetime(year, month, day, hour, minute, second,
+                         hundredths * 10000 if hundredths < 100 else 0)
+    except ValueError:
+        return None
+    text = stamp.isoformat(timespec="milliseconds" if 0 < hundredths < 100 else "seconds")
+    if deviation != -0x8000:
+        # DLMS deviation is minutes local time is *behind* UTC, so the offset is its negation.
+        offset = -deviation
+        sign = "+" if offset >= 0 else "-"
+        text += f"{sign}{abs(offset) // 60:02d}:{abs(offset) % 60:02d}"
+    return text
+
+
+def dlms_datetime_meaning(raw: bytes) -> str:
+    if raw == b"\x00" * 9 + b"\x80\x00\xff":
+        return "now"
+    if raw == b"\xff" * 9 + b"\x80\x00\xff":
+        return "never"
+    text = dlms_datetime_text(raw)
+    if text is not None:
+        return text
+    return "date-time with unspecified parts"
