@@ -15,7 +15,7 @@ from gbcs.spec import specs as _specs
 from gbcs.spec.load import SpecSet
 from gbcs.wire.codecs import encode_leaf
 from gbcs.wire.timefmt import dlms_datetime_meaning, dlms_datetime_text
-from gbcs.wire.walker import Walker
+from gbcs.wire.backend import Walker
 
 MAC_LENGTH = 12
 SIGNATURE_LENGTH = 64

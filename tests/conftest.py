@@ -1,0 +1,46 @@
+"""Shared fixtures: the RTDS corpus (via GBCS_RTDS) and messages built with our own encoder."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+
+def rtds_root() -> Path | None:
+    root = os.environ.get("GBCS_RTDS")
+    return Path(root) if root else None
+
+
+def rtds_files() -> list[Path]:
+    root = rtds_root()
+    if root is None:
+        return []
+    return sorted(root.glob("RTDS-*/*/*.HEX"))
+
+
+@pytest.fixture(scope="session")
+def rtds() -> list[tuple[Path, bytes]]:
+    """Every RTDS message as (path, bytes). Skips locally without GBCS_RTDS; fails in CI."""
+    root = rtds_root()
+    if root is None or not root.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail("GBCS_RTDS is not set (or not a folder) in CI; .ci/run must set it to ../shared/rtds")
+        pytest.skip("set GBCS_RTDS to the RTDS folder to run the corpus tests")
+    files = rtds_files()
+    if not files:
+        pytest.fail(f"no RTDS-*/*/*.HEX files under {root}")
+    return [(f, bytes.fromhex(f.read_text().strip())) for f in files]
+
+
+KIND_RE = re.compile(r"_(PRECOMMAND|COMMAND|RESPONSE|ALERT)_")
+
+
+def rtds_kind(path: Path) -> str:
+    return KIND_RE.search(path.name).group(1).lower()
+
+
+def rtds_use_case(path: Path) -> str:
+    """Use case from the folder name `<section>_<use case>`."""
+    return path.parent.name.split("_", 1)[1]
