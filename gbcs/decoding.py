@@ -58,8 +58,11 @@ def _hex_id(raw: bytes) -> str:
 
 # -- the envelope ----------------------------------------------------------------------
 
-def _mac_header(w: Walker, env: _Envelope) -> tuple[int, int]:
-    """DD 00 00 00 00 00 00, ciphered-content length, security header. Returns the length."""
+def _mac_header(w: Walker, env: _Envelope) -> int:
+    """DD 00 00 00 00 00 00, ciphered-content length, security header.
+
+    Leaves the walker limited to the ciphered content; returns the outer limit.
+    """
     w.begin("mac_header")
     w.expect("general_ciphering", 1, {env.tags["general_ciphering"]}, "the General-Ciphering tag")
     # transaction id, originator, recipient, date-time, other-information: empty; key-info absent
@@ -69,8 +72,13 @@ def _mac_header(w: Walker, env: _Envelope) -> tuple[int, int]:
         w.expect(name, 1, {0}, "empty in a GBCS MAC header")
     length_at = w.pos
     length = w.ber_length("ciphered_content_length")
+    outer = w.push_limit(length, "ciphered_content_length", length_at)
+    if length < SECURITY_HEADER_LENGTH + MAC_LENGTH:
+        raise LengthError(f"ciphered content of {length} bytes cannot hold a security header and a MAC",
+                          length_at, w.path("ciphered_content_length"), actual=length)
+    _security_header(w, env)
     w.finish()
-    return length, length_at
+    return outer
 
 
 def _security_header(w: Walker, env: _Envelope, name: str = "security_header") -> int:
@@ -115,7 +123,7 @@ def _other_information(w: Walker, env: _Envelope, info: dict) -> int:
     w.begin("other_information")
     length_at = w.pos
     length = w.ber_length("length")
-    outer = w.push_limit(length, "other_information.length", length_at)
+    outer = w.push_limit(length, "length", length_at)
     if length < 2:
         raise LengthError(f"is {length} bytes; it must hold at least the 2-byte message code",
                           length_at, w.path("length"), expected=2, actual=length)
@@ -147,7 +155,7 @@ def _other_information(w: Walker, env: _Envelope, info: dict) -> int:
         from gbcs.payload.asn1 import decode_der
         info["certificate_at"] = w.pos
         decode_der(w, "certificate", "Certificate")
-    w.pop_limit(outer, "other_information")
+    w.pop_limit(outer, None)
     w.finish()
     return code
 
@@ -170,15 +178,15 @@ def _grouping_header(w: Walker, env: _Envelope, info: dict) -> int:
 def _signing_apdu(w: Walker, env: _Envelope, info: dict, in_mac: bool) -> None:
     """General-Signing APDU: grouping header, content, signature field (if any)."""
     content_length = _grouping_header(w, env, info)
-    w.begin("payload")
     outer = w.push_limit(content_length, "grouping_header.content_length", info["content_length_at"])
+    w.begin("payload")
     info["content_start"] = w.pos
     ctx = PayloadContext(env.specs, info["message_code"], info["cra"], info["counter"],
                          info["originator"], info["recipient"])
     info["family"] = decode_payload(w, ctx) if content_length else None
     info["notes"] = ctx.notes
-    w.pop_limit(outer, "payload")
     w.finish()
+    w.pop_limit(outer, "payload")
     info["content_end"] = w.pos
     # What follows the content: nothing (pre-command), 00 (unsigned) or 40 + r||s.
     if w.remaining == 0 and not in_mac:
@@ -210,23 +218,14 @@ def _decode_plain(data: bytes, s: SpecSet) -> Message:
                              "message", needed=1, available=0)
     mac = first == env.tags["general_ciphering"]
     if mac:
-        length, length_at = _mac_header(w, env)
-        outer = w.push_limit(length, "mac_header.ciphered_content_length", length_at)
-        if length < SECURITY_HEADER_LENGTH + MAC_LENGTH:
-            raise LengthError(f"ciphered content of {length} bytes cannot hold a security header and a MAC",
-                              length_at, "mac_header.ciphered_content_length", actual=length)
-        _security_header(w, env)
-        inner_outer = w.push_limit(w.remaining - MAC_LENGTH, "general_signing")
-        w.begin("general_signing")
+        outer = _mac_header(w, env)
+        inner_outer = w.push_limit(w.remaining - MAC_LENGTH, "grouping_header")
         _signing_apdu(w, env, info, in_mac=True)
-        w.finish()
-        w.pop_limit(inner_outer, "general_signing")
+        w.pop_limit(inner_outer, "signature")
         info["mac"] = w.bytes("mac", MAC_LENGTH)
         w.pop_limit(outer, "message")
     elif first == env.tags["general_signing"]:
-        w.begin("general_signing")
         _signing_apdu(w, env, info, in_mac=False)
-        w.finish()
     else:
         raise ConstraintError(f"a GBCS message starts with DD (MAC header) or DF (grouping header), "
                               f"not {first:02X}; check that the input is a whole message", 0,
@@ -268,15 +267,15 @@ def _gbt_block(w: Walker, env: _Envelope, index: int) -> dict:
     w.begin("other_information")
     oi_at = w.pos
     oi_len = w.ber_length("length")
-    outer = w.push_limit(oi_len, "other_information.length", oi_at)
+    outer = w.push_limit(oi_len, "length", oi_at)
     code = w.uint("message_code", 2)
-    w.pop_limit(outer, "other_information")
+    w.pop_limit(outer, None)
     w.finish()
     w.expect("key_info", 1, {0}, "absent key-info (00)")
     length_at = w.pos
     length = w.ber_length("ciphered_content_length")
     w.finish()
-    outer = w.push_limit(length, "routing_header.ciphered_content_length", length_at)
+    outer = w.push_limit(length, "ciphered_content_length", length_at)
     _security_header(w, env)
     w.begin("gbt_header")
     w.expect("general_block_transfer", 1, {env.tags["general_block_transfer"]}, "the General-Block-Transfer tag")
@@ -293,7 +292,7 @@ def _gbt_block(w: Walker, env: _Envelope, index: int) -> dict:
     block = w.bytes("block_data", data_len)
     if w.remaining == MAC_LENGTH:   # whether blocks carry a MAC is not settled; keep it if present
         w.bytes("mac", MAC_LENGTH)
-    w.pop_limit(outer, "block")
+    w.pop_limit(outer, None)
     w.finish()
     return {"key": (originator, recipient, cra, counter), "code": code, "number": number,
             "last": bool(control & 0x80), "data": block, "data_at": data_at}

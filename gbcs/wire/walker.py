@@ -93,7 +93,7 @@ class Walker:
         self.end = self.pos + length
         return outer
 
-    def pop_limit(self, outer: int, name: str) -> None:
+    def pop_limit(self, outer: int, name: str | None) -> None:
         if self.pos != self.end:
             left = self.end - self.pos
             raise LengthError(f"{left} byte{'s' if left != 1 else ''} left over inside a field of "
