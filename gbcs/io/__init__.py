@@ -1,0 +1,1 @@
+"""Inputs (files, stdin, DUIS XML -> message bytes) and outputs (text, JSON)."""
