@@ -7,7 +7,7 @@ id) that carry such a message in pieces.
 """
 from __future__ import annotations
 
-from gbcs.errors import ConstraintError, DecodeError, GbcsError, LengthError, TruncatedError
+from gbcs.errors import ConstraintError, DecodeError, GbcsError, LengthError, TruncatedError, UnknownCodeError
 from gbcs.message import Message, Node
 from gbcs.payload.context import PayloadContext
 from gbcs.payload.dispatch import decode_payload
@@ -101,7 +101,7 @@ def _system_title(w: Walker, name: str) -> bytes:
 def _transaction_id(w: Walker, env: _Envelope) -> tuple[int, int]:
     w.begin("transaction_id")
     w.expect("length", 1, {TRANSACTION_ID_LENGTH}, "the transaction-id length 9")
-    cra = w.expect("cra_flag", 1, set(env.cra), "a CRA flag", env.cra.get(w.peek() or -1))
+    cra = w.expect("cra_flag", 1, set(env.cra), "a CRA flag", env.cra.get(w.peek() or -1), unknown_code=True)
     counter = w.uint("originator_counter", 8)
     w.finish()
     return cra, counter
@@ -227,9 +227,9 @@ def _decode_plain(data: bytes, s: SpecSet) -> Message:
     elif first == env.tags["general_signing"]:
         _signing_apdu(w, env, info, in_mac=False)
     else:
-        raise ConstraintError(f"a GBCS message starts with DD (MAC header) or DF (grouping header), "
-                              f"not {first:02X}; check that the input is a whole message", 0,
-                              "tag", rule="GBCS-D003", actual=first)
+        raise UnknownCodeError(f"a GBCS message starts with DD (MAC header) or DF (grouping header), "
+                               f"not {first:02X}; check that the input is a whole message", 0, "tag",
+                               actual=first)
     if w.pos != len(data):
         left = len(data) - w.pos
         raise LengthError(f"{left} byte{'s' if left != 1 else ''} after the end of the message — "
@@ -278,7 +278,8 @@ def _gbt_block(w: Walker, env: _Envelope, index: int) -> dict:
     outer = w.push_limit(length, "ciphered_content_length", length_at)
     _security_header(w, env)
     w.begin("gbt_header")
-    w.expect("general_block_transfer", 1, {env.tags["general_block_transfer"]}, "the General-Block-Transfer tag")
+    w.expect("general_block_transfer", 1, {env.tags["general_block_transfer"]}, "the General-Block-Transfer tag",
+             unknown_code=True)
     control = w.uint("block_control", 1)
     w.last.meaning = ", ".join(filter(None, ("last block" if control & 0x80 else None,
                                              "streaming" if control & 0x40 else None,

@@ -6,7 +6,7 @@ import pytest
 
 import gbcs
 from gbcs.builder import Envelope, gbt_blocks, general_signing, mac_wrap, precommand
-from gbcs.errors import ConstraintError, DecodeError, LengthError, TruncatedError
+from gbcs.errors import ConstraintError, DecodeError, LengthError, TruncatedError, UnknownCodeError
 
 SUPPLIER = bytes.fromhex("90B3D51F30010000")
 DEVICE = bytes.fromhex("00DB1234567890A0")
@@ -152,8 +152,8 @@ def test_other_information_length_bomb():
 
 
 @pytest.mark.parametrize("mutate, offset, field, error", [
-    (lambda d: b"\xab" + d[1:], 0, "tag", ConstraintError),
-    (lambda d: d[:2] + b"\x07" + d[3:], 2, "grouping_header.transaction_id.cra_flag", ConstraintError),
+    (lambda d: b"\xab" + d[1:], 0, "tag", UnknownCodeError),
+    (lambda d: d[:2] + b"\x07" + d[3:], 2, "grouping_header.transaction_id.cra_flag", UnknownCodeError),
     (lambda d: d[:11] + b"\x07" + d[12:], 11, "grouping_header.originator.length", ConstraintError),
     (lambda d: d[:29] + b"\x05" + d[30:], 29, "grouping_header.date_time.length", ConstraintError),
     (lambda d: d[:30] + b"\x80" + d[31:], 30, "grouping_header.other_information.length", ConstraintError),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 
-from gbcs.errors import ConstraintError, LengthError, TruncatedError
+from gbcs.errors import ConstraintError, LengthError, TruncatedError, UnknownCodeError
 from gbcs.message import Node
 
 # Cap on nodes per input byte: keeps hostile counts (e.g. arrays of zero-width items)
@@ -181,13 +181,18 @@ class Walker:
         self.leaf(name, start, "ber_len", value)
         return value
 
-    def expect(self, name: str, size: int, allowed, what: str, meaning: str | None = None) -> int:
-        """A big-endian unsigned field whose value must be in `allowed`."""
+    def expect(self, name: str, size: int, allowed, what: str, meaning: str | None = None,
+               unknown_code: bool = False) -> int:
+        """A big-endian unsigned field whose value must be in `allowed`.
+
+        `unknown_code` marks fields whose values are codes from a table (tags, flags), so a
+        stranger is an UnknownCodeError rather than a plain constraint breach.
+        """
         start = self.pos
         value = self.uint(name, size, meaning)
         if value not in allowed:
             shown = ", ".join(f"0x{v:0{size * 2}X}" for v in sorted(allowed))
-            raise ConstraintError(f"0x{value:0{size * 2}X} is not {what} (expected {shown})",
-                                  start, self.path(name), rule="GBCS-D003", expected=sorted(allowed),
-                                  actual=value)
+            cls = UnknownCodeError if unknown_code else ConstraintError
+            raise cls(f"0x{value:0{size * 2}X} is not {what} (expected {shown})", start, self.path(name),
+                      expected=sorted(allowed), actual=value)
         return value
