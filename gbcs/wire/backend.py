@@ -1,21 +1,35 @@
 """The one place that picks the walker implementation.
 
 The compiled twin (gbcs.wire._walker_c, built by Cython from walker.py when a compiler is
-present) is used unless GBCS_PURE_PYTHON=1; both give identical trees and errors.
+present) is used unless GBCS_PURE_PYTHON=1; both give identical trees and errors. In a source
+checkout a twin older than walker.py is ignored, so an edit is never shadowed by a stale build.
 """
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-if os.environ.get("GBCS_PURE_PYTHON") == "1":
-    from gbcs.wire.walker import Walker
-    BACKEND = "python"
-else:
+from gbcs.wire import walker as _python_walker
+
+PythonWalker = _python_walker.Walker
+
+
+def _compiled():
+    if os.environ.get("GBCS_PURE_PYTHON") == "1":
+        return None
     try:
-        from gbcs.wire._walker_c import Walker  # type: ignore[no-redef]
-        BACKEND = "cython"
+        from gbcs.wire import _walker_c  # type: ignore[attr-defined]
     except ImportError:
-        from gbcs.wire.walker import Walker
-        BACKEND = "python"
+        return None
+    source = Path(_python_walker.__file__)
+    if (source.parent.parent.parent / ".git").exists() and \
+            Path(_walker_c.__file__).stat().st_mtime < source.stat().st_mtime:
+        return None   # stale in-place build: rebuild with `pip install -e .`
+    return _walker_c.Walker
 
-__all__ = ["Walker", "BACKEND"]
+
+CompiledWalker = _compiled()
+Walker = CompiledWalker or PythonWalker
+BACKEND = "cython" if CompiledWalker is not None else "python"
+
+__all__ = ["Walker", "BACKEND", "PythonWalker", "CompiledWalker"]
