@@ -1,0 +1,175 @@
+"""check_integrity: is the signature right, is the MAC right, what does the encrypted content say.
+
+Every outcome is a status, never an exception: `valid`, `invalid` (computed and wrong),
+`absent` (the message carries none), `no-key` (the keystore lacks what the check needs) and
+`unchecked` (no keystore given). `details` says in words which keys were used.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gbcs.crypto import ecdsa, envelope, scheme
+from gbcs.crypto._facts import facts
+from gbcs.crypto.decrypt import DecryptedPart, decrypt_message, key_pairs, missing_keys_text, pair_text
+from gbcs.crypto.keystore import KeyEntry, Keystore, normalise_eui
+from gbcs.errors import DecodeError, KeystoreError
+from gbcs.message import Message
+
+VALID, INVALID, ABSENT, NO_KEY, UNCHECKED = "valid", "invalid", "absent", "no-key", "unchecked"
+STATUSES = (VALID, INVALID, ABSENT, NO_KEY, UNCHECKED)
+
+
+@dataclass
+class Integrity:
+    signature: str
+    mac: str
+    decryption: str = ABSENT            # all encrypted parts: valid | invalid | no-key | absent | unchecked
+    details: list[str] = field(default_factory=list)
+    decrypted: list[DecryptedPart] = field(default_factory=list)
+    keys: dict[str, list[str]] = field(default_factory=dict)   # check -> key labels used
+
+    @property
+    def ok(self) -> bool:
+        """No check failed (a missing key or an unchecked message is not a failure)."""
+        return INVALID not in (self.signature, self.mac, self.decryption)
+
+    def to_dict(self) -> dict:
+        return {"signature": self.signature, "mac": self.mac, "decryption": self.decryption,
+                "details": list(self.details), "keys": {k: list(v) for k, v in self.keys.items()},
+                "decrypted": [d.to_dict() for d in self.decrypted]}
+
+
+def _acb(acb: bytes | str | None) -> bytes:
+    return facts().acb_default if acb is None else normalise_eui(acb)
+
+
+def _signature(f: envelope.Facts, ks: Keystore | None, out: Integrity) -> None:
+    if not f.signature:
+        out.signature = ABSENT
+        return
+    if ks is None:
+        out.signature = UNCHECKED
+        return
+    who = f.originator.hex().upper()
+    entries = ks.public_entries(f.originator, "ds")
+    if not entries:
+        out.signature = NO_KEY
+        out.details.append(f"signature: no key; the keystore has no DS certificate for the originator {who}")
+        return
+    data = f.signed_bytes
+    for e in entries:
+        if ecdsa.verify_raw(e.public_key, f.signature, data):
+            out.signature = VALID
+            out.keys["signature"] = [e.label()]
+            note = " (certificate taken from a message)" if e.origin == "message" else ""
+            out.details.append(f"signature: valid with {e.describe()}{note}")
+            return
+    out.signature = INVALID
+    out.keys["signature"] = [e.label() for e in entries]
+    out.details.append(f"signature: invalid; does not verify with {len(entries)} DS key(s) of {who}: "
+                       + "; ".join(e.describe() for e in entries))
+
+
+def _mac(f: envelope.Facts, ks: Keystore | None, acb: bytes, out: Integrity) -> None:
+    if f.mac is None:
+        out.mac = ABSENT
+        return
+    if ks is None:
+        out.mac = UNCHECKED
+        return
+    a, b, why = scheme.mac_parties(f, acb, ks.kind_of(f.originator) == "device")
+    pairs = key_pairs(ks, a, b)
+    if not pairs:
+        out.mac = NO_KEY
+        out.details.append(f"mac: no key ({why}); {missing_keys_text(ks, a, b)}")
+        return
+    for pe, qe in pairs:
+        key = scheme.mac_key(ks.shared_secret(pe, qe.public_key), f)
+        if scheme.mac_matches(key, f):
+            out.mac = VALID
+            out.keys["mac"] = [pe.label(), qe.label()]
+            out.details.append(f"mac: valid ({why}); {pair_text(pe, qe)}")
+            return
+    out.mac = INVALID
+    out.keys["mac"] = sorted({x.label() for pq in pairs for x in pq})
+    out.details.append(f"mac: invalid ({why}); tried " + "; ".join(pair_text(pe, qe) for pe, qe in pairs))
+
+
+def facts_of(message: Message | bytes) -> tuple[envelope.Facts, Message | None]:
+    """Envelope facts and the decoded message; raw bytes whose payload will not decode are
+    still checked from their envelope. Raises DecodeError when the envelope itself is bad."""
+    if isinstance(message, Message):
+        return envelope.from_message(message), message
+    data = bytes(message)
+    from gbcs.decoding import decode, is_gbt_block
+    try:
+        decoded = decode(data)
+    except DecodeError:
+        if is_gbt_block(data):
+            raise
+        return envelope.from_bytes(data), None
+    return envelope.from_message(decoded), decoded
+
+
+def check_integrity(message: Message | bytes, keystore: Keystore | None, *, acb: bytes | str | None = None,
+                    decrypt: bool = True, use_message_certificates: bool = False) -> Integrity:
+    """Signature, MAC and encrypted content of one message, checked with `keystore`.
+
+    `acb` is the Access Control Broker whose KA key MACs commands (default from
+    specs/crypto.gbspec: 90B3D51F30000002). With `use_message_certificates`, certificates the
+    message carries are added to the keystore first (and named as such when used).
+    Raises only DecodeError (the envelope cannot be read) and KeystoreError (a key file
+    that cannot be parsed).
+    """
+    f, decoded = facts_of(message)
+    out = Integrity(signature=ABSENT, mac=ABSENT)
+    if keystore is not None and use_message_certificates:
+        harvest_certificates(f, keystore)
+    _signature(f, keystore, out)
+    _mac(f, keystore, _acb(acb), out)
+    if decrypt:
+        tree = (decoded.inner or decoded).root if decoded is not None else None
+        out.decryption, out.decrypted, lines = decrypt_message(f, keystore, tree)
+        out.details.extend(lines)
+        used = sorted({label for d in out.decrypted for label in d.keys})
+        if used:
+            out.keys["decryption"] = used
+    return out
+
+
+# -- certificates carried in messages ------------------------------------------------------
+
+def certificates_in(message: Message | bytes | envelope.Facts) -> list[tuple[int, bytes]]:
+    """(offset, DER) of every X.509 certificate in the grouping header and the content."""
+    from cryptography import x509
+    f = message if isinstance(message, envelope.Facts) else facts_of(message)[0]
+    data, found = f.data, []
+    pos, end = f.apdu_start, f.content_end
+    while True:
+        pos = data.find(b"\x30\x82", pos, end)
+        if pos < 0 or pos + 4 > end:
+            return found
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        stop = pos + 4 + length
+        if stop <= end:
+            der = data[pos:stop]
+            try:
+                x509.load_der_x509_certificate(der)
+            except ValueError:
+                pass
+            else:
+                found.append((pos, der))
+                pos = stop
+                continue
+        pos += 1
+
+
+def harvest_certificates(message: Message | bytes | envelope.Facts, keystore: Keystore) -> list[KeyEntry]:
+    """Add the certificates a message carries to the keystore (those naming an EUI and usage)."""
+    added = []
+    for offset, der in certificates_in(message):
+        try:
+            added.append(keystore.add_certificate(der, source=f"message certificate at offset {offset}"))
+        except KeystoreError:
+            continue
+    return added

@@ -1,0 +1,41 @@
+"""ECDH on P-256 and the GBCS single-pass concatenation KDF (one SHA-256 round).
+
+K = first 16 bytes of SHA-256(counter 00000001 ‖ Z ‖ OtherInfo), OtherInfo =
+AlgorithmID ‖ originator title ‖ 09 ‖ mode ‖ counter(8) ‖ recipient title (33 bytes).
+"""
+from __future__ import annotations
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from gbcs.crypto._facts import facts
+
+KEY_LENGTH = 16
+
+
+def ecdh(private_key: ec.EllipticCurvePrivateKey, public_key: ec.EllipticCurvePublicKey) -> bytes:
+    """The shared secret Z (x-coordinate, 32 bytes). The one place ECDH runs (tests count calls)."""
+    return private_key.exchange(ec.ECDH(), public_key)
+
+
+def mode_byte(mode: int | str) -> int:
+    return facts().modes[mode] if isinstance(mode, str) else mode
+
+
+def other_info(originator: bytes, mode: int | str, counter: int | bytes, recipient: bytes) -> bytes:
+    f = facts()
+    if len(originator) != 8 or len(recipient) != 8:
+        raise ValueError("system titles are 8 bytes")
+    counter_bytes = counter if isinstance(counter, bytes) else counter.to_bytes(8, "big")
+    if len(counter_bytes) != 8:
+        raise ValueError("the counter is 8 bytes")
+    return (f.kdf_algorithm_id + originator + f.transaction_id_tag + bytes([mode_byte(mode)])
+            + counter_bytes + recipient)
+
+
+def derive_key(shared_secret: bytes, info: bytes) -> bytes:
+    h = hashes.Hash(hashes.SHA256())
+    h.update(facts().kdf_counter)
+    h.update(shared_secret)
+    h.update(info)
+    return h.finalize()[:KEY_LENGTH]
