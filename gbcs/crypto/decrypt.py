@@ -136,12 +136,19 @@ def decode_plaintext(plaintext: bytes, part: EncryptedPart, f: Facts) -> tuple[N
             raise LengthError(f"{left} plaintext bytes left over after decoding", w.pos, "plaintext",
                               rule="GBCS-D005", actual=left)
     except DecodeError as exc:
-        root = Node("plaintext", 0, len(plaintext), children=[
-            Node("bytes", 0, len(plaintext), "unparsed", plaintext)])
-        return root, exc.to_dict()
-    root = w.root
-    root.end = len(plaintext)
-    return root, None
+        error = exc.to_dict()
+    except RecursionError:
+        error = {"type": "ConstraintError", "message": "nesting too deep to decode", "offset": 0,
+                 "field": "plaintext", "rule": "GBCS-D006"}
+    except Exception as exc:     # a payload decoder bug must not hide the crypto result
+        error = {"type": "DecodeError", "message": f"internal decoder error {type(exc).__name__}: {exc}",
+                 "offset": 0, "field": "plaintext", "rule": "GBCS-D999"}
+    else:
+        root = w.root
+        root.end = len(plaintext)
+        return root, None
+    root = Node("plaintext", 0, len(plaintext), children=[Node("bytes", 0, len(plaintext), "unparsed", plaintext)])
+    return root, error
 
 
 # -- the parts of one message --------------------------------------------------------------

@@ -86,10 +86,14 @@ def from_bytes(data: bytes) -> Facts:
     if data[pos] != 0xDF or data[pos + 1] != 9 or data[pos + 11] != 8 or data[pos + 20] != 8:
         raise ConstraintError("not a GBCS grouping header (DF 09 … 08 … 08 …)", pos, "grouping_header")
     cra = data[pos + 2]
+    if cra not in (1, 2, 3):
+        raise ConstraintError(f"CRA flag 0x{cra:02X} is not 01, 02 or 03", pos + 2, "grouping_header.transaction_id.cra_flag")
     counter = int.from_bytes(data[pos + 3:pos + 11], "big")
     originator, recipient = data[pos + 12:pos + 20], data[pos + 21:pos + 29]
     pos += 29
-    pos += 1 + (12 if data[pos] == 0x0C else 0)
+    if data[pos] not in (0x00, 0x0C):
+        raise ConstraintError(f"date-time length 0x{data[pos]:02X} is not 00 or 0C", pos, "grouping_header.date_time.length")
+    pos += 1 + data[pos]
     oi_len, pos = _ber(data, pos, "grouping_header.other_information.length")
     _need(data, pos, oi_len, "grouping_header.other_information")
     oi = data[pos:pos + oi_len]
@@ -97,6 +101,10 @@ def from_bytes(data: bytes) -> Facts:
     if len(oi) < 2:
         raise LengthError("other-information holds no message code", pos, "grouping_header.other_information")
     code = int.from_bytes(oi[:2], "big")
+    n = len(oi)
+    if 2 < n < 10 or 10 < n < 18 or (18 < n < 26 and oi[18] != 0x30):
+        raise LengthError(f"other-information of {n} bytes is not a form GBCS allows (2, 10, 18, 26, "
+                          "or 18 and a certificate)", pos - n, "grouping_header.other_information")
     srp_id = oi[2:10] if len(oi) >= 10 else None
     srp_counter = int.from_bytes(oi[10:18], "big") if len(oi) >= 18 else None
     # A certificate (30 …) may follow the SRP counter directly; otherwise 8 bytes of SOC come first.

@@ -13,7 +13,9 @@ from gbcs.crypto._facts import facts
 from gbcs.crypto.decrypt import DecryptedPart, decrypt_message, key_pairs, missing_keys_text, pair_text
 from gbcs.crypto.keystore import KeyEntry, Keystore, normalise_eui
 from gbcs.errors import DecodeError, KeystoreError
+from gbcs.findings import Finding
 from gbcs.message import Message
+from gbcs.spec import specs
 
 VALID, INVALID, ABSENT, NO_KEY, UNCHECKED = "valid", "invalid", "absent", "no-key", "unchecked"
 STATUSES = (VALID, INVALID, ABSENT, NO_KEY, UNCHECKED)
@@ -27,16 +29,46 @@ class Integrity:
     details: list[str] = field(default_factory=list)
     decrypted: list[DecryptedPart] = field(default_factory=list)
     keys: dict[str, list[str]] = field(default_factory=dict)   # check -> key labels used
+    signature_offset: int | None = None        # where the 64-byte signature / 12-byte MAC start
+    mac_offset: int | None = None
 
     @property
     def ok(self) -> bool:
         """No check failed (a missing key or an unchecked message is not a failure)."""
         return INVALID not in (self.signature, self.mac, self.decryption)
 
+    def findings(self) -> list[Finding]:
+        """The failed and impossible checks as findings (rules GBCS-C00x, specs/crypto.gbspec)."""
+        out = []
+        def text(prefix: str) -> str:
+            return next((d for d in self.details if d.startswith(prefix)), prefix)
+        if self.signature == INVALID:
+            out.append(_finding("GBCS-C001", text("signature"), self.signature_offset, "signature.value"))
+        if self.mac == INVALID:
+            out.append(_finding("GBCS-C002", text("mac"), self.mac_offset, "mac"))
+        if NO_KEY in (self.signature, self.mac):
+            which = [k for k in ("signature", "mac") if getattr(self, k) == NO_KEY]
+            out.append(_finding("GBCS-C004", "; ".join(text(k) for k in which),
+                                self.signature_offset if which[0] == "signature" else self.mac_offset, which[0]))
+        for d in self.decrypted:
+            if d.status == INVALID:
+                out.append(_finding("GBCS-C003", d.detail, d.source_offset, d.source_path))
+            elif d.status == NO_KEY:
+                out.append(_finding("GBCS-C004", d.detail, d.source_offset, d.source_path))
+            elif d.error is not None:
+                out.append(_finding("GBCS-C005", f"plaintext of {d.source_path}: {d.error['message']}",
+                                    d.source_offset, d.source_path))
+        return out
+
     def to_dict(self) -> dict:
         return {"signature": self.signature, "mac": self.mac, "decryption": self.decryption,
                 "details": list(self.details), "keys": {k: list(v) for k, v in self.keys.items()},
                 "decrypted": [d.to_dict() for d in self.decrypted]}
+
+
+def _finding(rule: str, message: str, offset: int | None, field_: str | None) -> Finding:
+    row = specs().get("rules", "crypto").by_key[rule]
+    return Finding(rule, row.cells["topic"], row.cells["severity"], message, offset, field_)
 
 
 def _acb(acb: bytes | str | None) -> bytes:
@@ -123,6 +155,10 @@ def check_integrity(message: Message | bytes, keystore: Keystore | None, *, acb:
     """
     f, decoded = facts_of(message)
     out = Integrity(signature=ABSENT, mac=ABSENT)
+    if f.signature:
+        out.signature_offset = f.content_end + 1
+    if f.mac is not None:
+        out.mac_offset = len(f.data) - len(f.mac)
     if keystore is not None and use_message_certificates:
         harvest_certificates(f, keystore)
     _signature(f, keystore, out)

@@ -1,0 +1,229 @@
+"""Keystores: RTDS-layout directories, DCC Boxed JSON, certificates from messages."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from gbcs.crypto import KeyEntry, Keystore, generate_keypair, make_certificate, write_keystore
+from gbcs.crypto.keystore import normalise_eui, public_point
+from gbcs.crypto.signing import private_key_pem
+from gbcs.errors import KeystoreError
+
+from crypto_world import ACB, DEVICE, SUPPLIER, world  # noqa: F401 (fixtures)
+
+
+def pem(cert) -> str:
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def test_directory_lookup_by_eui_usage_and_prepayment(world):
+    ks = world.keystore
+    for eui in (SUPPLIER, SUPPLIER.hex(), SUPPLIER.hex().upper(), "90-B3-D5-1F-30-01-00-00", "90:b3:d5:1f:30:01:00:00"):
+        (e,) = ks.find(eui, "ka")
+        assert e.has_private and not e.prepayment
+    (pp,) = ks.find(SUPPLIER, "ka", prepayment=True)
+    assert pp.prepayment and pp.has_private
+    assert public_point(pp.public_key) != public_point(ks.find(SUPPLIER, "ka")[0].public_key)
+    assert ks.find(SUPPLIER, "KA") == ks.find(SUPPLIER, "keyAgreement")
+    (d,) = ks.find(DEVICE, "ds")
+    assert not d.has_private and d.certificate is not None and d.kind == "device"
+    assert ks.kind_of(DEVICE) == "device" and ks.kind_of(SUPPLIER) == "organisation"
+    assert ks.kind_of("0102030405060708") is None
+    assert ks.find("0102030405060708", "ds") == []
+    assert ks.public_entries(DEVICE, "ka") and not ks.private_entries(DEVICE, "ka")
+
+
+def test_pem_and_key_of_one_entity_make_one_entry(world):
+    (e,) = world.keystore.find(ACB, "ds")
+    assert ".pem" in e.source and ".key" in e.source
+    assert public_point(e.private_key().public_key()) == public_point(e.public_key)
+
+
+def test_bad_euis_and_usages():
+    ks = Keystore()
+    for bad in ("12345", "zz" * 8, b"\x00" * 7):
+        with pytest.raises(KeystoreError):
+            ks.find(bad, "ds")
+    with pytest.raises(KeystoreError):
+        ks.find(SUPPLIER, "xx")
+    assert normalise_eui(bytearray(8)) == bytes(8)
+
+
+def test_private_keys_are_parsed_lazily_and_once(tmp_path):
+    key = generate_keypair()
+    write_keystore(tmp_path, {(SUPPLIER, "ds", False): (key, make_certificate(key, SUPPLIER, "ds", device=False))})
+    ks = Keystore.load(tmp_path)
+    (e,) = ks.find(SUPPLIER, "ds")
+    assert e._private is None and e.has_private           # read, not parsed
+    first = e.private_key()
+    assert e.private_key() is first and e._private_pem is None
+
+
+def test_corrupt_private_key_is_reported_with_its_path_when_used(tmp_path):
+    (tmp_path / "90b3d51f30010000-ds.key").write_text(
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+    ks = Keystore.load([tmp_path])                         # loads: parsing waits
+    (e,) = ks.find(SUPPLIER, "ds")
+    with pytest.raises(KeystoreError) as err:
+        e.private_key()
+    assert "90b3d51f30010000-ds.key" in str(err.value)
+
+
+@pytest.mark.parametrize("name, text, words", [
+    ("90b3d51f30010000-ds.pem", "not a certificate", ["90b3d51f30010000-ds.pem", "certificate"]),
+    ("90b3d51f30010000-ds.key", "plain text", ["90b3d51f30010000-ds.key", "PEM private key"]),
+])
+def test_bad_files_raise_keystore_error_naming_the_file(tmp_path, name, text, words):
+    (tmp_path / name).write_text(text)
+    with pytest.raises(KeystoreError) as err:
+        Keystore.load([tmp_path])
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_private_key_in_a_pem_file_gets_a_hint(tmp_path):
+    (tmp_path / "90b3d51f30010000-ds.pem").write_bytes(private_key_pem(generate_keypair()))
+    with pytest.raises(KeystoreError, match=r"name it \.key"):
+        Keystore.load(tmp_path)
+
+
+def test_missing_paths_and_unknown_files(tmp_path):
+    with pytest.raises(KeystoreError, match="no such file"):
+        Keystore.load([tmp_path / "nope"])
+    other = tmp_path / "notes.txt"
+    other.write_text("x")
+    with pytest.raises(KeystoreError, match="not a keystore"):
+        Keystore.load([other])
+    folder = tmp_path / "ks"
+    folder.mkdir()
+    (folder / "README.md").write_text("ignored silently")
+    (folder / "supplier.pem").write_text("ignored with a warning")
+    ks = Keystore.load(folder)
+    assert len(ks) == 0 and any("supplier.pem" in w for w in ks.warnings)
+
+
+def test_certificate_for_another_eui_is_kept_under_the_file_name_with_a_warning(tmp_path):
+    # as RTDS 90b3d51f30000007-ka.pem, which holds supplier 2's certificate
+    key = generate_keypair()
+    write_keystore(tmp_path, {("90B3D51F30000007", "ka", False):
+                              (key, make_certificate(key, "90B3D51F30030000", "ka", device=False))})
+    ks = Keystore.load(tmp_path)
+    assert ks.find("90B3D51F30000007", "ka") and not ks.find("90B3D51F30030000", "ka")
+    assert any("90B3D51F30030000" in w for w in ks.warnings)
+
+
+def test_bare_public_key_and_private_key_without_certificate(tmp_path):
+    # as RTDS fffffffffffffffe-ka.pem and 123456789abcdef0-ka.key
+    a, b = generate_keypair(), generate_keypair()
+    (tmp_path / "fffffffffffffffe-ka.pem").write_bytes(a.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    (tmp_path / "123456789abcdef0-ka.key").write_bytes(private_key_pem(b))
+    ks = Keystore.load(tmp_path)
+    (pub,) = ks.find("FFFFFFFFFFFFFFFE", "ka")
+    assert pub.certificate is None and not pub.has_private and pub.public_key is not None
+    (priv,) = ks.find("123456789ABCDEF0", "ka")
+    assert public_point(priv.public_key) == public_point(b.public_key())
+
+
+def boxed_json(entries) -> dict:
+    out: dict = {}
+    for eui, usage, serial, cert, key, name, role in entries:
+        item = {"certificate": pem(cert), "name": name, "role": role}
+        if key is not None:
+            item["privateKey"] = private_key_pem(key).decode()
+        out.setdefault(eui, {}).setdefault(usage, {})[serial] = item
+    return out
+
+
+def test_boxed_json_keystore(tmp_path):
+    ds, ka, pp, xml = generate_keypair(), generate_keypair(), generate_keypair(), generate_keypair()
+    tree = boxed_json([
+        ("90b3d51f30010000", "digitalSignature", "1", make_certificate(ds, SUPPLIER, "ds", device=False), ds,
+         "Z1-supplier-ds", 2),
+        ("90b3d51f30010000", "digitalSignature", "2", make_certificate(xml, SUPPLIER, "ds", device=False), xml,
+         "xml-sign-90B3D51F30010000-ds", 135),
+        ("90b3d51f30010000", "keyAgreement", "3", make_certificate(ka, SUPPLIER, "ka", device=False), ka,
+         "Z1-supplier-ka", 2),
+        ("90b3d51f30010000", "keyAgreement", "4", make_certificate(pp, SUPPLIER, "ka", device=False), None,
+         "Z1-supplierPP-ka", 2),
+    ])
+    path = tmp_path / "keystore.json"
+    path.write_text(json.dumps(tree))
+    ks = Keystore.load([path])
+    (d,) = ks.find(SUPPLIER, "ds")                 # the XML-signing key is not a GBCS key
+    assert d.name == "Z1-supplier-ds" and d.role == 2 and d.serial is not None and d.has_private
+    assert len(ks.find(SUPPLIER, "ds", include_non_gbcs=True)) == 2
+    (k,) = ks.find(SUPPLIER, "ka")
+    (p,) = ks.find(SUPPLIER, "ka", prepayment=True)
+    assert k.name == "Z1-supplier-ka" and p.name == "Z1-supplierPP-ka" and not p.has_private
+    assert ks.kind_of(SUPPLIER) == "organisation"
+    assert "keystore.json#/90b3d51f30010000/digitalSignature/1" in d.source
+
+
+def test_directory_and_json_combine(world, tmp_path):
+    key = generate_keypair()
+    path = tmp_path / "extra.json"
+    path.write_text(json.dumps(boxed_json([("0102030405060708", "keyAgreement", "9",
+                                            make_certificate(key, "0102030405060708", "ka", device=False),
+                                            key, "other-ka", 127)])))
+    ks = Keystore.load([world.folder, path])
+    assert ks.find("0102030405060708", "ka") and ks.find(SUPPLIER, "ds")
+    assert len(ks.sources) == 2
+
+
+@pytest.mark.parametrize("tree, where", [
+    ([1, 2], "JSON object"),
+    ({"xyz": {}}, "not an EUI-64"),
+    ({"90b3d51f30010000": {"signing": {}}}, "unknown key usage"),
+    ({"90b3d51f30010000": {"keyAgreement": {"1": {"name": "x"}}}}, "neither a certificate nor a privateKey"),
+    ({"90b3d51f30010000": {"keyAgreement": {"1": {"certificate": "junk"}}}}, "/keyAgreement/1/certificate"),
+    ({"90b3d51f30010000": {"keyAgreement": {"1": {"privateKey": "junk"}}}}, "/keyAgreement/1/privateKey"),
+    ({"90b3d51f30010000": {"keyAgreement": {"1": {"privateKey": 5}}}}, "expected a string"),
+])
+def test_bad_json_keystores(tmp_path, tree, where):
+    path = tmp_path / "k.json"
+    path.write_text(json.dumps(tree))
+    with pytest.raises(KeystoreError) as err:
+        Keystore.load(path)
+    assert where in str(err.value) and "k.json" in str(err.value)
+
+
+def test_invalid_json(tmp_path):
+    path = tmp_path / "k.json"
+    path.write_text("{not json")
+    with pytest.raises(KeystoreError, match="not valid JSON"):
+        Keystore.load(path)
+
+
+def test_add_certificate_takes_eui_and_usage_from_the_certificate():
+    ks = Keystore()
+    key = generate_keypair()
+    der = make_certificate(key, DEVICE, "ka").public_bytes(serialization.Encoding.DER)
+    e = ks.add_certificate(der, source="message X")
+    assert (e.eui, e.usage, e.kind, e.origin) == (DEVICE, "ka", "device", "message")
+    assert ks.add_certificate(der) is e                          # not twice
+    org = make_certificate(key, SUPPLIER, "ds", device=False)
+    assert ks.add_certificate(pem(org)).eui == SUPPLIER
+    with pytest.raises(KeystoreError):
+        ks.add_certificate(b"\x30\x03\x02\x01\x00")
+
+
+def test_message_certificates_come_after_keystore_keys(world):
+    ks = Keystore.load(world.folder)
+    extra = make_certificate(generate_keypair(), SUPPLIER, "ds", device=False)
+    ks.add_certificate(extra)
+    entries = ks.find(SUPPLIER, "ds")
+    assert [e.origin for e in entries] == ["keystore", "message"]
+
+
+def test_reprs_name_keys_but_never_show_them(world):
+    ks = world.keystore
+    text = repr(ks) + str(ks) + "".join(repr(e) + str(e) + e.describe() + str(e.to_dict()) for e in ks)
+    for e in ks:
+        if e.has_private:
+            secret = e.private_key().private_numbers().private_value
+            assert f"{secret:x}" not in text.lower()
+    assert "PRIVATE" not in text and "BEGIN" not in text
+    assert isinstance(next(iter(ks)), KeyEntry)
