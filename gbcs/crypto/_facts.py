@@ -21,8 +21,10 @@ class Facts:
                                  s.get("encrypted_body", "gbcs").by_key.items()}
         self.non_gbcs_roles = frozenset(r.cells["value"] for r in s.enum("non_gbcs_role").rows)
         self.gbz_control = {r.cells["name"]: r.cells["value"] for r in s.enum("gbz_component_control").rows}
-        self.axdr_size = {tag: r.cells["size"] for tag, r in s.get("axdr_size", "dlms").by_key.items()}
-        self.axdr_tag = {r.cells["name"]: tag for tag, r in s.get("axdr_size", "dlms").by_key.items()}
+        # DLMS Data types (specs/dlms.gbspec): how many bytes follow each tag, to step over data
+        types = s.get("dlms_data_type", "axdr").by_key
+        self.axdr_read = {tag: (str(r.cells["read"]), r.cells["size"]) for tag, r in types.items()}
+        self.axdr_tag = {str(r.cells["name"]): tag for tag, r in types.items()}
         self.dlms_protected_apdus = {r.cells["value"]: r.cells["name"] for r in s.enum("dlms_protected_apdu").rows}
 
 

@@ -57,9 +57,10 @@ def _ber(data: bytes, pos: int, field: str) -> tuple[int, int]:
     return int.from_bytes(data[pos + 1:pos + 1 + n], "big"), pos + 1 + n
 
 
-def _need(data: bytes, pos: int, n: int, field: str) -> None:
-    if pos + n > len(data):
-        raise TruncatedError(f"needs {n} bytes", pos, field, needed=n, available=max(0, len(data) - pos))
+def _need(data: bytes, pos: int, n: int, field: str, limit: int | None = None) -> None:
+    end = len(data) if limit is None else limit
+    if pos + n > end:
+        raise TruncatedError(f"needs {n} bytes", pos, field, needed=n, available=max(0, end - pos))
 
 
 def from_bytes(data: bytes) -> Facts:
@@ -82,20 +83,22 @@ def from_bytes(data: bytes) -> Facts:
     else:
         limit = len(data)
     start = pos
-    _need(data, pos, 30, "grouping_header")
+    _need(data, pos, 30, "grouping_header", limit)
     if data[pos] != 0xDF or data[pos + 1] != 9 or data[pos + 11] != 8 or data[pos + 20] != 8:
         raise ConstraintError("not a GBCS grouping header (DF 09 … 08 … 08 …)", pos, "grouping_header")
     cra = data[pos + 2]
     if cra not in (1, 2, 3):
-        raise ConstraintError(f"CRA flag 0x{cra:02X} is not 01, 02 or 03", pos + 2, "grouping_header.transaction_id.cra_flag")
+        raise ConstraintError(f"CRA flag 0x{cra:02X} is not 01, 02 or 03", pos + 2,
+                              "grouping_header.transaction_id.cra_flag")
     counter = int.from_bytes(data[pos + 3:pos + 11], "big")
     originator, recipient = data[pos + 12:pos + 20], data[pos + 21:pos + 29]
     pos += 29
     if data[pos] not in (0x00, 0x0C):
-        raise ConstraintError(f"date-time length 0x{data[pos]:02X} is not 00 or 0C", pos, "grouping_header.date_time.length")
+        raise ConstraintError(f"date-time length 0x{data[pos]:02X} is not 00 or 0C", pos,
+                              "grouping_header.date_time.length")
     pos += 1 + data[pos]
     oi_len, pos = _ber(data, pos, "grouping_header.other_information.length")
-    _need(data, pos, oi_len, "grouping_header.other_information")
+    _need(data, pos, oi_len, "grouping_header.other_information", limit)
     oi = data[pos:pos + oi_len]
     pos += oi_len
     if len(oi) < 2:

@@ -33,7 +33,7 @@ from gbcs.spec import specs
 
 USAGES = ("ds", "ka")
 _JSON_USAGE = {"digitalSignature": "ds", "keyAgreement": "ka"}
-_FILE_RE = re.compile(r"^([0-9A-Fa-f]{16})(-pp)?-(ds|ka)\.(pem|key)$")
+_FILE_RE = re.compile(r"^([0-9A-F]{16})(-pp)?-(ds|ka)\.(pem|key)$", re.IGNORECASE)
 _PP_NAME_RE = re.compile(r"PP-ka$|-pp-", re.IGNORECASE)   # Boxed names: "Z1-supplierPP-ka"
 _ECDH_CACHE_SIZE = 65536
 _ids = itertools.count(1)
@@ -114,6 +114,18 @@ def certificate_eui(cert: x509.Certificate) -> tuple[bytes | None, str | None]:
     return None, None
 
 
+def certificate_role(cert: x509.Certificate) -> int | None:
+    """The remote-party role of an organisation certificate: its OU as two hex digits."""
+    try:
+        ous = cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATIONAL_UNIT_NAME)
+    except ValueError:
+        return None
+    for ou in ous:
+        if isinstance(ou.value, str) and re.fullmatch(r"[0-9A-F]{2}", ou.value):
+            return int(ou.value, 16)
+    return None
+
+
 def certificate_usage(cert: x509.Certificate) -> str | None:
     try:
         ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
@@ -134,8 +146,7 @@ class KeyEntry:
     """One key of one entity: a certificate or bare public key, and maybe its private key."""
 
     __slots__ = ("eui", "usage", "prepayment", "source", "name", "role", "serial", "kind", "origin",
-                 "key_id", "certificate", "_public", "_private_pem", "_private_source", "_private",
-                 "__weakref__")
+                 "key_id", "certificate", "_public", "_private_pem", "_private_source", "_private")
 
     def __init__(self, eui: bytes, usage: str, prepayment: bool, source: str, *, origin: str = "keystore",
                  name: str | None = None, role: int | None = None, serial: int | None = None,
@@ -322,6 +333,8 @@ class Keystore:
         entry.serial = cert.serial_number
         cert_eui, kind = certificate_eui(cert)
         entry.kind = entry.kind or kind
+        if entry.role is None:
+            entry.role = certificate_role(cert)
         if cert_eui is not None and cert_eui != entry.eui:
             self.warnings.append(f"{where}: filed under {entry.eui.hex().upper()} but the certificate is "
                                  f"for {cert_eui.hex().upper()}; it is used as "
@@ -421,7 +434,7 @@ class Keystore:
             if e._public is not None and public_point(e._public) == point:
                 return e
         entry = KeyEntry(the_eui, the_usage, prepayment, source, origin=origin, kind=kind,
-                         serial=cert.serial_number)
+                         serial=cert.serial_number, role=certificate_role(cert))
         entry.certificate, entry._public = cert, key
         self._entries.setdefault((the_eui, the_usage, prepayment), []).append(entry)
         return entry
@@ -447,13 +460,17 @@ class Keystore:
         return entry
 
     # -- look-up ------------------------------------------------------------------------
-    def find(self, eui: bytes | str, usage: str, *, prepayment: bool = False,
+    def find(self, eui: bytes | str, usage: str, *, prepayment: bool = False, role: int | None = None,
              include_non_gbcs: bool = False) -> list[KeyEntry]:
         """Every entry for the EUI and usage, keystore files first, then message certificates.
 
-        Keys of DUIS XML-signing roles (Boxed keystore) are left out unless asked for.
+        `role` keeps only entries of that remote-party role (Boxed JSON roles, or the OU of an
+        organisation certificate). Keys of DUIS XML-signing roles (Boxed keystore) are left out
+        unless asked for.
         """
         found = list(self._entries.get((normalise_eui(eui), _usage(usage), prepayment), ()))
+        if role is not None:
+            found = [e for e in found if e.role == role]
         if not include_non_gbcs:
             skip = facts().non_gbcs_roles
             found = [e for e in found if e.role not in skip]
@@ -468,7 +485,8 @@ class Keystore:
     def kind_of(self, eui: bytes | str) -> str | None:
         """'device' or 'organisation' as the certificates (or Boxed roles) show, else None."""
         raw = normalise_eui(eui)
-        kinds = {e.kind for (k_eui, _, _), es in self._entries.items() if k_eui == raw for e in es}
+        kinds = {e.kind for usage in USAGES for pp in (False, True)
+                 for e in self._entries.get((raw, usage, pp), ())}
         for k in ("device", "organisation"):
             if k in kinds:
                 return k

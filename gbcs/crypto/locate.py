@@ -127,31 +127,34 @@ def _dlms_data(data: bytes, pos: int, end: int, depth: int, out: list, path: lis
     if depth > MAX_DEPTH:
         raise _Stop
     tag = _byte(data, pos, end)
-    size = f.axdr_size.get(tag)
-    if size is None:
+    read, size = f.axdr_read.get(tag, (None, None))
+    if read is None:
         raise _Stop
     pos += 1
-    if size >= 0:
+    if size is not None or read == "none":
+        size = size or 0
         if pos + size > end:
             raise _Stop
         return pos + size
-    if size == -1:
+    if read in ("octets", "ascii", "utf8"):
         n, pos = _axdr_length(data, pos, end)
         if pos + n > end:
             raise _Stop
         return pos + n
-    if size == -2:
+    if read == "bits":
         bits, pos = _axdr_length(data, pos, end)
         n = (bits + 7) // 8
         if pos + n > end:
             raise _Stop
         return pos + n
-    if size == -4:
+    if read == "compact":
         pos = _type_description(data, pos, end, depth + 1)
         n, pos = _axdr_length(data, pos, end)
         if pos + n > end:
             raise _Stop
         return pos + n
+    if read != "list":
+        raise _Stop
     count, pos = _axdr_length(data, pos, end)
     previous: tuple[int, int] | None = None          # (tag, start) of the element before
     for i in range(count):

@@ -13,7 +13,7 @@ for _bits in (8, 16, 24, 32, 40, 48, 56, 64):
 # name -> (argument count, takes a nested block of fields)
 LAYOUT_TYPES: dict[str, tuple[int, bool]] = {name: (0, False) for name in INT_TYPES}
 LAYOUT_TYPES.update({
-    "bytes": (1, False),          # bytes(N): N raw bytes
+    "bytes": (1, False),          # bytes(N | length_field): that many raw bytes
     "octstr": (0, False),         # ZCL octet string: 1-byte length, then the bytes
     "charstr": (0, False),        # ZCL character string: 1-byte length, then text
     "rest": (0, False),           # every byte left in the enclosing frame
@@ -26,10 +26,15 @@ LAYOUT_TYPES.update({
     "repeat_to_end": (0, True),   # repeat_to_end { fields }: until the frame ends
     "if_remaining": (0, True),    # if_remaining { fields }: present only if bytes remain
     "when": (2, True),            # when(field, mask) { fields }: present if field & mask
+    "when_eq": (2, True),         # when_eq(field, value) { fields }: present if field == value
+    "when_ne": (2, True),         # when_ne(field, value) { fields }: present if field != value
+    "zcl_value": (1, False),      # zcl_value(type_field): a value of the ZCL data type held in
+                                  #   type_field, read as that type's row in its table(...) says
+    "day_minutes": (0, False),    # u16 LE minutes after midnight (ZSE schedule start times)
 })
 
 # Options a struct field may carry after its type.
 FIELD_OPTIONS: dict[str, int] = {
     "enum": 1,       # enum(name): the value is a member of that enum item
-    "table": 1,      # table(name): the value is a key of that table item
+    "table": 1,      # table(name | kind.name): the value is a key of that table item
 }

@@ -219,3 +219,24 @@ def test_gbt_blocks_are_checked_on_the_message_they_carry(world):
     assert (check_integrity(blocks, world.keystore).mac) == "valid"
     with pytest.raises(DecodeError):
         check_integrity(blocks[:-5], world.keystore)
+
+
+def test_unusual_security_header_is_used_and_named(world):
+    apdu = envelope.from_bytes(world.command()).apdu
+    msg = mac_wrap_with_keys(apdu, world.priv(ACB, "ka"), world.pub(DEVICE, "ka"), invocation_counter=7)
+    assert msg[8:13] == b"\x11\x00\x00\x00\x07"
+    r = check_integrity(msg, world.keystore)
+    assert r.mac == "valid" and "security header 1100000007" in r.details[0]
+
+
+def test_command_from_an_originator_of_unknown_kind_tries_both_rules(world):
+    env = builder.Envelope("command", 5, DEVICE, DEVICE2, 0x009B)
+    msg = mac_wrap_with_keys(builder.general_signing(env, DLMS_GET), world.priv(DEVICE, "ka"),
+                             world.pub(DEVICE2, "ka"))
+    ks = Keystore()
+    ks.add_key(ACB, "ka", private_key=world.priv(ACB, "ka"))
+    ks.add_key(DEVICE2, "ka", public_key=world.pub(DEVICE2, "ka"))
+    assert check_integrity(msg, ks).mac == "invalid"             # only the ACB rule can be computed
+    ks.add_key(DEVICE, "ka", private_key=world.priv(DEVICE, "ka"))   # no certificate: kind unknown
+    r = check_integrity(msg, ks)
+    assert r.mac == "valid" and "were the originator a device" in r.details[0]

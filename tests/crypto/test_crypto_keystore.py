@@ -227,3 +227,24 @@ def test_reprs_name_keys_but_never_show_them(world):
             assert f"{secret:x}" not in text.lower()
     assert "PRIVATE" not in text and "BEGIN" not in text
     assert isinstance(next(iter(ks)), KeyEntry)
+
+
+def test_lookup_by_role(world):
+    ks = world.keystore
+    assert ks.find(ACB, "ka", role=4) == ks.find(ACB, "ka") and ks.find(ACB, "ka", role=2) == []
+    assert ks.find(SUPPLIER, "ds")[0].role == 2            # from the certificate's OU
+    assert ks.find(DEVICE, "ds")[0].role is None
+
+
+def test_password_protected_and_non_p256_keys_are_refused_with_advice(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = generate_keypair()
+    (tmp_path / "90b3d51f30010000-ds.key").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"secret")))
+    (tmp_path / "90b3d51f30010000-ka.key").write_bytes(private_key_pem(ec.generate_private_key(ec.SECP384R1())))
+    ks = Keystore.load(tmp_path)
+    with pytest.raises(KeystoreError, match="password-protected"):
+        ks.find(SUPPLIER, "ds")[0].private_key()
+    with pytest.raises(KeystoreError, match="P-256"):
+        ks.find(SUPPLIER, "ka")[0].private_key()

@@ -95,3 +95,19 @@ def test_bigger_contents_keep_their_protection(world, counter, size):
     assume(len(content) < 60000)
     r = check_integrity(world.command(content, counter=counter, signed=True), world.keystore)
     assert (r.signature, r.mac) == ("valid", "valid")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(messages, st.data())
+def test_mutated_messages_give_statuses_or_decode_errors_only(world, m, data):
+    from gbcs.errors import GbcsError
+    msg = bytearray(build(world, *m))
+    cut = data.draw(st.integers(0, len(msg)), label="cut")
+    junk = data.draw(st.binary(max_size=6), label="junk")
+    mutated = bytes(msg[:cut]) + junk + bytes(msg[cut + data.draw(st.integers(0, 6), label="drop"):])
+    try:
+        r = check_integrity(mutated, world.keystore)
+    except GbcsError:
+        return
+    r.to_dict()
+    r.findings()

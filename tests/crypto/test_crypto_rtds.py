@@ -95,3 +95,27 @@ def test_rtds_top_up_utrns_verify_with_the_prepayment_key(rtds):
             assert "prepayment" in detail
             checked += 1
     assert checked == 2
+
+
+def test_located_parts_are_the_decoders_ciphered_fields(checked):
+    """Where a payload decoder marks ciphered content (security header, ciphertext, tag), the
+    crypto locator found exactly that span, and the plaintext tree says where it came from."""
+    ks, results = checked
+    compared = 0
+    for path, data, _ in results:
+        try:
+            message = gbcs.decode(data)
+        except DecodeError:
+            continue
+        marked = {(n.start, n.end) for _, n in message.root.walk()
+                  if n.children and n.children[0].name == "security_header" and n.name != "mac_header"}
+        r = check_integrity(message, ks)
+        located = {(p.source_offset, p.source_offset + p.source_length) for p in r.decrypted}
+        if marked:
+            assert marked == located, path.name
+            for p in r.decrypted:
+                node = message.find(p.source_path)
+                assert (node.start, node.end) == (p.source_offset, p.source_offset + p.source_length)
+            compared += 1
+    if compared == 0:
+        pytest.skip("no payload decoder marks ciphered content yet")

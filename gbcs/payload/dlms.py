@@ -1,0 +1,1259 @@
+"""DLMS COSEM payloads: Access-Request (D9), Access-Response (DA), Data-Notification (0F).
+
+Every byte becomes a leaf: APDU header fields, request/response specs with COSEM names, and
+DLMS Data (A-XDR) values recursively (tag, length/count, value). Names beyond the generic
+`elements[i]` come from shapes in specs/dlms.gbspec, picked by message code (alert bodies,
+protected data), by class and member (set values, action parameters) or by class and access
+selector; every other GBCS fact (types, classes, objects, codes) lives there too.
+
+Also here: encoders and builders for DLMS content (tests, examples).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import struct as _struct
+from typing import Any, Iterable
+
+from gbcs.errors import (ConstraintError, EncodeError, LengthError, SpecError, SpecReferenceError,
+                         UnknownCodeError)
+from gbcs.message import Node
+from gbcs.spec.ast import Call, Name
+from gbcs.spec.load import SpecSet
+from gbcs.spec.types import INT_TYPES
+
+MAX_DEPTH = 64                       # nesting of Data values (and compact-array type descriptions)
+DESCRIPTOR = "dlms_cosem_attribute_descriptor"   # struct the walker reads with COSEM meanings
+
+__all__ = ["decode_dlms", "decode_data", "MAX_DEPTH", "obis_text", "obis_bytes", "datetime_text",
+           "axdr_length", "encode_data", "dlms_datetime", "build_access_request", "build_access_response",
+           "build_data_notification", "build_alert", "protection_parameters",
+           "protected_attributes_response"]
+
+
+# ======================================================================================
+# Tables compiled from specs/dlms.gbspec
+# ======================================================================================
+
+class _Type:
+    __slots__ = ("tag", "name", "read", "size", "title")
+
+    def __init__(self, tag, name, read, size, title):
+        self.tag, self.name, self.read, self.size, self.title = tag, name, read, size, title
+
+
+_READS = {"none", "list", "boolean", "int", "uint", "bcd", "float", "bits", "octets", "ascii", "utf8",
+          "compact", "datetime", "date", "time"}
+
+
+class _Shape:
+    """One element of a shape: its node name, expected type, how to read it, its children."""
+    __slots__ = ("item", "path", "name", "type", "read", "children", "star", "count")
+
+    def __init__(self, item, path, name, type_, read):
+        self.item, self.path, self.name, self.type, self.read = item, path, name, type_, read
+        self.children: dict[int, _Shape] = {}
+        self.star: _Shape | None = None
+        self.count: int | None = None
+
+    def child(self, index: int) -> "_Shape | None":
+        return self.children.get(index, self.star)
+
+
+class _Field:
+    __slots__ = ("name", "type", "args", "enum", "table", "size", "fields")
+
+    def __init__(self, name, type_, args, enum, table):
+        self.name, self.type, self.args, self.enum, self.table = name, type_, args, enum, table
+        self.size: int | None = None
+        self.fields: list[_Field] | None = None
+
+
+_SHAPE_READS = {"class_id", "obis", "ciphered"}
+_SHAPE_CALLS = {"enum", "lookup", "layout", "shape"}
+
+
+class _Tables:
+    def __init__(self, s: SpecSet):
+        self.specs = s
+        self.types: dict[int, _Type] = {}
+        for row in s.get("dlms_data_type", "axdr").rows:
+            c = row.cells
+            if c["read"] not in _READS:
+                raise SpecError(f"unknown read {c['read']!r} (known: {', '.join(sorted(_READS))})",
+                                row.pos.file, row.pos.line, row.pos.column)
+            self.types[c["tag"]] = _Type(c["tag"], c["name"], c["read"], c["size"], c["title"])
+        self.type_by_name = {t.name: t for t in self.types.values()}
+        self.enums: dict[str, dict[int, tuple[str, str]]] = {}
+        self.apdus = self.enum("dlms_apdu")
+        self.request_choices = self.enum("dlms_request_choice")
+        self.response_choices = self.enum("dlms_response_choice")
+        self.invoke_flags = self.enum("dlms_invoke_flag")
+        self.special_datetimes = {bytes.fromhex(r.cells["hex"]): r.cells["title"]
+                                  for r in s.get("dlms_special_datetime", "gbcs").rows}
+        self.classes = {r.cells["class_id"]: (r.cells["name"], r.cells["title"])
+                        for r in s.get("dlms_class", "gbcs").rows}
+        self.class_by_name = {v[0]: k for k, v in self.classes.items()}
+        self.members: dict[tuple[int, str, int], tuple[str, str]] = {}
+        for row in s.get("dlms_class_member", "gbcs").rows:
+            c = row.cells
+            self.members[(c["class_id"], c["member"], c["index"])] = (c["name"], c["title"] or c["name"])
+        self.objects: dict[bytes, tuple[int, str | None, str | None]] = {}
+        for row in s.get("dlms_object", "gbcs").rows:
+            c = row.cells
+            raw = _parse_obis(c["obis"])
+            if raw is None:
+                raise SpecError(f"{c['obis']!r} is not an OBIS code A-B:C.D.E.F", row.pos.file, row.pos.line,
+                                row.pos.column)
+            self.objects[raw] = (c["class_id"], c["name"], c["title"])
+        self.structs: dict[str, list[_Field]] = {}
+        self.shapes: dict[str, _Shape] = {}
+        for item in s.of_kind("dlms_shape"):
+            self.shapes[item.name] = self._shape(item)
+        for root in list(self.shapes.values()):
+            self._check_shape(root)
+        self.alert_bodies = {r.cells["message_code"]: self._shape_ref(r.cells["shape"], r)
+                             for r in s.get("dlms_alert_body", "gbcs").rows}
+        self.default_alert = self.shapes["dlms_alert"]
+        protected = s.get("dlms_protected_response", "gbcs")
+        self.protected_codes = set(protected.by_key)
+        self.protected_shape = self.shapes["dlms_protected_attributes_response"]
+        self.parameter_shapes = {(r.cells["class_id"], r.cells["member"], r.cells["index"]):
+                                 self._shape_ref(r.cells["shape"], r)
+                                 for r in s.get("dlms_parameter_shape", "gbcs").rows}
+        self.selector_shapes = {(r.cells["class_id"], r.cells["selector"]): self._shape_ref(r.cells["shape"], r)
+                                for r in s.get("dlms_selector_shape", "gbcs").rows}
+        sc = s.find("enum", "security_control")
+        self.security_control = ({r.cells["value"]: r.cells["title"] or r.cells["name"] for r in sc.rows}
+                                 if sc is not None else {})
+
+    def enum(self, name: str) -> dict[int, tuple[str, str]]:
+        """value -> (name, title) of an enum item."""
+        table = self.enums.get(name)
+        if table is None:
+            item = self.specs.get("enum", name)
+            table = {r.cells["value"]: (r.cells["name"], r.cells["title"] or r.cells["name"]) for r in item.rows}
+            self.enums[name] = table
+        return table
+
+    def lookup(self, kind: str, item: str, key: int) -> str | None:
+        row = self.specs.get(kind, item).by_key.get(key)
+        if row is None:
+            return None
+        return row.cells.get("title") or row.cells.get("name")
+
+    def table_title(self, ref: str, key: int) -> str | None:
+        """Title of a row of the table `kind.name` (a struct field's table(…) option)."""
+        kind, _, name = ref.partition(".")
+        if not name:
+            items = self.specs.of_kind(kind)
+            if len(items) != 1:
+                raise SpecReferenceError(f"table({ref}) is ambiguous; write table(kind.name)")
+            name = items[0].name
+        return self.lookup(kind, name, key)
+
+    def _shape_ref(self, name: str, row) -> _Shape:
+        shape = self.shapes.get(name)
+        if shape is None:
+            raise SpecReferenceError(f"dlms_shape {name!r} is not defined", row.pos.file, row.pos.line,
+                                     row.pos.column)
+        return shape
+
+    def _shape(self, item) -> _Shape:
+        nodes: dict[str, _Shape] = {}
+        for row in item.rows:
+            c = row.cells
+            path = c["path"]
+            typ = c["type"]
+            if typ not in self.type_by_name and typ not in ("any", "der_sequence"):
+                raise SpecError(f"unknown DLMS type {typ!r} in shape {item.name}", row.pos.file, row.pos.line,
+                                row.pos.column)
+            read = c["read"]
+            if isinstance(read, Call):
+                if read.name not in _SHAPE_CALLS:
+                    raise SpecError(f"unknown read {read.name}(…); expected enum(E), lookup(K, I), layout(S), "
+                                    "shape(S), class_id, obis or ciphered", row.pos.file, row.pos.line, row.pos.column)
+                read = (read.name,) + tuple(a.text if isinstance(a, Name) else a for a in read.args)
+                if read[0] == "layout":
+                    self.struct(read[1], row)
+                elif read[0] == "enum":
+                    self.enum(read[1])
+                elif read[0] == "lookup":
+                    self.specs.get(read[1], read[2])
+            elif read is not None and read not in _SHAPE_READS:
+                raise SpecError(f"unknown read {read!r}", row.pos.file, row.pos.line, row.pos.column)
+            node = _Shape(item.name, path, c["name"], typ, read)
+            if path == "":
+                node.count = item.prop("count")
+                nodes[""] = node
+                continue
+            parent_path, _, last = path.rpartition(".")
+            parent = nodes.get(parent_path)
+            if parent is None:
+                raise SpecError(f"shape {item.name}: path {path!r} comes before its parent {parent_path!r}",
+                                row.pos.file, row.pos.line, row.pos.column)
+            if last == "*":
+                parent.star = node
+            elif last.isdigit():
+                parent.children[int(last)] = node
+            else:
+                raise SpecError(f"shape {item.name}: {path!r} is not a path of element numbers or *",
+                                row.pos.file, row.pos.line, row.pos.column)
+            nodes[path] = node
+        if "" not in nodes:
+            raise SpecError(f"shape {item.name} has no row for the value itself (path \"\")", item.pos.file,
+                            item.pos.line, item.pos.column)
+        return nodes[""]
+
+    def _check_shape(self, node: _Shape) -> None:
+        if isinstance(node.read, tuple) and node.read[0] == "shape" and node.read[1] not in self.shapes:
+            raise SpecReferenceError(f"shape {node.item} refers to undefined dlms_shape {node.read[1]!r}")
+        for child in list(node.children.values()) + ([node.star] if node.star else []):
+            self._check_shape(child)
+
+    def struct(self, name: str, where=None) -> list[_Field]:
+        fields = self.structs.get(name)
+        if fields is not None:
+            return fields
+        item = self.specs.find("struct", name)
+        if item is None:
+            pos = where.pos if where is not None else None
+            raise SpecReferenceError(f"struct {name!r} is not defined", pos.file if pos else None,
+                                     pos.line if pos else None, pos.column if pos else None)
+        fields = []
+        for row in item.rows:
+            c = row.cells
+            f = _Field(c["field"], c["type"], c["args"], c["options"].get("enum"), c["options"].get("table"))
+            if f.type in INT_TYPES:
+                f.size = INT_TYPES[f.type][0]
+            elif f.type == "bytes":
+                f.size = int(f.args[0])
+            elif f.type == "dlms_datetime":
+                f.size = 12
+            elif f.type == "struct":
+                f.fields = self.struct(f.args[0], row)
+                sizes = [x.size for x in f.fields]
+                f.size = None if None in sizes else sum(sizes)
+            elif f.type == "rest":
+                f.size = None
+            else:
+                raise SpecError(f"struct {name}: field type {f.type} is not read inside DLMS payloads",
+                                row.pos.file, row.pos.line, row.pos.column)
+            if f.enum is not None:
+                self.enum(f.enum)
+            if f.table is not None:
+                self.table_title(f.table, 0)         # resolve now: spec errors surface at load
+            fields.append(f)
+        self.structs[name] = fields
+        return fields
+
+    def struct_size(self, name: str) -> int | None:
+        sizes = [f.size for f in self.struct(name)]
+        return None if None in sizes else sum(sizes)
+
+
+_TABLES: dict[str, _Tables] = {}
+
+
+def _tables(s: SpecSet) -> _Tables:
+    t = _TABLES.get(s.digest) if s.digest else None
+    if t is None:
+        t = _Tables(s)
+        if s.digest:
+            _TABLES[s.digest] = t
+    return t
+
+
+# ======================================================================================
+# Meanings: OBIS codes, date-times
+# ======================================================================================
+
+_OBIS_RE = re.compile(r"(\d+)-(\d+):(\d+)\.(\d+)\.(\d+)\.(\d+)\Z")
+
+
+def _parse_obis(text: str) -> bytes | None:
+    m = _OBIS_RE.match(text)
+    if not m or any(int(g) > 255 for g in m.groups()):
+        return None
+    return bytes(int(g) for g in m.groups())
+
+
+def obis_text(raw: bytes) -> str:
+    """A 6-byte logical name as A-B:C.D.E.F."""
+    a, b, c, d, e, f = raw
+    return f"{a}-{b}:{c}.{d}.{e}.{f}"
+
+
+def obis_bytes(value: str | bytes) -> bytes:
+    """6 bytes of a logical name given as "A-B:C.D.E.F" (or already as bytes)."""
+    if isinstance(value, (bytes, bytearray)):
+        if len(value) != 6:
+            raise EncodeError(f"a logical name is 6 bytes, not {len(value)}")
+        return bytes(value)
+    raw = _parse_obis(value)
+    if raw is None:
+        raise EncodeError(f"{value!r} is not an OBIS code A-B:C.D.E.F")
+    return raw
+
+
+def _date_parts(t: _Tables, raw: bytes) -> tuple[str, bool] | None:
+    """(text, fully specified) of a 5-byte DLMS date, or None if a byte is out of range."""
+    year = int.from_bytes(raw[0:2], "big")
+    month, day, dow = raw[2], raw[3], raw[4]
+    exact = True
+    ytext = "*" if year == 0xFFFF else f"{year:04d}"
+    if month == 0xFF:
+        mtext, exact = "*", False
+    elif 1 <= month <= 12:
+        mtext = f"{month:02d}"
+    elif month in t.enum("dlms_month_special"):
+        mtext, exact = t.enum("dlms_month_special")[month][1], False
+    else:
+        return None
+    if day == 0xFF:
+        dtext, exact = "*", False
+    elif 1 <= day <= 31:
+        dtext = f"{day:02d}"
+    elif day in t.enum("dlms_day_special"):
+        dtext, exact = t.enum("dlms_day_special")[day][1], False
+    else:
+        return None
+    if year == 0xFFFF:
+        exact = False
+    days = t.enum("dlms_day_of_week")
+    if dow != 0xFF and dow not in days:
+        return None
+    text = f"{ytext}-{mtext}-{dtext}"
+    if exact:
+        try:
+            _dt.date(year, month, day)
+        except ValueError:
+            return None
+    if dow != 0xFF and not exact:
+        text += f" ({days[dow][1]})"
+    return text, exact
+
+
+def _time_parts(raw: bytes) -> tuple[str, bool] | None:
+    hour, minute, second, hundredths = raw
+    if (hour > 23 and hour != 0xFF) or (minute > 59 and minute != 0xFF) or (second > 59 and second != 0xFF) \
+            or (hundredths > 99 and hundredths != 0xFF):
+        return None
+    parts = [("*" if v == 0xFF else f"{v:02d}") for v in (hour, minute, second)]
+    text = ":".join(parts)
+    if hundredths not in (0, 0xFF):
+        text += f".{hundredths:02d}"
+    return text, 0xFF not in (hour, minute, second)
+
+
+def _datetime_text(t: _Tables, raw: bytes) -> str | None:
+    special = t.special_datetimes.get(bytes(raw))
+    if special is not None:
+        return special
+    date, time = _date_parts(t, raw[0:5]), _time_parts(raw[5:9])
+    if date is None or time is None:
+        return None
+    deviation = int.from_bytes(raw[9:11], "big", signed=True)
+    if deviation != -0x8000 and not -720 <= deviation <= 720:
+        return None
+    text = f"{date[0]}T{time[0]}"
+    if deviation != -0x8000:
+        offset = -deviation          # DLMS deviation: minutes local time is behind UTC
+        text += f"{'+' if offset >= 0 else '-'}{abs(offset) // 60:02d}:{abs(offset) % 60:02d}"
+    status = raw[11]
+    if status not in (0x00, 0xFF):
+        names = [title for bit, (_, title) in sorted(t.enum("dlms_clock_status").items()) if status & bit]
+        known = 0
+        for bit in t.enum("dlms_clock_status"):
+            known |= bit
+        if status & ~known:
+            names.append(f"reserved bits 0x{status & ~known:02X}")
+        text += f" (clock status: {', '.join(names)})"
+    return text
+
+
+def datetime_text(raw: bytes, specs: SpecSet | None = None) -> str | None:
+    """A 12-byte DLMS date-time as text: ISO 8601 where fully given, `*` for wildcards, GBCS's
+    "now" and "never"; None when a byte is out of range (not a date-time)."""
+    if len(raw) != 12:
+        return None
+    return _datetime_text(_tables(specs or _default_specs()), raw)
+
+
+def _default_specs() -> SpecSet:
+    from gbcs.spec import specs
+    return specs()
+
+
+def _printable(raw: bytes) -> bool:
+    return all(0x20 <= b < 0x7F for b in raw)
+
+
+def _octets_meaning(t: _Tables, raw: bytes) -> str | None:
+    n = len(raw)
+    if n == 12:
+        text = _datetime_text(t, raw)
+        if text is not None:
+            return text
+    if n > 1 and _printable(raw):
+        return '"' + raw.decode("ascii") + '"'
+    if n == 6 and (bytes(raw) in t.objects or (raw[0] <= 15 and raw[5] == 0xFF)):
+        return _object_meaning(t, raw)         # a known object, or the usual A-B:C.D.E.255 form
+    if n == 5:
+        date = _date_parts(t, raw)
+        if date is not None:
+            return f"date {date[0]}"
+    if n == 4:
+        time = _time_parts(raw)
+        if time is not None:
+            return f"time {time[0]}"
+    return None
+
+
+def _object_meaning(t: _Tables, raw: bytes) -> str:
+    text = obis_text(raw)
+    obj = t.objects.get(bytes(raw))
+    if obj is not None and (obj[2] or obj[1]):
+        text += f" ({obj[2] or obj[1]})"
+    return text
+
+
+# ======================================================================================
+# The decoder
+# ======================================================================================
+
+class _Dlms:
+    __slots__ = ("w", "t", "ctx")
+
+    def __init__(self, w, t: _Tables, ctx):
+        self.w, self.t, self.ctx = w, t, ctx
+
+    def note(self, text: str) -> None:
+        if self.ctx is not None:
+            self.ctx.notes.append("DLMS: " + text)
+
+    # -- small fields --------------------------------------------------------------------
+    def count(self, name: str, what: str, min_size: int = 1) -> int:
+        """An A-XDR quantity (SEQUENCE OF count): 00-7F, or 0x8N + N bytes."""
+        w = self.w
+        at = w.pos
+        n = w.ber_length(name)
+        if n * min_size > w.remaining:
+            raise LengthError(f"declares {n} {what} but only {w.remaining} bytes remain — the message is "
+                              "truncated or the count is wrong", at, w.path(name), expected=n, actual=w.remaining)
+        return n
+
+    def length(self, name: str = "length") -> int:
+        w = self.w
+        at = w.pos
+        n = w.ber_length(name)
+        if n > w.remaining:
+            raise LengthError(f"declares {n} bytes but only {w.remaining} remain — the message is truncated or "
+                              "the length is wrong", at, w.path(name), expected=n, actual=w.remaining)
+        return n
+
+    def invoke_id(self) -> None:
+        w, t = self.w, self.t
+        v = w.uint("long_invoke_id_and_priority", 4)
+        words = [title for bit, (_, title) in sorted(t.invoke_flags.items()) if v & bit]
+        known = 0xFFFFFF
+        for bit in t.invoke_flags:
+            known |= bit
+        if v & ~known:
+            words.append(f"reserved bits 0x{v & ~known:08X} set")
+        w.last.meaning = f"invoke id {v & 0xFFFFFF}" + (f"; {', '.join(words)}" if words else "")
+
+    def date_time(self) -> None:
+        w, t = self.w, self.t
+        lengths = t.enum("dlms_date_time_length")
+        n = w.expect("date_time_length", 1, set(lengths), "a DLMS date-time length (00 absent, 0C present)")
+        w.last.meaning = lengths[n][1]
+        if n:
+            raw = w.bytes("date_time", n)
+            w.last.meaning = _datetime_text(t, raw) or "not a valid DLMS date-time"
+
+    # -- COSEM descriptors ---------------------------------------------------------------
+    def descriptor(self, kind: str) -> tuple[int, bytes, int]:
+        """class id, instance id, attribute/method id into the current group."""
+        w, t = self.w, self.t
+        cid = w.uint("class_id", 2)
+        cls = t.classes.get(cid)
+        w.last.meaning = cls[1] if cls else f"class {cid} (not in specs)"
+        raw = w.bytes("instance_id", 6)
+        w.last.meaning = _object_meaning(t, raw)
+        idx = w.uint("attribute_id" if kind == "attribute" else "method_id", 1)
+        member = t.members.get((cid, kind, idx))
+        w.last.meaning = member[1] if member else f"{kind} {idx}"
+        obj = t.objects.get(bytes(raw))
+        if obj is not None and obj[0] != cid:
+            other = t.classes.get(obj[0])
+            self.note(f"{w.path('class_id')}: {obis_text(raw)} is addressed as class {cid}; specs list it "
+                      f"as class {obj[0]}{f' ({other[1]})' if other else ''}")
+        return cid, raw, idx
+
+    def request_spec(self, i: int) -> tuple[str, int, int]:
+        w, t = self.w, self.t
+        node = w.begin(f"request_specs[{i}]")
+        at = w.pos
+        choice = w.uint("choice", 1)
+        entry = t.request_choices.get(choice)
+        if entry is None:
+            raise UnknownCodeError(f"0x{choice:02X} is not an Access-Request-Specification choice "
+                                   f"(expected {', '.join(f'{k:02X}' for k in sorted(t.request_choices))})",
+                                   at, w.path("choice"), actual=choice)
+        w.last.meaning = entry[1]
+        kind = "method" if entry[0] == "action" else "attribute"
+        cid, raw, idx = self.descriptor(kind)
+        selector = None
+        if entry[0].endswith("_with_selection"):
+            selector = w.uint("access_selector", 1)
+            shape = t.selector_shapes.get((cid, selector))
+            self.data("access_parameters", 0, shape)
+        member = t.members.get((cid, kind, idx))
+        node.meaning = (f"{entry[1]} {member[1] if member else f'{kind} {idx}'} of {_object_meaning(t, raw)}"
+                        + (f", selector {selector}" if selector is not None else ""))
+        w.finish()
+        return entry[0], cid, idx
+
+    def request_specs(self) -> list:
+        n = self.count("request_spec_count", "request specifications", 10)
+        return [self.request_spec(i) for i in range(n)]
+
+    def response_specs(self) -> None:
+        w, t = self.w, self.t
+        n = self.count("response_spec_count", "response specifications", 2)
+        for i in range(n):
+            node = w.begin(f"response_specs[{i}]")
+            at = w.pos
+            choice = w.uint("choice", 1)
+            entry = t.response_choices.get(choice)
+            if entry is None:
+                raise UnknownCodeError(f"0x{choice:02X} is not an Access-Response-Specification choice "
+                                       f"(expected {', '.join(f'{k:02X}' for k in sorted(t.response_choices))})",
+                                       at, w.path("choice"), actual=choice)
+            w.last.meaning = entry[1]
+            results = t.enum("dlms_action_result" if entry[0] == "action" else "dlms_data_access_result")
+            code = w.uint("result", 1)
+            result = results.get(code)
+            w.last.meaning = result[1] if result else f"result {code} (not in specs)"
+            node.meaning = f"{entry[1]}: {w.last.meaning}"
+            w.finish()
+
+    def data_list(self, shape: _Shape | None = None, quiet: bool = False, specs: list | None = None) -> int:
+        """The data items; with the request specs, set values and action parameters get names."""
+        t = self.t
+        n = self.count("data_count", "data items")
+        for i in range(n):
+            item_shape = shape
+            if specs is not None and i < len(specs):
+                choice, cid, idx = specs[i]
+                kind = "method" if choice == "action" else "attribute"
+                item_shape = t.parameter_shapes.get((cid, kind, idx)) if choice != "get" else None
+            self.data(f"data[{i}]", 0, item_shape, quiet, f"data[{i}]")     # list items keep their index
+        return n
+
+    # -- Data ----------------------------------------------------------------------------
+    def mismatch(self, shape: _Shape, why: str, name: str | None = None) -> None:
+        where = f" element {shape.path}" if shape.path else ""
+        self.note(f"{self.w.path(name)} does not match {shape.item}{where} ({why}); named generically")
+
+    def peek_count(self) -> int | None:
+        """The count after a list tag, without consuming it (for shape checks)."""
+        w = self.w
+        b = w.peek(1)
+        if b is None:
+            return None
+        if b < 0x80:
+            return b
+        n = b & 0x7F
+        if n == 0 or n > 4 or w.remaining < 2 + n:
+            return None
+        return int.from_bytes(w.peek_bytes(2 + n)[2:], "big")
+
+    def data(self, name: str, depth: int, shape: _Shape | None = None, quiet: bool = False,
+             override: str | None = None) -> Node:
+        w, t = self.w, self.t
+        if depth >= MAX_DEPTH:
+            raise ConstraintError(f"DLMS data nested more than {MAX_DEPTH} deep; no GBCS payload comes close",
+                                  w.pos, w.path(name), rule="GBCS-D006")
+        tag = w.peek(0)
+        if tag is None:
+            w.need(1, f"{name}.tag")
+        if shape is not None and shape.type == "der_sequence":
+            if tag == 0x30:
+                return self.der_sequence(shape, override or shape.name or name)
+            if not quiet:
+                self.mismatch(shape, f"expected a DER SEQUENCE (30), found tag {tag:02X}", name)
+            shape = None
+        typ = t.types.get(tag)
+        if typ is None:
+            raise UnknownCodeError(f"0x{tag:02X} is not a DLMS data type tag", w.pos, w.path(f"{name}.tag"),
+                                   actual=tag)
+        if shape is not None:
+            why = None
+            if shape.type not in ("any", typ.name):
+                why = f"expected {shape.type}, found {typ.name}"
+            elif shape.count is not None and self.peek_count() != shape.count:
+                why = f"expected {shape.count} elements"
+            if why is not None:
+                if not quiet:
+                    self.mismatch(shape, why, name)
+                shape = None
+        if shape is not None and isinstance(shape.read, tuple) and shape.read[0] == "shape":
+            return self.data(name, depth, t.shapes[shape.read[1]], quiet, override or shape.name)
+        node = w.begin(override or (shape.name if shape is not None and shape.name else None) or name)
+        w.uint("tag", 1, typ.title)
+        read = typ.read
+        if read == "list":
+            n = self.count("count", "elements")
+            for i in range(n):
+                self.data(f"elements[{i}]", depth + 1, shape.child(i) if shape is not None else None)
+            node.meaning = f"{typ.title} of {n}"
+            if typ.name == "structure":
+                self.cosem_pairs(node.children[2:])
+        elif read == "compact":
+            self.compact_array(depth)
+            node.meaning = typ.title
+        elif read in ("octets", "ascii", "utf8", "bits"):
+            self.variable("value", typ, shape)
+            node.meaning = typ.title
+        elif read == "none":
+            node.meaning = typ.title
+        else:
+            self.fixed("value", typ, shape)
+            node.meaning = typ.title
+        w.finish()
+        if shape is not None and shape.name and node.name != shape.name:
+            node.meaning = f"{shape.name}: {node.meaning}"
+        return node
+
+    def der_sequence(self, shape: _Shape, name: str) -> Node:
+        """Raw DER SEQUENCE bytes where an A-XDR value would be (8F84 remote-party message)."""
+        w, t = self.w, self.t
+        node = w.begin(name)
+        w.uint("tag", 1, "DER SEQUENCE (not A-XDR)")
+        at = w.pos
+        n = w.ber_length("length")
+        outer = w.push_limit(n, "length", at)
+        read = shape.read
+        if isinstance(read, tuple) and read[0] == "layout" and t.struct_size(read[1]) == n:
+            self.fields(t.struct(read[1]))
+        else:
+            if isinstance(read, tuple) and read[0] == "layout":
+                self.mismatch(shape, f"{n} bytes, layout {read[1]} takes {t.struct_size(read[1])}")
+            if n:
+                w.bytes("value", n)
+        w.pop_limit(outer, "length")
+        w.finish()
+        node.meaning = "DER SEQUENCE"
+        return node
+
+    def cosem_pairs(self, elements: list[Node]) -> None:
+        """A long-unsigned known class id followed by a 6-byte octet-string: class + logical name."""
+        t = self.t
+        for a, b in zip(elements, elements[1:]):
+            if _tag_of(a) != 0x12 or _tag_of(b) != 0x09:
+                continue
+            va, vb = a.get("value"), b.get("value")
+            if va is None or vb is None or not vb.is_leaf or vb.end - vb.start != 6:
+                continue
+            cls = t.classes.get(va.value)
+            if cls is None:
+                continue
+            if va.meaning is None:
+                va.meaning = cls[1]
+            vb.meaning = _object_meaning(t, vb.value)
+
+    def fixed(self, name: str, typ: _Type, shape: _Shape | None = None) -> None:
+        """A fixed-size value: tagged ("value") or untagged (compact-array element)."""
+        w, t = self.w, self.t
+        read = typ.read
+        if read == "none":
+            w.spend(1, name)
+            return
+        if read == "boolean":
+            v = w.uint(name, 1)
+            w.last.meaning = "true" if v else "false"
+        elif read == "int":
+            v = w.sint(name, typ.size)
+        elif read == "uint":
+            v = w.uint(name, typ.size)
+        elif read == "bcd":
+            v = w.uint(name, 1)
+            w.last.meaning = f"BCD {v:02X}"
+        elif read == "float":
+            w.float(name, typ.size)
+            return
+        elif read in ("datetime", "date", "time"):
+            raw = w.bytes(name, typ.size)
+            if read == "datetime":
+                w.last.meaning = _datetime_text(t, raw)
+            elif read == "date":
+                d = _date_parts(t, raw)
+                w.last.meaning = d[0] if d else None
+            else:
+                tm = _time_parts(raw)
+                w.last.meaning = tm[0] if tm else None
+            return
+        else:
+            raise ConstraintError(f"{typ.title} cannot be read here", w.pos, w.path(name))
+        if shape is not None and shape.read is not None:
+            w.last.meaning = self.integer_meaning(shape, v) or w.last.meaning
+
+    def integer_meaning(self, shape: _Shape, v: int) -> str | None:
+        t = self.t
+        read = shape.read
+        if read == "class_id":
+            cls = t.classes.get(v)
+            return cls[1] if cls else None
+        if isinstance(read, tuple):
+            if read[0] == "enum":
+                entry = t.enum(read[1]).get(v)
+                return entry[1] if entry else f"{v} (not in {read[1]})"
+            if read[0] == "lookup":
+                return t.lookup(read[1], read[2], v) or f"0x{v:04X} (not in {read[1]} {read[2]})"
+        return None
+
+    def variable(self, name: str, typ: _Type, shape: _Shape | None = None) -> None:
+        """A length-prefixed value (octet/visible/UTF-8 string, bit-string) into the current group."""
+        w, t = self.w, self.t
+        if typ.read == "bits":
+            at = w.pos
+            bits = w.ber_length("length")
+            nbytes = (bits + 7) // 8
+            if nbytes > w.remaining:
+                raise LengthError(f"declares {bits} bits ({nbytes} bytes) but only {w.remaining} bytes remain",
+                                  at, w.path("length"), expected=nbytes, actual=w.remaining)
+            if nbytes:
+                raw = w.bytes(name, nbytes)
+                text = "".join(f"{b:08b}" for b in raw)[:bits]
+                w.last.meaning = text if bits <= 64 else f"{text[:64]}… ({bits} bits)"
+            return
+        n = self.length()
+        if typ.read == "ascii":
+            if n:
+                raw = w.bytes(name, n)
+                w.last.meaning = raw.decode("ascii", errors="replace") if _printable(raw) else \
+                    "(not visible ASCII) " + raw.decode("latin-1")
+            return
+        if typ.read == "utf8":
+            if n:
+                raw = w.bytes(name, n)
+                try:
+                    w.last.meaning = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    w.last.meaning = "(not valid UTF-8) " + raw.decode("utf-8", errors="replace")
+            return
+        read = shape.read if shape is not None else None
+        if isinstance(read, tuple) and read[0] == "layout":
+            size = t.struct_size(read[1])
+            if size == n:
+                group = w.begin(name)
+                self.fields(t.struct(read[1]))
+                w.finish()
+                group.meaning = t.specs.get("struct", read[1]).title
+                return
+            self.mismatch(shape, f"{n} bytes, layout {read[1]} takes {size}")
+        elif read == "ciphered":
+            if n >= 17:
+                group = w.begin(name)
+                header = w.begin("security_header")
+                sc = w.uint("security_control", 1)
+                w.last.meaning = t.security_control.get(sc)
+                w.uint("invocation_counter", 4)
+                w.finish()
+                header.meaning = "security control + invocation counter"
+                w.bytes("ciphertext", n - 17)
+                w.bytes("tag", 12)
+                w.last.meaning = "GCM authentication tag"
+                w.finish()
+                group.meaning = "ciphered (security header, ciphertext, tag)"
+                return
+            self.mismatch(shape, f"{n} bytes is too short for security header + tag")
+        if n == 0:
+            return
+        raw = w.bytes(name, n)
+        if read == "obis" and n == 6:
+            w.last.meaning = _object_meaning(t, raw)
+        else:
+            w.last.meaning = _octets_meaning(t, raw)
+
+    def fields(self, fields: list[_Field]) -> None:
+        """Fixed binary fields of a struct from specs (contents that are not A-XDR)."""
+        w, t = self.w, self.t
+        for f in fields:
+            if f.type in INT_TYPES:
+                size, signed, little = INT_TYPES[f.type]
+                if signed:
+                    v = w.sint(f.name, size, little=little)
+                elif little:
+                    v = w.uint_le(f.name, size)
+                else:
+                    v = w.uint(f.name, size)
+                if f.enum is not None:
+                    entry = t.enum(f.enum).get(v)
+                    w.last.meaning = entry[1] if entry else f"{v} (not in {f.enum})"
+                elif f.table is not None:
+                    w.last.meaning = t.table_title(f.table, v)
+            elif f.type == "bytes":
+                w.bytes(f.name, f.size)
+            elif f.type == "dlms_datetime":
+                raw = w.bytes(f.name, 12)
+                w.last.meaning = _datetime_text(t, raw)
+            elif f.type == "struct":
+                group = w.begin(f.name)
+                if f.args[0] == DESCRIPTOR:
+                    cid, raw, idx = self.descriptor("attribute")
+                    member = t.members.get((cid, "attribute", idx))
+                    group.meaning = f"{member[1] if member else f'attribute {idx}'} of {_object_meaning(t, raw)}"
+                else:
+                    self.fields(f.fields)
+                w.finish()
+            elif f.type == "rest":
+                if w.remaining:
+                    w.rest(f.name)
+
+    # -- compact-array -------------------------------------------------------------------
+    def type_description(self, name: str, depth: int) -> tuple:
+        w, t = self.w, self.t
+        if depth >= MAX_DEPTH:
+            raise ConstraintError(f"type description nested more than {MAX_DEPTH} deep", w.pos, w.path(name),
+                                  rule="GBCS-D006")
+        tag = w.peek(0)
+        if tag is None:
+            w.need(1, f"{name}.tag")
+        typ = t.types.get(tag)
+        if typ is None:
+            raise UnknownCodeError(f"0x{tag:02X} is not a DLMS data type tag", w.pos, w.path(f"{name}.tag"),
+                                   actual=tag)
+        if typ.read == "compact":
+            raise ConstraintError("a compact-array type description cannot contain a compact-array", w.pos,
+                                  w.path(f"{name}.tag"), actual=tag)
+        node = w.begin(name)
+        w.uint("tag", 1, typ.title)
+        if typ.name == "array":
+            n = w.uint("count", 2)
+            elem = self.type_description("element_type", depth + 1)
+            desc = ("array", typ, n, elem)
+            node.meaning = f"array of {n}"
+        elif typ.name == "structure":
+            n = self.count("count", "member types")
+            members = [self.type_description(f"member_types[{i}]", depth + 1) for i in range(n)]
+            desc = ("structure", typ, members)
+            node.meaning = f"structure of {n}"
+        else:
+            desc = ("simple", typ)
+            node.meaning = typ.title
+        w.finish()
+        return desc
+
+    def compact_array(self, depth: int) -> None:
+        w = self.w
+        desc = self.type_description("type_description", depth + 1)
+        at = w.pos
+        n = w.ber_length("contents_length")
+        outer = w.push_limit(n, "contents_length", at)
+        group = w.begin("contents")
+        i = 0
+        while w.remaining:
+            before = w.pos
+            self.untagged(f"elements[{i}]", desc, depth + 1)
+            if w.pos == before:
+                raise ConstraintError("compact-array elements of this type take no bytes, so the contents "
+                                      "cannot be divided into elements", w.pos, w.path(f"elements[{i}]"),
+                                      rule="GBCS-D006")
+            i += 1
+        w.finish()
+        group.meaning = f"{i} element{'s' if i != 1 else ''}"
+        w.pop_limit(outer, "contents")
+
+    def untagged(self, name: str, desc: tuple, depth: int) -> None:
+        w = self.w
+        if depth >= MAX_DEPTH:
+            raise ConstraintError(f"compact-array values nested more than {MAX_DEPTH} deep", w.pos, w.path(name),
+                                  rule="GBCS-D006")
+        kind = desc[0]
+        if kind == "array":
+            node = w.begin(name)
+            for j in range(desc[2]):
+                self.untagged(f"elements[{j}]", desc[3], depth + 1)
+            w.finish()
+            node.meaning = f"array of {desc[2]}"
+        elif kind == "structure":
+            node = w.begin(name)
+            for j, member in enumerate(desc[2]):
+                self.untagged(f"elements[{j}]", member, depth + 1)
+            w.finish()
+            node.meaning = f"structure of {len(desc[2])}"
+            self.cosem_pairs(node.children)
+        else:
+            typ = desc[1]
+            if typ.read in ("octets", "ascii", "utf8", "bits"):
+                node = w.begin(name)
+                self.variable("value", typ)
+                w.finish()
+                node.meaning = typ.title
+            else:
+                self.fixed(name, typ)
+
+
+def _tag_of(node: Node) -> int | None:
+    if node.is_leaf or not node.children:
+        return None
+    first = node.children[0]
+    return first.value if first.name == "tag" and first.codec == "u8" else None
+
+
+# ======================================================================================
+# Public decoders
+# ======================================================================================
+
+def decode_dlms(w, ctx) -> None:
+    """Decode DLMS content filling the walker's frame (Access-Request, -Response, Data-Notification)."""
+    t = _tables(ctx.specs)
+    d = _Dlms(w, t, ctx)
+    tag = w.peek(0)
+    if tag is None:
+        w.need(1, "apdu_tag")
+    entry = t.apdus.get(tag)
+    if entry is None:
+        raise UnknownCodeError(f"0x{tag:02X} is not a DLMS APDU GBCS uses (D9 Access-Request, DA Access-Response, "
+                               "0F Data-Notification)", w.pos, w.path("apdu_tag"), actual=tag)
+    w.uint("apdu_tag", 1, entry[1])
+    d.invoke_id()
+    d.date_time()
+    if entry[0] == "access_request":
+        specs = d.request_specs()
+        n = d.data_list(specs=specs)
+        if n != len(specs):
+            d.note(f"{len(specs)} request specifications but {n} data items")
+    elif entry[0] == "access_response":
+        optional = t.enum("dlms_optional")
+        echo = w.expect("request_spec_echo", 1, set(optional), "an A-XDR OPTIONAL flag (00 absent, 01 present)")
+        w.last.meaning = f"access-request-specification {optional[echo][1]}"
+        if echo:
+            d.request_specs()
+        protected = ctx.message_code in t.protected_codes
+        d.data_list(t.protected_shape if protected else None, quiet=True)
+        d.response_specs()
+    else:
+        shape = t.alert_bodies.get(ctx.message_code, t.default_alert)
+        d.data("notification_body", 0, shape, quiet=shape is t.default_alert)
+    if w.remaining:
+        left = w.remaining
+        raise LengthError(f"{left} byte{'s' if left != 1 else ''} after the end of the DLMS {entry[1]}", w.pos,
+                          w.path("apdu"), rule="GBCS-D005", actual=left)
+
+
+def decode_data(w, ctx=None, name: str = "data", specs: SpecSet | None = None) -> Node:
+    """Decode ONE DLMS Data value at the walker's position as a node called `name`."""
+    s = specs or (ctx.specs if ctx is not None else _default_specs())
+    return _Dlms(w, _tables(s), ctx).data(name, 0)
+
+
+# ======================================================================================
+# Encoders and builders
+# ======================================================================================
+
+def axdr_length(n: int) -> bytes:
+    """A-XDR length or quantity: one byte below 0x80, else 0x8N and N big-endian bytes."""
+    if n < 0:
+        raise EncodeError("a length cannot be negative")
+    if n < 0x80:
+        return bytes([n])
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    if len(body) > 4:
+        raise EncodeError(f"length {n} needs more than 4 length bytes")
+    return bytes([0x80 | len(body)]) + body
+
+
+def _t(specs: SpecSet | None) -> _Tables:
+    return _tables(specs or _default_specs())
+
+
+def dlms_datetime(value: _dt.datetime | _dt.date | str | bytes | None = None, *, deviation: int | None = None,
+                  clock_status: int = 0xFF) -> bytes:
+    """12-byte DLMS date-time from a datetime, "now"/"never" (GBCS specials) or 12 raw bytes.
+
+    deviation None = not specified (0x8000); for an aware datetime it defaults to its offset.
+    """
+    if isinstance(value, (bytes, bytearray)):
+        if len(value) != 12:
+            raise EncodeError(f"a DLMS date-time is 12 bytes, not {len(value)}")
+        return bytes(value)
+    if value in ("now", "never"):
+        for raw, title in _t(None).special_datetimes.items():
+            if title == value:
+                return raw
+    if not isinstance(value, _dt.date):
+        raise EncodeError(f"cannot make a DLMS date-time from {value!r}")
+    if not isinstance(value, _dt.datetime):
+        value = _dt.datetime(value.year, value.month, value.day)
+    if deviation is None and value.utcoffset() is not None:
+        deviation = -int(value.utcoffset().total_seconds() // 60)
+    dev = 0x8000 if deviation is None else deviation & 0xFFFF
+    return (value.year.to_bytes(2, "big")
+            + bytes([value.month, value.day, value.isoweekday(), value.hour, value.minute, value.second,
+                     value.microsecond // 10000])
+            + dev.to_bytes(2, "big") + bytes([clock_status]))
+
+
+def _type_named(t: _Tables, name: str) -> _Type:
+    typ = t.type_by_name.get(name)
+    if typ is None:
+        raise EncodeError(f"{name!r} is not a DLMS data type (known: {', '.join(sorted(t.type_by_name))})")
+    return typ
+
+
+def _bits(value) -> bytes:
+    """A-XDR bit-string contents from '0101…' or (bytes, number of bits)."""
+    if isinstance(value, str):
+        if set(value) - {"0", "1"}:
+            raise EncodeError("a bit-string text has only 0 and 1")
+        nbits = len(value)
+        padded = value + "0" * (-nbits % 8)
+        raw = bytes(int(padded[i:i + 8], 2) for i in range(0, len(padded), 8))
+    else:
+        raw, nbits = bytes(value[0]), int(value[1])
+        if (nbits + 7) // 8 != len(raw):
+            raise EncodeError(f"{nbits} bits take {(nbits + 7) // 8} bytes, not {len(raw)}")
+    return axdr_length(nbits) + raw
+
+
+def _plain(t: _Tables, typ: _Type, value) -> bytes:
+    """The bytes after the tag of a non-list value (also the untagged form in compact arrays)."""
+    read = typ.read
+    try:
+        if read == "none":
+            if value is not None:
+                raise EncodeError(f"{typ.title} carries no value")
+            return b""
+        if read == "boolean":
+            return b"\x01" if value else b"\x00"
+        if read in ("int", "uint"):
+            return int(value).to_bytes(typ.size, "big", signed=read == "int")
+        if read == "bcd":
+            return bytes([int(value)])
+        if read == "float":
+            return _struct.pack(">f" if typ.size == 4 else ">d", value)
+        if read == "bits":
+            return _bits(value)
+        if read == "octets":
+            raw = dlms_datetime(value) if isinstance(value, (_dt.date, _dt.datetime)) else bytes(value)
+            return axdr_length(len(raw)) + raw
+        if read == "ascii":
+            raw = value.encode("ascii") if isinstance(value, str) else bytes(value)
+            return axdr_length(len(raw)) + raw
+        if read == "utf8":
+            raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+            return axdr_length(len(raw)) + raw
+        if read in ("datetime", "date", "time"):
+            raw = dlms_datetime(value) if read == "datetime" and not isinstance(value, (bytes, bytearray)) \
+                else bytes(value)
+            if len(raw) != typ.size:
+                raise EncodeError(f"a {typ.title} is {typ.size} bytes, not {len(raw)}")
+            return raw
+    except (OverflowError, TypeError, ValueError, _struct.error) as exc:
+        if isinstance(exc, EncodeError):
+            raise
+        raise EncodeError(f"{value!r} is not a valid {typ.title}: {exc}") from exc
+    raise EncodeError(f"{typ.title} has no plain form")
+
+
+def _type_description(t: _Tables, desc) -> bytes:
+    if isinstance(desc, str):
+        typ = _type_named(t, desc)
+        if typ.read in ("list", "compact"):
+            raise EncodeError(f"describe {desc} as ('array', n, type) or ('structure', [types])")
+        return bytes([typ.tag])
+    if desc[0] == "array":
+        return bytes([t.type_by_name["array"].tag]) + int(desc[1]).to_bytes(2, "big") + _type_description(t, desc[2])
+    if desc[0] == "structure":
+        return (bytes([t.type_by_name["structure"].tag]) + axdr_length(len(desc[1]))
+                + b"".join(_type_description(t, d) for d in desc[1]))
+    raise EncodeError(f"cannot read the type description {desc!r}")
+
+
+def _compact_values(t: _Tables, desc, value) -> bytes:
+    if isinstance(desc, str):
+        return _plain(t, _type_named(t, desc), value)
+    if desc[0] == "array":
+        if len(value) != desc[1]:
+            raise EncodeError(f"the type description says {desc[1]} elements, the value has {len(value)}")
+        return b"".join(_compact_values(t, desc[2], v) for v in value)
+    if len(value) != len(desc[1]):
+        raise EncodeError(f"the type description has {len(desc[1])} members, the value {len(value)}")
+    return b"".join(_compact_values(t, d, v) for d, v in zip(desc[1], value))
+
+
+def encode_data(value: Any, specs: SpecSet | None = None) -> bytes:
+    """One DLMS Data value in A-XDR.
+
+    None -> null-data; bool -> boolean; bytes -> octet-string; str -> visible-string; datetime ->
+    12-byte date-time octet-string; (type_name, value) for anything else, e.g.
+    ("long_unsigned", 5), ("structure", [v, …]), ("array", [v, …]), ("enum", 2),
+    ("bit_string", "0101"), ("compact_array", (description, [values…])) with a description
+    "long_unsigned" | ("array", n, description) | ("structure", [descriptions]), and
+    ("raw", encoded_bytes) to insert bytes as they are.
+    """
+    t = _t(specs)
+    if value is None:
+        return b"\x00"
+    if isinstance(value, bool):
+        return bytes([t.type_by_name["boolean"].tag]) + _plain(t, t.type_by_name["boolean"], value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes([t.type_by_name["octet_string"].tag]) + _plain(t, t.type_by_name["octet_string"], value)
+    if isinstance(value, str):
+        return bytes([t.type_by_name["visible_string"].tag]) + _plain(t, t.type_by_name["visible_string"], value)
+    if isinstance(value, _dt.datetime):
+        return encode_data(("octet_string", dlms_datetime(value)), specs)
+    if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)):
+        raise EncodeError(f"cannot tell the DLMS type of {value!r}; give (type_name, value), e.g. "
+                          "('long_unsigned', 5) or ('array', [...])")
+    name, v = value
+    if name == "raw":
+        return bytes(v)
+    typ = _type_named(t, name)
+    if typ.read == "list":
+        items = list(v)
+        return bytes([typ.tag]) + axdr_length(len(items)) + b"".join(encode_data(x, specs) for x in items)
+    if typ.read == "compact":
+        desc, values = v
+        contents = b"".join(_compact_values(t, desc, x) for x in values)
+        return bytes([typ.tag]) + _type_description(t, desc) + axdr_length(len(contents)) + contents
+    return bytes([typ.tag]) + _plain(t, typ, v)
+
+
+def _enum_value(t: _Tables, enum: str, value: int | str) -> int:
+    if isinstance(value, int):
+        return value
+    for v, (name, _) in t.enum(enum).items():
+        if name == value:
+            return v
+    raise EncodeError(f"{value!r} is not a member of enum {enum}")
+
+
+def _class_id(t: _Tables, value: int | str) -> int:
+    if isinstance(value, int):
+        return value
+    cid = t.class_by_name.get(value)
+    if cid is None:
+        raise EncodeError(f"{value!r} is not a COSEM class in specs (known: {', '.join(sorted(t.class_by_name))})")
+    return cid
+
+
+def _member_id(t: _Tables, cid: int, kind: str, value: int | str) -> int:
+    if isinstance(value, int):
+        return value
+    for (c, k, idx), (name, _) in t.members.items():
+        if c == cid and k == kind and name == value:
+            return idx
+    raise EncodeError(f"class {cid} has no {kind} called {value!r} in specs")
+
+
+def _header(t: _Tables, apdu: str, invoke_id: int, flags: int, date_time) -> bytes:
+    tag = _enum_value(t, "dlms_apdu", apdu)
+    if not 0 <= invoke_id < 1 << 24 or not 0 <= flags < 256:
+        raise EncodeError("invoke id is 24 bits and flags one byte")
+    dt = b"\x00" if date_time is None else b"\x0C" + dlms_datetime(date_time)
+    return bytes([tag, flags]) + invoke_id.to_bytes(3, "big") + dt
+
+
+def _request_spec(t: _Tables, spec) -> bytes:
+    choice, cls, obis, member = spec[:4]
+    c = _enum_value(t, "dlms_request_choice", choice)
+    cname = t.request_choices[c][0] if c in t.request_choices else ""
+    cid = _class_id(t, cls)
+    kind = "method" if cname == "action" else "attribute"
+    out = bytes([c]) + cid.to_bytes(2, "big") + obis_bytes(obis) + bytes([_member_id(t, cid, kind, member)])
+    if cname.endswith("_with_selection"):
+        if len(spec) != 6:
+            raise EncodeError(f"{cname} takes (choice, class, obis, attribute, selector, parameters)")
+        out += bytes([spec[4]]) + encode_data(spec[5], t.specs)
+    elif len(spec) != 4:
+        raise EncodeError(f"{cname or choice} takes (choice, class, obis, {kind})")
+    return out
+
+
+def build_access_request(specs: Iterable[tuple], data: Iterable | None = None, *, invoke_id: int = 1000,
+                         flags: int = 0x20, date_time=None, spec_set: SpecSet | None = None) -> bytes:
+    """Access-Request (D9) content.
+
+    specs: (choice, class, obis, attribute_or_method) tuples — choice "get" | "set" | "action" |
+    "get_with_selection" (+ selector, parameters); class an id or name ("data", "clock", …);
+    obis "A-B:C.D.E.F"; member a number or name. data: one value per spec (encode_data form);
+    by default null-data for every spec.
+    """
+    t = _t(spec_set)
+    specs = list(specs)
+    values = [None] * len(specs) if data is None else list(data)
+    return (_header(t, "access_request", invoke_id, flags, date_time)
+            + axdr_length(len(specs)) + b"".join(_request_spec(t, s) for s in specs)
+            + axdr_length(len(values)) + b"".join(encode_data(v, t.specs) for v in values))
+
+
+def build_access_response(data: Iterable, results: Iterable[tuple], *, invoke_id: int = 1000, flags: int = 0x20,
+                          date_time=None, request_specs: Iterable[tuple] | None = None,
+                          spec_set: SpecSet | None = None) -> bytes:
+    """Access-Response (DA) content: data values, then (choice, result) pairs such as
+    ("get", "success") or ("action", 0)."""
+    t = _t(spec_set)
+    out = _header(t, "access_response", invoke_id, flags, date_time)
+    if request_specs is None:
+        out += b"\x00"
+    else:
+        rs = list(request_specs)
+        out += b"\x01" + axdr_length(len(rs)) + b"".join(_request_spec(t, s) for s in rs)
+    values = list(data)
+    out += axdr_length(len(values)) + b"".join(encode_data(v, t.specs) for v in values)
+    pairs = list(results)
+    out += axdr_length(len(pairs))
+    for choice, result in pairs:
+        c = _enum_value(t, "dlms_response_choice", choice)
+        enum = "dlms_action_result" if t.response_choices.get(c, ("",))[0] == "action" else "dlms_data_access_result"
+        out += bytes([c, _enum_value(t, enum, result)])
+    return out
+
+
+def build_data_notification(body: Any, *, invoke_id: int = 2000, flags: int = 0x20, date_time=None,
+                            spec_set: SpecSet | None = None) -> bytes:
+    """Data-Notification (0F) content around one Data value."""
+    t = _t(spec_set)
+    return _header(t, "data_notification", invoke_id, flags, date_time) + encode_data(body, t.specs)
+
+
+def build_alert(alert_code: int, timestamp=None, *extra: Any, invoke_id: int = 2000, flags: int = 0x20,
+                spec_set: SpecSet | None = None) -> bytes:
+    """DLMS alert: Data-Notification of structure {alert code, timestamp, extra elements…}.
+
+    timestamp: datetime, "now"/"never" or 12 bytes; default the RTDS 2015-01-01 00:00:00."""
+    stamp = dlms_datetime(timestamp if timestamp is not None else _dt.datetime(2015, 1, 1))
+    body = ("structure", [("long_unsigned", alert_code), ("octet_string", stamp), *extra])
+    return build_data_notification(body, invoke_id=invoke_id, flags=flags, spec_set=spec_set)
+
+
+def protection_parameters(originator_counter: int, originator: bytes, recipient: bytes, *,
+                          protection_type: int = 2, mode: int = 4, other_information: bytes = b"",
+                          key_info_type: int = 2, key_parameters: int = 2, key_ciphered_data: bytes = b""):
+    """The protection-parameters array of GBCS protected data (encode_data form)."""
+    return ("array", [("structure", [
+        ("enum", protection_type),
+        ("structure", [
+            ("octet_string", bytes([mode]) + originator_counter.to_bytes(8, "big")),
+            ("octet_string", bytes(originator)),
+            ("octet_string", bytes(recipient)),
+            ("octet_string", bytes(other_information)),
+            ("structure", [("enum", key_info_type),
+                           ("structure", [("octet_string", bytes([key_parameters])),
+                                          ("octet_string", bytes(key_ciphered_data))])]),
+        ]),
+    ])])
+
+
+def protected_attributes_response(parameters, ciphertext: bytes, tag: bytes, *, invocation_counter: int = 0,
+                                  security_control: int = 0x31):
+    """A get_protected_attributes result: structure {protection parameters, ciphered octet-string}."""
+    if len(tag) != 12:
+        raise EncodeError("the GCM tag is 12 bytes")
+    ciphered = bytes([security_control]) + invocation_counter.to_bytes(4, "big") + bytes(ciphertext) + bytes(tag)
+    return ("structure", [parameters, ("octet_string", ciphered)])
