@@ -59,7 +59,7 @@ def test_text_tree_shows_offsets_hex_and_meaning(tmp_path):
     result = run("decode", str(f))
     assert result.exit_code == 0
     assert "command 0x0059 ECS52" in result.output
-    assert "originator_counter" in result.output and "00015  " in result.output   # offsets in hex
+    assert "originator_counter" in result.output and "00010  " in result.output   # offsets in hex
 
 
 def test_stdin_base64_and_json_array():

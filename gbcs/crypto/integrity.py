@@ -13,7 +13,7 @@ from gbcs.crypto._facts import facts
 from gbcs.crypto.decrypt import DecryptedPart, decrypt_message, key_pairs, missing_keys_text, pair_text
 from gbcs.crypto.keystore import KeyEntry, Keystore, normalise_eui
 from gbcs.errors import DecodeError, KeystoreError
-from gbcs.findings import Finding
+from gbcs.findings import Finding, finding as _finding
 from gbcs.message import Message
 from gbcs.spec import specs
 
@@ -65,14 +65,6 @@ class Integrity:
         return {"signature": self.signature, "mac": self.mac, "decryption": self.decryption,
                 "details": list(self.details), "keys": {k: list(v) for k, v in self.keys.items()},
                 "decrypted": [d.to_dict() for d in self.decrypted]}
-
-
-def _finding(rule: str, message: str, offset: int | None, field_: str | None) -> Finding:
-    # the project's rule table first; specs/crypto.gbspec holds them until they move there
-    row = specs().get("rules", "gbcs").by_key.get(rule)
-    if row is None:
-        row = specs().get("rules", "crypto").by_key[rule]
-    return Finding(rule, row.cells["topic"], row.cells["severity"], message, offset, field_)
 
 
 def _acb(acb: bytes | str | None) -> bytes:
