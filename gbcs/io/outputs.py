@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from gbcs.errors import GbcsError
@@ -16,8 +16,11 @@ class Result:
     """One input message and what became of it."""
     source: str
     message: Message | None = None
+    data: bytes | None = None
     error: GbcsError | None = None
     extra: dict | None = None       # later layers (crypto status, findings) add keys here
+    decrypted: list = field(default_factory=list)   # gbcs.crypto.DecryptedPart, for text output
+    details: list = field(default_factory=list)     # human lines about the checks made
 
     @property
     def ok(self) -> bool:
@@ -123,11 +126,22 @@ def write_text(results, out: TextIO) -> None:
             for key, value in r.extra.items():
                 if not isinstance(value, (list, dict)):
                     out.write(f"  {key}: {value}\n")
+            for f in r.extra.get("findings") or ():
+                where = f" at offset {f['offset']}" if f.get("offset") is not None else ""
+                field_ = f" in {f['field']}" if f.get("field") else ""
+                out.write(f"  {f['severity'].upper()} {f['rule']}{where}{field_}: {f['message']}\n")
+        for line in r.details:
+            out.write(f"  - {line}\n")
         if r.message is not None:
             render_tree(r.message.root, r.message.data, out)
             if r.message.inner is not None:
                 out.write("  reassembled message:\n")
                 render_tree(r.message.inner.root, r.message.inner.data, out)
+        for part in r.decrypted:
+            out.write(f"  decrypted {part.family} content of {part.source_path} (offset {part.source_offset}):"
+                      f" {part.status}\n")
+            if part.tree is not None:
+                render_tree(part.tree, part.plaintext, out, indent="  ")
         if r.error is not None and r.message is not None:
             out.write(f"  ERROR {r.error}\n")
         out.write("\n")
