@@ -189,8 +189,8 @@ def _signing_apdu(w: Walker, env: _Envelope, info: dict, in_mac: bool) -> None:
     w.pop_limit(outer, "payload")
     info["content_end"] = w.pos
     # What follows the content: nothing (pre-command), 00 (unsigned) or 40 + r||s.
-    if w.remaining == 0 and not in_mac:
-        info["signature"] = None
+    if w.remaining == 0 and not in_mac and info["cra"] == 1:
+        info["signature"] = None         # a pre-command: the field is added when it is signed
         return
     w.begin("signature")
     sig_len = w.expect("length", 1, set(env.signature_length), "a signature length (00 or 40)")
