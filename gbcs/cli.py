@@ -143,7 +143,7 @@ def decode_command(fmt: str, keys: tuple[str, ...], acb: str | None, inputs: tup
             failed |= not result.ok
             yield result
 
-    FORMATS[fmt](results(), click.get_text_stream("stdout"))
+    FORMATS[fmt](results(), sys.stdout)
     sys.exit(1 if failed else 0)
 
 
@@ -168,7 +168,7 @@ def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, inputs: t
             bad |= any(f["severity"] == "error" for f in result.extra.get("findings", ()))
             yield result
 
-    FORMATS[fmt](results(), click.get_text_stream("stdout"))
+    FORMATS[fmt](results(), sys.stdout)
     sys.exit(1 if bad else 0)
 
 
@@ -196,7 +196,7 @@ def sign_command(key_path: str, inputs: tuple[str, ...]) -> None:
         key = load_private_key(key_path)
     except KeystoreError as exc:
         raise click.BadParameter(str(exc), param_hint="--key") from None
-    out = click.get_binary_stream("stdout")
+    out = sys.stdout.buffer
     failed = False
     for item in iter_inputs(inputs, stdin=sys.stdin.buffer):
         try:

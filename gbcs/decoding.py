@@ -10,7 +10,7 @@ from __future__ import annotations
 from gbcs.errors import ConstraintError, DecodeError, GbcsError, LengthError, TruncatedError, UnknownCodeError
 from gbcs.message import Message, Node
 from gbcs.payload.context import PayloadContext
-from gbcs.payload.dispatch import decode_payload
+from gbcs.payload.dispatch import decode_payload, payload_family
 from gbcs.spec import specs as _specs
 from gbcs.spec.load import SpecSet
 from gbcs.wire.codecs import encode_leaf
@@ -183,7 +183,13 @@ def _signing_apdu(w: Walker, env: _Envelope, info: dict, in_mac: bool) -> None:
     info["content_start"] = w.pos
     ctx = PayloadContext(env.specs, info["message_code"], info["cra"], info["counter"],
                          info["originator"], info["recipient"])
-    info["family"] = decode_payload(w, ctx) if content_length else None
+    if not content_length:
+        info["family"] = None
+    elif info["payloads"]:
+        info["family"] = decode_payload(w, ctx)
+    else:                                   # envelope only: the content stays one opaque leaf
+        info["family"] = payload_family(w.peek(0), w.peek(1))
+        w.rest("content", codec="unparsed")
     info["notes"] = ctx.notes
     w.finish()
     w.pop_limit(outer, "payload")
@@ -208,10 +214,10 @@ def _message_kind(info: dict, mac: bool) -> str:
     return {1: "command", 2: "response", 3: "alert"}[cra]
 
 
-def _decode_plain(data: bytes, s: SpecSet) -> Message:
+def _decode_plain(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
     env = _envelope(s)
     w = Walker(data)
-    info: dict = {}
+    info: dict = {"payloads": payloads}
     first = w.peek(0)
     if first is None:
         raise TruncatedError("the input is empty; give a GBCS message (hex, base64 or binary)", 0,
@@ -299,7 +305,7 @@ def _gbt_block(w: Walker, env: _Envelope, index: int) -> dict:
             "last": bool(control & 0x80), "data": block, "data_at": data_at}
 
 
-def _decode_gbt(data: bytes, s: SpecSet) -> Message:
+def _decode_gbt(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
     env = _envelope(s)
     w = Walker(data)
     w.begin("gbt")
@@ -330,7 +336,7 @@ def _decode_gbt(data: bytes, s: SpecSet) -> Message:
                              "missing; give every block of the message", len(data), "gbt",
                              needed=len(missing), available=0, rule="GBCS-D010")
     carried = b"".join(by_number[n]["data"] for n in range(1, last[0] + 1))
-    inner = _decode_plain(carried, s)
+    inner = _decode_plain(carried, s, payloads)
     w.root.end = len(data)
     return Message(data=data, root=w.root, kind=inner.kind, cra_flag=inner.cra_flag,
                    originator=inner.originator, recipient=inner.recipient,
@@ -342,10 +348,12 @@ def _decode_gbt(data: bytes, s: SpecSet) -> Message:
 
 # -- public --------------------------------------------------------------------------------
 
-def decode(data: bytes, *, spec_set: SpecSet | None = None) -> Message:
+def decode(data: bytes, *, spec_set: SpecSet | None = None, payloads: bool = True) -> Message:
     """Decode one GBCS message (or the GBT blocks of one message) into a Message tree.
 
     Raises only GbcsError subclasses; a DecodeError names the byte offset and field path.
+    With payloads=False only the envelope is walked and the content is one opaque leaf, so
+    a message whose payload is malformed can still have its signature and MAC checked.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"decode() takes bytes, not {type(data).__name__}")
@@ -353,8 +361,8 @@ def decode(data: bytes, *, spec_set: SpecSet | None = None) -> Message:
     s = spec_set or _specs()
     try:
         if is_gbt_block(data):
-            return _decode_gbt(data, s)
-        return _decode_plain(data, s)
+            return _decode_gbt(data, s, payloads)
+        return _decode_plain(data, s, payloads)
     except GbcsError:
         raise
     except RecursionError:

@@ -138,12 +138,10 @@ def facts_of(message: Message | bytes) -> tuple[envelope.Facts, Message | None]:
     if isinstance(message, Message):
         return envelope.from_message(message), message
     data = bytes(message)
-    from gbcs.decoding import decode, is_gbt_block
+    from gbcs.decoding import decode
     try:
         decoded = decode(data)
     except DecodeError:
-        if is_gbt_block(data):
-            raise
         return envelope.from_bytes(data), None
     return envelope.from_message(decoded), decoded
 

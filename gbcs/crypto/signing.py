@@ -17,7 +17,7 @@ from gbcs.crypto import ecdsa, envelope, kdf, scheme
 from gbcs.crypto._facts import facts
 from gbcs.crypto.keystore import KeyEntry, Keystore, normalise_eui
 from gbcs.crypto.decrypt import key_pairs
-from gbcs.errors import DecodeError, EncodeError, KeystoreError
+from gbcs.errors import DecodeError, EncodeError, KeystoreError, TruncatedError
 
 PrivateKeyLike = ec.EllipticCurvePrivateKey | KeyEntry
 
@@ -48,6 +48,11 @@ def _apdu_facts(apdu: bytes, what: str) -> envelope.Facts:
                           f"{apdu[:1].hex().upper() or 'nothing'}")
     try:
         return envelope.from_bytes(apdu)
+    except TruncatedError as exc:
+        # A response or alert being signed has no signature-length byte yet: read it as unsigned.
+        if exc.field == "signature.length" and exc.offset == len(apdu):
+            return envelope.from_bytes(apdu + b"\x00")
+        raise EncodeError(f"{what} is not a readable General-Signing APDU: {exc}") from None
     except DecodeError as exc:
         raise EncodeError(f"{what} is not a readable General-Signing APDU: {exc}") from None
 
