@@ -7,6 +7,8 @@ id) that carry such a message in pieces.
 """
 from __future__ import annotations
 
+import gc
+
 from gbcs.errors import ConstraintError, DecodeError, GbcsError, LengthError, TruncatedError, UnknownCodeError
 from gbcs.message import Message, Node
 from gbcs.payload.context import PayloadContext
@@ -359,6 +361,10 @@ def decode(data: bytes, *, spec_set: SpecSet | None = None, payloads: bool = Tru
         raise TypeError(f"decode() takes bytes, not {type(data).__name__}")
     data = bytes(data)
     s = spec_set or _specs()
+    # The cyclic GC rescans every live node each generation-2 pass, which makes a large tree
+    # cost more than linear time to build; trees hold no cycles, so pause it while walking.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         if is_gbt_block(data):
             return _decode_gbt(data, s, payloads)
@@ -370,6 +376,9 @@ def decode(data: bytes, *, spec_set: SpecSet | None = None, payloads: bool = Tru
     except Exception as exc:   # a bug here must still reach the user as a GbcsError
         raise DecodeError(f"internal decoder error {type(exc).__name__}: {exc} — please report it "
                           "with this input", 0, "message", rule="GBCS-D999") from exc
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 def encode(message: Message | Node) -> bytes:
