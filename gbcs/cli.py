@@ -81,7 +81,8 @@ def _checked(results: Iterable[Result], keystore, acb, *, findings: bool) -> Ite
         if r.data is None:                           # nothing was read: an input error
             if findings:
                 from gbcs.findings import from_error
-                r.extra = {"signature": None, "mac": None, "findings": [from_error(r.error).to_dict()]}
+                r.extra = {"signature": None, "mac": None, "decryption": None,
+                           "findings": [from_error(r.error).to_dict()], "valid": False}
             yield r
             continue
         try:

@@ -17,8 +17,6 @@ class Facts:
         self.mac_aad_filler: bytes = c["mac_aad_filler"]
         self.payload_security: bytes = c["payload_security"]
         self.modes = {r.cells["name"]: r.cells["value"] for r in s.enum("kdf_mode").rows}
-        self.encrypted_bodies = {code: str(r.cells["form"]) for code, r in
-                                 s.get("encrypted_body", "gbcs").by_key.items()}
         self.non_gbcs_roles = frozenset(r.cells["value"] for r in s.enum("non_gbcs_role").rows)
         self.gbz_control = {r.cells["name"]: r.cells["value"] for r in s.enum("gbz_component_control").rows}
         # DLMS Data types (specs/dlms.gbspec): how many bytes follow each tag, to step over data

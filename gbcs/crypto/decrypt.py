@@ -153,9 +153,13 @@ def decode_plaintext(plaintext: bytes, part: EncryptedPart, f: Facts) -> tuple[N
 
 # -- the parts of one message --------------------------------------------------------------
 
-def decrypt_message(f: Facts, ks: Keystore | None, tree: Node | None) -> tuple[str, list[DecryptedPart], list[str]]:
+def decrypt_message(f: Facts, ks: Keystore | None, tree: Node | None,
+                    family: str | None) -> tuple[str, list[DecryptedPart], list[str]]:
     """(overall status, parts, detail lines) for every encrypted part of the message."""
-    parts = find_encrypted(f.data, f.content_start, f.content_end, f.message_code, f.cra)
+    if tree is None:
+        return "unchecked", [], ["decryption: the payload did not decode, so its encrypted parts "
+                                 "cannot be located"]
+    parts = find_encrypted(tree, family)
     if not parts:
         return "absent", [], []
     results = [DecryptedPart(p.family, covering_path(tree, p.start, p.end), p.start, p.end - p.start,

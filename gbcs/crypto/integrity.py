@@ -167,8 +167,10 @@ def check_integrity(message: Message | bytes, keystore: Keystore | None, *, acb:
     _signature(f, keystore, out)
     _mac(f, keystore, _acb(acb), out)
     if decrypt:
-        tree = (decoded.inner or decoded).root if decoded is not None else None
-        out.decryption, out.decrypted, lines = decrypt_message(f, keystore, tree)
+        carried = (decoded.inner or decoded) if decoded is not None else None
+        tree = carried.root if carried is not None else None
+        family = carried.payload_type if carried is not None else None
+        out.decryption, out.decrypted, lines = decrypt_message(f, keystore, tree, family)
         out.details.extend(lines)
         used = sorted({label for d in out.decrypted for label in d.keys})
         if used:

@@ -118,7 +118,7 @@ def test_dlms_protected_attributes(world):
     r = check_integrity(dlms_response(world), world.keystore)
     assert (r.mac, r.decryption) == ("valid", "valid")
     (part,) = r.decrypted
-    assert part.family == "dlms" and part.plaintext == DLMS_DATA and part.context["element"] == "data[0].1"
+    assert part.family == "dlms" and part.plaintext == DLMS_DATA and part.source_path.startswith("payload.data[0]")
     assert check_integrity(dlms_response(world, tamper=True), world.keystore).decryption == "invalid"
 
 
@@ -148,20 +148,22 @@ def test_gcs53_style_alert_component(world):
     assert r.decryption == "valid" and r.decrypted[0].plaintext == READ_ATTRIBUTES_RESPONSE
     # another alert code with the same bytes holds no encrypted part
     env = builder.Envelope("alert", counter, DEVICE, ACB, 0x00F2)
-    f = envelope.from_bytes(builder.general_signing(env, content, signature=b""))
-    assert find_encrypted(f.data, f.content_start, f.content_end, f.message_code, f.cra) == []
+    other = gbcs.decode(builder.general_signing(env, content[:9] + b"\x00\x01", signature=b""))
+    assert find_encrypted(other.root, other.payload_type) == []
 
 
 @pytest.mark.parametrize("content", [
     b"\x01\x09\x05\x03\x07\x05\xff\xff",            # component longer than the content
     b"\x01\x09\x01\x03\x07\x05\x00\x03\x00\x00\x08",  # encrypted component cut short
-    b"\xda\x20\x00\x00\x01\x00\x01",                # access-request-specification echoed
     b"\xda\x20\x00\x00\x01\x00\x00\x05\x02\x02\x01",  # data that ends early
-    b"\x0f\x00\x00\x00\x01\x00\x13\x01\x00\x05\x06\x00\x03",  # compact array: stepped over
     b"\xda",
 ])
-def test_locator_ignores_what_does_not_fit(content):
-    assert find_encrypted(content, 0, len(content), 0x0027, 2) == []
+def test_undecodable_payload_leaves_decryption_unchecked(world, content):
+    env = builder.Envelope("response", 5, DEVICE, ACB, 0x0027)
+    msg = builder.general_signing(env, content, signature=b"")
+    r = check_integrity(msg, world.keystore)
+    assert r.decryption == "unchecked" and r.decrypted == []
+    assert find_encrypted(None, "gbz") == []
 
 
 def test_decryption_findings(world):
