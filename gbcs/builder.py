@@ -9,22 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gbcs.errors import EncodeError
+from gbcs.wire.codecs import minimal_ber_length
 
 SIGNATURE_LENGTH = 64
 MAC_LENGTH = 12
 CRA = {"command": 1, "response": 2, "alert": 3}
 
 
-def ber_length(n: int) -> bytes:
-    """Minimal BER definite length."""
-    if n < 0:
-        raise EncodeError("a length cannot be negative")
-    if n < 0x80:
-        return bytes([n])
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    if len(body) > 4:
-        raise EncodeError(f"length {n} is too large for a GBCS message")
-    return bytes([0x80 | len(body)]) + body
+ber_length = minimal_ber_length
 
 
 def _title(value: bytes | str, what: str) -> bytes:

@@ -44,14 +44,8 @@ class _Envelope:
         self.alert_titles = {code: row.cells["title"] for code, row in s.get("alert_codes", "gbcs").by_key.items()}
 
 
-_ENVELOPES: dict[str, _Envelope] = {}
-
-
 def _envelope(s: SpecSet) -> _Envelope:
-    env = _ENVELOPES.get(s.digest)
-    if env is None:
-        env = _ENVELOPES[s.digest] = _Envelope(s)
-    return env
+    return s.derived(_Envelope)
 
 
 def _hex_id(raw: bytes) -> str:

@@ -7,7 +7,6 @@ Builders (gbcs.payload.gbz and tests) use it to turn field dicts into payload by
 """
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import construct as cs
@@ -188,17 +187,13 @@ class _Compiler:
 
 COMPILED_TYPES = frozenset(LAYOUT_TYPES)      # every type above; the tests check the list stays whole
 
-_COMPILERS: "weakref.WeakKeyDictionary[SpecSet, _Compiler]" = weakref.WeakKeyDictionary()
 
 
 def _compiler(specs: SpecSet | None) -> _Compiler:
     if specs is None:
         from gbcs.spec import specs as default
         specs = default()
-    c = _COMPILERS.get(specs)
-    if c is None:
-        c = _COMPILERS[specs] = _Compiler(specs)
-    return c
+    return specs.derived(_Compiler)
 
 
 def compile_struct(specs: SpecSet | None, name: str) -> cs.Construct:

@@ -24,22 +24,9 @@ def generate_keypair() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def _der_oid(oid: x509.ObjectIdentifier) -> bytes:
-    arcs = [int(a) for a in oid.dotted_string.split(".")]
-    body = bytes([40 * arcs[0] + arcs[1]])
-    for arc in arcs[2:]:
-        chunk = [arc & 0x7F]
-        arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
-        body += bytes(reversed(chunk))
-    return b"\x06" + bytes([len(body)]) + body
-
-
 def _hardware_module_name(eui: bytes) -> bytes:
-    inner = _der_oid(_oids()["smki_hw_type"]) + b"\x04\x08" + eui
-    return b"\x30" + bytes([len(inner)]) + inner
+    from gbcs.payload.asn1 import der_octet_string, der_oid, der_sequence
+    return der_sequence(der_oid(_oids()["smki_hw_type"].dotted_string), der_octet_string(eui))
 
 
 def make_certificate(private_key: ec.EllipticCurvePrivateKey, eui: bytes | str, usage: str, *,

@@ -480,16 +480,8 @@ class _Tables:
         return f"[{_CLASS_NAMES[tlv.cls]} {tlv.number}]" + (" constructed" if tlv.constructed else "")
 
 
-_TABLES: dict[str, _Tables] = {}
-
-
 def _tables(s: SpecSet) -> _Tables:
-    t = _TABLES.get(s.digest) if s.digest else None
-    if t is None:
-        t = _Tables(s)
-        if s.digest:
-            _TABLES[s.digest] = t
-    return t
+    return s.derived(_Tables)
 
 
 def asn1_type_for(s: SpecSet, message_code: int | None, cra_flag: int | None) -> str | None:

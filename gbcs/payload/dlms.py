@@ -15,6 +15,7 @@ import re
 import struct as _struct
 from typing import Any, Iterable
 
+from gbcs.wire.codecs import minimal_ber_length
 from gbcs.errors import (ConstraintError, EncodeError, LengthError, SpecError, SpecReferenceError,
                          UnknownCodeError)
 from gbcs.message import Node
@@ -252,16 +253,8 @@ class _Tables:
         return None if None in sizes else sum(sizes)
 
 
-_TABLES: dict[str, _Tables] = {}
-
-
 def _tables(s: SpecSet) -> _Tables:
-    t = _TABLES.get(s.digest) if s.digest else None
-    if t is None:
-        t = _Tables(s)
-        if s.digest:
-            _TABLES[s.digest] = t
-    return t
+    return s.derived(_Tables)
 
 
 # ======================================================================================
@@ -955,16 +948,7 @@ def decode_data(w, ctx=None, name: str = "data", specs: SpecSet | None = None) -
 # Encoders and builders
 # ======================================================================================
 
-def axdr_length(n: int) -> bytes:
-    """A-XDR length or quantity: one byte below 0x80, else 0x8N and N big-endian bytes."""
-    if n < 0:
-        raise EncodeError("a length cannot be negative")
-    if n < 0x80:
-        return bytes([n])
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    if len(body) > 4:
-        raise EncodeError(f"length {n} needs more than 4 length bytes")
-    return bytes([0x80 | len(body)]) + body
+axdr_length = minimal_ber_length     # A-XDR lengths and quantities use the BER form
 
 
 def _t(specs: SpecSet | None) -> _Tables:

@@ -191,6 +191,19 @@ class SpecSet:
             self._by_kind.setdefault(item.kind, []).append(item)
         self._check()
 
+    def derived(self, factory):
+        """`factory(self)`, made once per SpecSet: the tables a decoder builds from the specs."""
+        cache = self.__dict__.setdefault("_derived", {})
+        value = cache.get(factory)
+        if value is None:
+            value = cache[factory] = factory(self)
+        return value
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_derived", None)        # derived tables are rebuilt, never pickled
+        return state
+
     # -- look-ups --
     def get(self, kind: str, name: str) -> Item:
         try:

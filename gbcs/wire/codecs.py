@@ -22,6 +22,18 @@ FLOAT_CODECS = {"f32": ">f", "f64": ">d", "f32le": "<f", "f64le": "<d"}
 BYTES_CODECS = frozenset({"bytes", "unparsed"})
 
 
+def minimal_ber_length(n: int) -> bytes:
+    """The shortest BER definite length (also the A-XDR length/quantity form)."""
+    if n < 0:
+        raise EncodeError("a length cannot be negative")
+    if n < 0x80:
+        return bytes([n])
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    if len(body) > 4:
+        raise EncodeError(f"length {n} needs more than 4 length bytes")
+    return bytes([0x80 | len(body)]) + body
+
+
 def encode_ber_length(value: int, width: int) -> bytes:
     """BER definite length in `width` bytes (1 = short form), so non-minimal forms survive."""
     if width <= 1:
