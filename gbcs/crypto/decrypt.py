@@ -15,6 +15,8 @@ from gbcs.crypto.locate import EncryptedPart, find_encrypted
 from gbcs.errors import DecodeError, LengthError
 from gbcs.message import Node
 from gbcs.payload.context import PayloadContext
+from gbcs.payload.dlms import decode_data
+from gbcs.payload.gbz import decode_zcl_payload
 from gbcs.spec import specs
 from gbcs.wire.backend import Walker
 
@@ -97,28 +99,11 @@ def pair_text(pe: KeyEntry, qe: KeyEntry) -> str:
 # -- plaintext decoding --------------------------------------------------------------------
 
 def _decode_gbz_plaintext(w: Walker, ctx: PayloadContext, part: EncryptedPart) -> None:
-    try:
-        from gbcs.payload.gbz import decode_zcl_payload  # type: ignore[attr-defined]
-    except ImportError:
-        decode_zcl_payload = None
-    if decode_zcl_payload is None:
-        # TODO(gbz): call gbcs.payload.gbz.decode_zcl_payload once it exists.
-        w.rest("zcl_payload", meaning="ZCL payload (ZCL decoder not available)")
-        return
     c = part.context
-    decode_zcl_payload(w, ctx, cluster=c["cluster"], frame_control=c["frame_control"],
-                       command_id=c["command_id"])
+    decode_zcl_payload(w, ctx, cluster=c["cluster"], frame_control=c["frame_control"], command_id=c["command_id"])
 
 
 def _decode_dlms_plaintext(w: Walker, ctx: PayloadContext, part: EncryptedPart) -> None:
-    try:
-        from gbcs.payload.dlms import decode_data  # type: ignore[attr-defined]
-    except ImportError:
-        decode_data = None
-    if decode_data is None:
-        # TODO(dlms): call gbcs.payload.dlms.decode_data once it exists.
-        w.rest("data", meaning="DLMS data (DLMS decoder not available)")
-        return
     decode_data(w, ctx, "data")
 
 

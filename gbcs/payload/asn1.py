@@ -17,6 +17,7 @@ import re
 from datetime import datetime, timezone
 from typing import Iterable
 
+from gbcs.wire.codecs import minimal_ber_length
 from gbcs.errors import (ConstraintError, DecodeError, EncodeError, LengthError, SpecError,
                          SpecReferenceError, TruncatedError, UnknownCodeError)
 from gbcs.message import Node
@@ -936,15 +937,7 @@ def decode_der(w, name: str, type_name: str | None = None, notes: list | None = 
 # Encoders and builders
 # ======================================================================================
 
-def der_length(n: int) -> bytes:
-    if n < 0:
-        raise EncodeError("a length cannot be negative")
-    if n < 0x80:
-        return bytes([n])
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    if len(body) > MAX_LENGTH_BYTES:
-        raise EncodeError(f"length {n} needs more than {MAX_LENGTH_BYTES} length bytes")
-    return bytes([0x80 | len(body)]) + body
+der_length = minimal_ber_length      # DER uses the shortest definite form
 
 
 def der_tlv(tag: int | bytes, content: bytes) -> bytes:

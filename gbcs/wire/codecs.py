@@ -8,15 +8,10 @@ from __future__ import annotations
 import struct
 
 from gbcs.errors import EncodeError
+from gbcs.spec.types import INT_TYPES
 
-INT_CODECS: dict[str, tuple[int, bool, bool]] = {}   # name -> (size, signed, little_endian)
-for _bits in (8, 16, 24, 32, 40, 48, 56, 64):
-    _size = _bits // 8
-    INT_CODECS[f"u{_bits}"] = (_size, False, False)
-    INT_CODECS[f"i{_bits}"] = (_size, True, False)
-    if _size > 1:
-        INT_CODECS[f"u{_bits}le"] = (_size, False, True)
-        INT_CODECS[f"i{_bits}le"] = (_size, True, True)
+# Integer leaves share their names with the struct field types (u16, i32le, …).
+INT_CODECS = INT_TYPES   # name -> (size, signed, little_endian)
 
 FLOAT_CODECS = {"f32": ">f", "f64": ">d", "f32le": "<f", "f64le": "<d"}
 BYTES_CODECS = frozenset({"bytes", "unparsed"})
