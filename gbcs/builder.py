@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from gbcs.errors import EncodeError
 from gbcs.wire.codecs import minimal_ber_length
 
-SIGNATURE_LENGTH = 64
-MAC_LENGTH = 12
+
+
+def _size(name: str) -> int:
+    from gbcs.spec import specs
+    return specs().get("envelope_size", "gbcs").by_key[name].cells["bytes"]
 CRA = {"command": 1, "response": 2, "alert": 3}
 
 
@@ -80,20 +83,20 @@ def general_signing(env: Envelope, content: bytes, signature: bytes | None = b""
     apdu = precommand(env, content)
     if signature is None:
         return apdu
-    if signature and len(signature) != SIGNATURE_LENGTH:
-        raise EncodeError(f"a signature is {SIGNATURE_LENGTH} bytes (r‖s), got {len(signature)}")
+    if signature and len(signature) != _size("signature"):
+        raise EncodeError(f"a signature is {_size('signature')} bytes (r‖s), got {len(signature)}")
     return apdu + bytes([len(signature)]) + signature
 
 
 def mac_header(apdu_length: int, security_control: int = 0x11, invocation_counter: int = 0) -> bytes:
-    return (b"\xdd\x00\x00\x00\x00\x00\x00" + ber_length(5 + apdu_length + MAC_LENGTH)
+    return (b"\xdd\x00\x00\x00\x00\x00\x00" + ber_length(_size("security_header") + apdu_length + _size("mac"))
             + bytes([security_control]) + invocation_counter.to_bytes(4, "big"))
 
 
 def mac_wrap(apdu: bytes, mac: bytes) -> bytes:
     """Wrap a General-Signing APDU in the MAC header and append the 12-byte MAC."""
-    if len(mac) != MAC_LENGTH:
-        raise EncodeError(f"a GBCS MAC is {MAC_LENGTH} bytes, got {len(mac)}")
+    if len(mac) != _size("mac"):
+        raise EncodeError(f"a GBCS MAC is {_size('mac')} bytes, got {len(mac)}")
     return mac_header(len(apdu)) + apdu + mac
 
 

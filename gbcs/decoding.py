@@ -19,11 +19,6 @@ from gbcs.wire.codecs import encode_leaf
 from gbcs.wire.timefmt import dlms_datetime_meaning, dlms_datetime_text
 from gbcs.wire.backend import Walker
 
-MAC_LENGTH = 12
-SIGNATURE_LENGTH = 64
-SECURITY_HEADER_LENGTH = 5
-SYSTEM_TITLE_LENGTH = 8
-TRANSACTION_ID_LENGTH = 9
 
 
 class _Envelope:
@@ -42,6 +37,9 @@ class _Envelope:
         codes = s.get("message_codes", "gbcs").by_key
         self.message_codes = codes
         self.alert_titles = {code: row.cells["title"] for code, row in s.get("alert_codes", "gbcs").by_key.items()}
+        size = {name: row.cells["bytes"] for name, row in s.get("envelope_size", "gbcs").by_key.items()}
+        self.transaction_id, self.system_title = size["transaction_id"], size["system_title"]
+        self.security_header, self.signature, self.mac = size["security_header"], size["signature"], size["mac"]
 
 
 def _envelope(s: SpecSet) -> _Envelope:
@@ -69,7 +67,7 @@ def _mac_header(w: Walker, env: _Envelope) -> int:
     length_at = w.pos
     length = w.ber_length("ciphered_content_length")
     outer = w.push_limit(length, "ciphered_content_length", length_at)
-    if length < SECURITY_HEADER_LENGTH + MAC_LENGTH:
+    if length < env.security_header + env.mac:
         raise LengthError(f"ciphered content of {length} bytes cannot hold a security header and a MAC",
                           length_at, w.path("ciphered_content_length"), actual=length)
     _security_header(w, env)
@@ -85,10 +83,10 @@ def _security_header(w: Walker, env: _Envelope, name: str = "security_header") -
     return control
 
 
-def _system_title(w: Walker, name: str) -> bytes:
+def _system_title(w: Walker, env: _Envelope, name: str) -> bytes:
     w.begin(name)
-    w.expect("length", 1, {SYSTEM_TITLE_LENGTH}, "the system-title length 8")
-    title = w.bytes("id", SYSTEM_TITLE_LENGTH)
+    w.expect("length", 1, {env.system_title}, f"the system-title length {env.system_title}")
+    title = w.bytes("id", env.system_title)
     w.last.meaning = _hex_id(title)
     w.finish()
     return title
@@ -96,7 +94,7 @@ def _system_title(w: Walker, name: str) -> bytes:
 
 def _transaction_id(w: Walker, env: _Envelope) -> tuple[int, int]:
     w.begin("transaction_id")
-    w.expect("length", 1, {TRANSACTION_ID_LENGTH}, "the transaction-id length 9")
+    w.expect("length", 1, {env.transaction_id}, f"the transaction-id length {env.transaction_id}")
     cra = w.expect("cra_flag", 1, set(env.cra), "a CRA flag", env.cra.get(w.peek() or -1), unknown_code=True)
     counter = w.uint("originator_counter", 8)
     w.finish()
@@ -161,8 +159,8 @@ def _grouping_header(w: Walker, env: _Envelope, info: dict) -> int:
     w.begin("grouping_header")
     w.expect("general_signing", 1, {env.tags["general_signing"]}, "the General-Signing tag")
     info["cra"], info["counter"] = _transaction_id(w, env)
-    info["originator"] = _system_title(w, "originator")
-    info["recipient"] = _system_title(w, "recipient")
+    info["originator"] = _system_title(w, env, "originator")
+    info["recipient"] = _system_title(w, env, "recipient")
     info["date_time"] = _date_time(w, env)
     info["message_code"] = _other_information(w, env, info)
     info["content_length_at"] = w.pos
@@ -221,10 +219,10 @@ def _decode_plain(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
     mac = first == env.tags["general_ciphering"]
     if mac:
         outer = _mac_header(w, env)
-        inner_outer = w.push_limit(w.remaining - MAC_LENGTH, "grouping_header")
+        inner_outer = w.push_limit(w.remaining - env.mac, "grouping_header")
         _signing_apdu(w, env, info, in_mac=True)
         w.pop_limit(inner_outer, "signature")
-        info["mac"] = w.bytes("mac", MAC_LENGTH)
+        info["mac"] = w.bytes("mac", env.mac)
         w.pop_limit(outer, "message")
     elif first == env.tags["general_signing"]:
         _signing_apdu(w, env, info, in_mac=False)
@@ -255,7 +253,8 @@ def _decode_plain(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
 
 def is_gbt_block(data: bytes) -> bool:
     """True when the bytes start like a General-Block-Transfer block (DD with a transaction id)."""
-    return len(data) >= 2 and data[0] == 0xDD and data[1] == TRANSACTION_ID_LENGTH
+    env = _envelope(_specs())
+    return len(data) >= 2 and data[0] == env.tags["general_ciphering"] and data[1] == env.transaction_id
 
 
 def _gbt_block(w: Walker, env: _Envelope, index: int) -> dict:
@@ -263,8 +262,8 @@ def _gbt_block(w: Walker, env: _Envelope, index: int) -> dict:
     w.begin("routing_header")
     w.expect("general_ciphering", 1, {env.tags["general_ciphering"]}, "the General-Ciphering tag")
     cra, counter = _transaction_id(w, env)
-    originator = _system_title(w, "originator")
-    recipient = _system_title(w, "recipient")
+    originator = _system_title(w, env, "originator")
+    recipient = _system_title(w, env, "recipient")
     _date_time(w, env)
     w.begin("other_information")
     oi_at = w.pos
@@ -293,8 +292,8 @@ def _gbt_block(w: Walker, env: _Envelope, index: int) -> dict:
     w.finish()
     w.need(data_len, "block_data")
     block = w.bytes("block_data", data_len)
-    if w.remaining == MAC_LENGTH:   # whether blocks carry a MAC is not settled; keep it if present
-        w.bytes("mac", MAC_LENGTH)
+    if w.remaining == env.mac:   # whether blocks carry a MAC is not settled; keep it if present
+        w.bytes("mac", env.mac)
     w.pop_limit(outer, None)
     w.finish()
     return {"key": (originator, recipient, cra, counter), "code": code, "number": number,
@@ -307,7 +306,7 @@ def _decode_gbt(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
     w.begin("gbt")
     blocks = []
     while w.remaining:
-        if w.peek(0) != 0xDD or w.peek(1) != TRANSACTION_ID_LENGTH:
+        if w.peek(0) != env.tags["general_ciphering"] or w.peek(1) != env.transaction_id:
             raise ConstraintError("expected another GBT block (DD 09 …) here; a block sequence must "
                                   "hold only blocks of one message", w.pos, w.path("blocks"))
         blocks.append(_gbt_block(w, env, len(blocks)))
