@@ -182,7 +182,7 @@ def _signing_apdu(w: Walker, env: _Envelope, info: dict, in_mac: bool) -> None:
     elif info["payloads"]:
         info["family"] = decode_payload(w, ctx)
     else:                                   # envelope only: the content stays one opaque leaf
-        info["family"] = payload_family(w.peek(0), w.peek(1))
+        info["family"] = payload_family(w.peek(0), w.peek(1), env.specs)
         w.rest("content", codec="unparsed")
     info["notes"] = ctx.notes
     w.finish()

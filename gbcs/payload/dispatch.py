@@ -9,22 +9,32 @@ from __future__ import annotations
 from gbcs.payload.context import PayloadContext
 from gbcs.wire.walker import Walker
 
-DLMS_TAGS = frozenset({0xD9, 0xDA, 0x0F})
+from gbcs.spec import specs
+from gbcs.spec.load import SpecSet
 
 
-def payload_family(first: int | None, second: int | None) -> str | None:
+class _Markers:
+    """The first bytes that mark each family: the GBZ profile id and the DLMS APDU tags."""
+
+    def __init__(self, s: SpecSet):
+        self.gbz_profiles = {v.to_bytes(2, "big") for v in s.enum("gbz_profile").by_key}
+        self.dlms_tags = frozenset(s.enum("dlms_apdu").by_key)
+
+
+def payload_family(first: int | None, second: int | None, spec_set: SpecSet | None = None) -> str | None:
     if first is None:
         return None
-    if first == 0x01 and second == 0x09:
+    markers = (spec_set or specs()).derived(_Markers)
+    if second is not None and bytes([first, second]) in markers.gbz_profiles:
         return "gbz"
-    if first in DLMS_TAGS:
+    if first in markers.dlms_tags:
         return "dlms"
     return "asn1"
 
 
 def decode_payload(w: Walker, ctx: PayloadContext) -> str | None:
     """Decode the content that fills the walker's current frame; returns the family."""
-    family = payload_family(w.peek(0), w.peek(1))
+    family = payload_family(w.peek(0), w.peek(1), ctx.specs)
     if family == "gbz":
         from gbcs.payload.gbz import decode_gbz
         decode_gbz(w, ctx)
