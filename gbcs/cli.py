@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import sys
 from typing import Iterable, Iterator
 
@@ -93,9 +94,9 @@ def _checked(results: Iterable[Result], keystore, acb, *, findings: bool) -> Ite
         if v.integrity is not None:
             extra = {"signature": v.integrity.signature, "mac": v.integrity.mac,
                      "decryption": v.integrity.decryption}
-            r.decrypted = list(v.integrity.decrypted)
-            r.details = list(v.integrity.details)
-            if not findings:
+            if not findings:                     # validate reports findings, not the working
+                r.decrypted = list(v.integrity.decrypted)
+                r.details = list(v.integrity.details)
                 extra["integrity"] = v.integrity.to_dict()
         else:
             extra = {"signature": None, "mac": None, "decryption": None}
@@ -169,7 +170,8 @@ def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, inputs: t
             bad |= any(f["severity"] == "error" for f in result.extra.get("findings", ()))
             yield result
 
-    FORMATS[fmt](results(), sys.stdout)
+    write = functools.partial(write_text, tree=False) if fmt == "text" else FORMATS[fmt]
+    write(results(), sys.stdout)
     sys.exit(1 if bad else 0)
 
 

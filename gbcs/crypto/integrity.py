@@ -21,6 +21,10 @@ VALID, INVALID, ABSENT, NO_KEY, UNCHECKED = "valid", "invalid", "absent", "no-ke
 STATUSES = (VALID, INVALID, ABSENT, NO_KEY, UNCHECKED)
 
 
+_NO_KEY_HINT = (" — to check it, add the missing key with --keys (for commands, --acb names the "
+                "Access Control Broker whose KA key MACs them)")
+
+
 @dataclass
 class Integrity:
     signature: str
@@ -49,13 +53,13 @@ class Integrity:
             out.append(_finding("GBCS-C002", text("mac: invalid"), self.mac_offset, "mac"))
         if NO_KEY in (self.signature, self.mac):
             which = [k for k in ("signature", "mac") if getattr(self, k) == NO_KEY]
-            out.append(_finding("GBCS-C004", "; ".join(text(f"{k}: no key") for k in which),
+            out.append(_finding("GBCS-C004", "; ".join(text(f"{k}: no key") for k in which) + _NO_KEY_HINT,
                                 self.signature_offset if which[0] == "signature" else self.mac_offset, which[0]))
         for d in self.decrypted:
             if d.status == INVALID:
                 out.append(_finding("GBCS-C003", d.detail, d.source_offset, d.source_path))
             elif d.status == NO_KEY:
-                out.append(_finding("GBCS-C004", d.detail, d.source_offset, d.source_path))
+                out.append(_finding("GBCS-C004", d.detail + _NO_KEY_HINT, d.source_offset, d.source_path))
             elif d.error is not None:
                 out.append(_finding("GBCS-C005", f"plaintext of {d.source_path}: {d.error['message']}",
                                     d.source_offset, d.source_path))

@@ -119,7 +119,7 @@ def headline(result: Result) -> str:
             f"{m.payload_type or 'no'} payload | {len(m.data)} bytes")
 
 
-def write_text(results, out: TextIO) -> None:
+def write_text(results, out: TextIO, tree: bool = True) -> None:
     for r in results:
         out.write(headline(r) + "\n")
         if r.extra:
@@ -132,12 +132,12 @@ def write_text(results, out: TextIO) -> None:
                 out.write(f"  {f['severity'].upper()} {f['rule']}{where}{field_}: {f['message']}\n")
         for line in r.details:
             out.write(f"  - {line}\n")
-        if r.message is not None:
+        if r.message is not None and tree:
             render_tree(r.message.root, r.message.data, out)
             if r.message.inner is not None:
                 out.write("  reassembled message:\n")
                 render_tree(r.message.inner.root, r.message.inner.data, out)
-        for part in r.decrypted:
+        for part in (r.decrypted if tree else ()):
             out.write(f"  decrypted {part.family} content of {part.source_path} (offset {part.source_offset}):"
                       f" {part.status}\n")
             if part.tree is not None:
