@@ -99,7 +99,7 @@ def test_private_keys_never_reach_the_output(world, tmp_path):
     for fmt in ("text", "json", "jsonl"):
         out += run("decode", "--format", fmt, "--keys", str(world["folder"]), "--acb", ACB.hex(), str(f)).output
         out += run("validate", "--format", fmt, "--keys", str(world["folder"]), str(f)).output
-    for (eui, usage, _), (k, _cert) in world["keys"].items():
+    for k, _cert in world["keys"].values():
         secret = k.private_numbers().private_value.to_bytes(32, "big")
         assert secret.hex() not in out.lower() and secret.hex().upper() not in out
     assert "PRIVATE KEY" not in out

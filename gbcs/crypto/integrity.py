@@ -15,7 +15,6 @@ from gbcs.crypto.keystore import KeyEntry, Keystore, normalise_eui
 from gbcs.errors import DecodeError, KeystoreError
 from gbcs.findings import Finding, finding as _finding
 from gbcs.message import Message
-from gbcs.spec import specs
 
 VALID, INVALID, ABSENT, NO_KEY, UNCHECKED = "valid", "invalid", "absent", "no-key", "unchecked"
 STATUSES = (VALID, INVALID, ABSENT, NO_KEY, UNCHECKED)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from gbcs.errors import GbcsError
-from gbcs.message import Message, Node, json_value
+from gbcs.message import Message, Node
 
 HEX_SHOWN = 16   # bytes of hex shown per line in text output before eliding
 

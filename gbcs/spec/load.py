@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from gbcs.errors import SpecError, SpecReferenceError, SpecSyntaxError
@@ -250,9 +250,7 @@ class SpecSet:
                     self._check_struct_refs(item.rows)
                 continue
             for col in columns[item.kind]:
-                if col.type in ("enum", "table"):
-                    target_kind = "enum" if col.type == "enum" else col.arg
-                    target = col.arg if col.type == "enum" else None
+                if col.type == "enum":
                     for row in item.rows:
                         v = row.cells.get(col.name)
                         if v is None:
