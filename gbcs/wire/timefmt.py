@@ -42,11 +42,6 @@ def dlms_datetime_text(raw: bytes) -> str | None:
 
 
 def dlms_datetime_meaning(raw: bytes) -> str:
-    if raw == b"\x00" * 9 + b"\x80\x00\xff":
-        return "now"
-    if raw == b"\xff" * 9 + b"\x80\x00\xff":
-        return "never"
-    text = dlms_datetime_text(raw)
-    if text is not None:
-        return text
-    return "date-time with unspecified parts"
+    """Readable text of a 12-byte DLMS date-time, wildcards, "now"/"never" and clock status included."""
+    from gbcs.payload.dlms import datetime_text   # the one spec-driven formatter
+    return datetime_text(bytes(raw)) or "not a valid date-time"
