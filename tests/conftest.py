@@ -44,3 +44,11 @@ def rtds_kind(path: Path) -> str:
 def rtds_use_case(path: Path) -> str:
     """Use case from the folder name `<section>_<use case>`."""
     return path.parent.name.split("_", 1)[1]
+
+
+def rtds_content(data: bytes) -> tuple[int, int, int, int]:
+    """(message code, CRA flag, content start, content end) from an envelope-only decode,
+    so payload-decoder tests can walk the content on their own."""
+    import gbcs
+    m = gbcs.decode(data, payloads=False)
+    return m.message_code, m.cra_flag, m.extras["content_start"], m.extras["content_end"]

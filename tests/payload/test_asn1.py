@@ -5,6 +5,7 @@ import datetime as dt
 import time
 
 import pytest
+from conftest import rtds_content
 from hypothesis import given, settings, strategies as st
 
 import gbcs
@@ -452,29 +453,12 @@ _MUTATION_BASE = _device_certificate()
 
 # -- the RTDS corpus ---------------------------------------------------------------------
 
-def _ber(data: bytes, i: int) -> tuple[int, int]:
-    first = data[i]
-    if first < 0x80:
-        return first, i + 1
-    n = first & 0x7F
-    return int.from_bytes(data[i + 1:i + 1 + n], "big"), i + 1 + n
-
-
 def _locate(data: bytes) -> dict:
     """Content span, message code, CRA and other-information span of a (non-GBT) message."""
-    i = 0
-    if data[0] == 0xDD:
-        _, i = _ber(data, 7)
-        i += 5
-    assert data[i] == 0xDF
-    cra = data[i + 2]
-    i += 2 + 9 + 9 + 9
-    i += 1 if data[i] == 0 else 13
-    other_len, i = _ber(data, i)
-    code = int.from_bytes(data[i:i + 2], "big")
-    other = (i, i + other_len)
-    content_len, i = _ber(data, i + other_len)
-    return {"code": code, "cra": cra, "content": (i, i + content_len), "other": other}
+    code, cra, start, end = rtds_content(data)
+    import gbcs
+    other = gbcs.decode(data, payloads=False).find("grouping_header.other_information")
+    return {"code": code, "cra": cra, "content": (start, end), "other": (other.get("message_code").start, other.end)}
 
 
 @pytest.mark.corpus

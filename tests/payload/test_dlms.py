@@ -5,6 +5,7 @@ import datetime as dt
 import time
 
 import pytest
+from conftest import rtds_content
 from hypothesis import given, settings, strategies as st
 
 import gbcs
@@ -579,30 +580,6 @@ def test_decode_data_for_decrypted_plaintext():
 
 
 # -- the RTDS corpus -----------------------------------------------------------------------
-
-def _ber(data: bytes, pos: int) -> tuple[int, int]:
-    first = data[pos]
-    if first < 0x80:
-        return first, pos + 1
-    n = first & 0x7F
-    return int.from_bytes(data[pos + 1:pos + 1 + n], "big"), pos + 1 + n
-
-
-def rtds_content(data: bytes) -> tuple[int, int, int, int]:
-    """(message code, CRA flag, content start, content end), found the way §3 of the notes lays out."""
-    pos = 0
-    if data[0] == 0xDD:
-        _, pos = _ber(data, 7)
-        pos += 5
-    assert data[pos] == 0xDF
-    cra = data[pos + 2]
-    pos += 2 + 9 + 9 + 9
-    pos += 1 + data[pos]
-    other, pos = _ber(data, pos)
-    code = int.from_bytes(data[pos:pos + 2], "big")
-    length, pos = _ber(data, pos + other)
-    return code, cra, pos, pos + length
-
 
 @pytest.mark.corpus
 def test_rtds_dlms_contents_decode_completely(rtds):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import rtds_content
 from hypothesis import given, settings, strategies as st
 
 import gbcs
@@ -425,35 +426,11 @@ def test_command_table_has_unique_keys_and_known_layouts():
 
 # -- the RTDS corpus ----------------------------------------------------------------------
 
-def _ber(data: bytes, i: int) -> tuple[int, int]:
-    first = data[i]
-    if first < 0x80:
-        return first, i + 1
-    n = first & 0x7F
-    return int.from_bytes(data[i + 1:i + 1 + n], "big"), i + 1 + n
-
-
-def _locate(data: bytes) -> tuple[int, int, int, int]:
-    """(message code, CRA flag, content start, content end) of a non-GBT message."""
-    i = 0
-    if data[0] == 0xDD:
-        _, i = _ber(data, 7)
-        i += 5
-    assert data[i] == 0xDF
-    cra = data[i + 2]
-    i += 2 + 9 + 9 + 9
-    i += 1 if data[i] == 0 else 13
-    other_len, i = _ber(data, i)
-    code = int.from_bytes(data[i:i + 2], "big")
-    content_len, i = _ber(data, i + other_len)
-    return code, cra, i, i + content_len
-
-
 @pytest.mark.corpus
 def test_rtds_gbz_contents(rtds):
     seen, problems, commands = 0, [], set()
     for path, data in rtds:
-        code, cra, start, end = _locate(data)
+        code, cra, start, end = rtds_content(data)
         if data[start:start + 2] != b"\x01\x09":
             continue
         seen += 1
@@ -487,7 +464,7 @@ def test_rtds_gbz_contents(rtds):
 def test_rtds_gbz_messages_decode_whole(rtds):
     checked = 0
     for path, data in rtds:
-        _, _, start, _ = _locate(data)
+        _, _, start, _ = rtds_content(data)
         if data[start:start + 2] != b"\x01\x09":
             continue
         message = gbcs.decode(data)
@@ -507,7 +484,7 @@ def test_rtds_decrypted_gbz_plaintexts_are_fully_structured(rtds):
     ks = crypto.Keystore.load([Path(os.environ["GBCS_RTDS"]) / "keystore"])
     parts = 0
     for path, data in rtds:
-        _, _, start, _ = _locate(data)
+        _, _, start, _ = rtds_content(data)
         if data[start:start + 2] != b"\x01\x09" or b"\x31\x00\x00\x00\x00" not in data[start:]:
             continue
         for part in crypto.check_integrity(data, ks).decrypted:
