@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -32,62 +31,3 @@ def rtds() -> list[tuple[Path, bytes]]:
     if not files:
         pytest.fail(f"no RTDS-*/*/*.HEX files under {root}")
     return [(f, bytes.fromhex(f.read_text().strip())) for f in files]
-
-
-KIND_RE = re.compile(r"_(PRECOMMAND|COMMAND|RESPONSE|ALERT)_")
-
-
-def rtds_kind(path: Path) -> str:
-    return KIND_RE.search(path.name).group(1).lower()
-
-
-def rtds_use_case(path: Path) -> str:
-    """Use case from the folder name `<section>_<use case>`."""
-    return path.parent.name.split("_", 1)[1]
-
-
-def rtds_content(data: bytes) -> tuple[int, int, int, int]:
-    """(message code, CRA flag, content start, content end) from an envelope-only decode,
-    so payload-decoder tests can walk the content on their own."""
-    import gbcs
-    m = gbcs.decode(data, payloads=False)
-    return m.message_code, m.cra_flag, m.extras["content_start"], m.extras["content_end"]
-
-
-def assert_tiles(node, start: int, end: int, unparsed_ok: bool = False) -> None:
-    """The leaves below `node` cover [start, end) exactly, with structure (no unparsed bytes)."""
-    pos = start
-    for leaf in node.leaves():
-        assert leaf.start == pos, f"gap or overlap at {leaf.name} ({leaf.start} != {pos})"
-        assert unparsed_ok or leaf.codec != "unparsed", leaf
-        pos = leaf.end
-    assert pos == end
-
-
-def walk_rtds_content(decoder, data: bytes):
-    """Run one payload decoder over an RTDS message's content on its own Walker.
-
-    Returns (node, ctx, problems): the payload node (None when decoding failed), the context
-    (its notes) and what went wrong (decode error, gaps, unparsed bytes, no round trip)."""
-    import gbcs
-    from gbcs.errors import DecodeError
-    from gbcs.payload.context import PayloadContext
-    from gbcs.spec import specs
-    from gbcs.wire.backend import Walker
-    code, cra, start, end = rtds_content(data)
-    w = Walker(data, start, end)
-    w.begin("payload")
-    ctx = PayloadContext(specs(), code, cra)
-    try:
-        decoder(w, ctx)
-    except DecodeError as exc:
-        return None, ctx, [str(exc)]
-    node = w.finish()
-    problems = []
-    try:
-        assert_tiles(node, start, end)
-    except AssertionError as exc:
-        problems.append(str(exc))
-    if gbcs.encode(node) != data[start:end]:
-        problems.append("does not re-encode")
-    return node, ctx, problems

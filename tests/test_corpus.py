@@ -3,7 +3,7 @@ names its use case, and round-trips byte for byte."""
 from __future__ import annotations
 
 import gbcs
-from conftest import rtds_kind, rtds_use_case
+from support import rtds_kind, rtds_use_case
 
 # Alert-only message codes carry no use case of their own (GBCS future-dated, firmware,
 # generic and integrity alerts).

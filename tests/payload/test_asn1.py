@@ -5,7 +5,7 @@ import datetime as dt
 import time
 
 import pytest
-from conftest import assert_tiles, rtds_content, walk_rtds_content
+from support import assert_tiles, rtds_content, walk_rtds_content
 from hypothesis import given, settings, strategies as st
 
 import gbcs

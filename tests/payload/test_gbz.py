@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import assert_tiles, rtds_content, walk_rtds_content
+from support import assert_tiles, rtds_content, walk_rtds_content
 from hypothesis import given, settings, strategies as st
 
 import gbcs
