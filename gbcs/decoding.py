@@ -36,7 +36,6 @@ class _Envelope:
         self.other_info_forms = values("other_information_form")
         codes = s.get("message_codes", "gbcs").by_key
         self.message_codes = codes
-        self.alert_titles = {code: row.cells["title"] for code, row in s.get("alert_codes", "gbcs").by_key.items()}
         size = {name: row.cells["bytes"] for name, row in s.get("envelope_size", "gbcs").by_key.items()}
         self.transaction_id, self.system_title = size["transaction_id"], size["system_title"]
         self.security_header, self.signature, self.mac = size["security_header"], size["signature"], size["mac"]

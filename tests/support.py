@@ -61,3 +61,11 @@ def walk_rtds_content(decoder, data: bytes):
     if gbcs.encode(node) != data[start:end]:
         problems.append("does not re-encode")
     return node, ctx, problems
+
+
+def core_schema_items() -> list:
+    """The project's own `schema schema` and `schema enum` items, for spec snippets in tests."""
+    from gbcs.spec.load import _data_dir, parse_text
+    path = _data_dir("specs") / "schemas.gbspec"
+    items = parse_text(path.read_text(encoding="utf-8"), "specs/schemas.gbspec")
+    return [i for i in items if i.kind == "schema" and i.name in ("schema", "enum")]

@@ -10,10 +10,6 @@ from dataclasses import dataclass
 
 from gbcs.message import Message
 
-MAC_LENGTH = 12
-SIGNATURE_LENGTH = 64
-SECURITY_HEADER_LENGTH = 5
-
 
 @dataclass
 class Facts:
@@ -55,12 +51,11 @@ def from_message(message: Message) -> Facts:
     m = message.inner or message
     x = m.extras
     data = m.data
-    if data[:1] == b"\xdd":
-        node = m.root.get("grouping_header")
-        start = node.start
-        mac = x.get("mac")
-        end = len(data) - MAC_LENGTH
-        sec = data[start - SECURITY_HEADER_LENGTH:start]
+    mac_node = m.root.get("mac")
+    if mac_node is not None:
+        security = m.root.find("mac_header.security_header")
+        start, mac, end = m.root.get("grouping_header").start, x.get("mac"), mac_node.start
+        sec = data[security.start:security.end]
     else:
         start, mac, end, sec = 0, None, len(data), None
     return Facts(data, start, end, x["content_start"], x["content_end"], m.cra_flag, m.originator_counter,

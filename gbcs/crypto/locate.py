@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gbcs.crypto.gcm import TAG_LENGTH
 from gbcs.message import Node
 
-SECURITY_HEADER_LENGTH = 5
 _PART_FIELDS = ("security_header", "ciphertext", "tag")
 
 
@@ -22,18 +20,6 @@ class EncryptedPart:
     start: int                      # first byte of the security header (absolute offset)
     end: int                        # one past the tag
     context: dict = field(default_factory=dict)
-
-    def security_control(self, data: bytes) -> int:
-        return data[self.start]
-
-    def invocation_counter(self, data: bytes) -> int:
-        return int.from_bytes(data[self.start + 1:self.start + SECURITY_HEADER_LENGTH], "big")
-
-    def ciphertext(self, data: bytes) -> bytes:
-        return data[self.start + SECURITY_HEADER_LENGTH:self.end - TAG_LENGTH]
-
-    def tag(self, data: bytes) -> bytes:
-        return data[self.end - TAG_LENGTH:self.end]
 
 
 def _is_part(node: Node) -> bool:

@@ -289,30 +289,27 @@ def obis_bytes(value: str | bytes) -> bytes:
     return raw
 
 
+def _date_field(t: _Tables, value: int, highest: int, special: str) -> tuple[str, bool] | None:
+    """(text, exact) of a DLMS month or day: 1..highest, FF any, or a special value."""
+    if value == 0xFF:
+        return "*", False
+    if 1 <= value <= highest:
+        return f"{value:02d}", True
+    named = t.enum(special).get(value)
+    return None if named is None else (named[1], False)
+
+
 def _date_parts(t: _Tables, raw: bytes) -> tuple[str, bool] | None:
     """(text, fully specified) of a 5-byte DLMS date, or None if a byte is out of range."""
     year = int.from_bytes(raw[0:2], "big")
     month, day, dow = raw[2], raw[3], raw[4]
-    exact = True
     ytext = "*" if year == 0xFFFF else f"{year:04d}"
-    if month == 0xFF:
-        mtext, exact = "*", False
-    elif 1 <= month <= 12:
-        mtext = f"{month:02d}"
-    elif month in t.enum("dlms_month_special"):
-        mtext, exact = t.enum("dlms_month_special")[month][1], False
-    else:
+    mpart = _date_field(t, month, 12, "dlms_month_special")
+    dpart = _date_field(t, day, 31, "dlms_day_special")
+    if mpart is None or dpart is None:
         return None
-    if day == 0xFF:
-        dtext, exact = "*", False
-    elif 1 <= day <= 31:
-        dtext = f"{day:02d}"
-    elif day in t.enum("dlms_day_special"):
-        dtext, exact = t.enum("dlms_day_special")[day][1], False
-    else:
-        return None
-    if year == 0xFFFF:
-        exact = False
+    (mtext, mexact), (dtext, dexact) = mpart, dpart
+    exact = mexact and dexact and year != 0xFFFF
     days = t.enum("dlms_day_of_week")
     if dow != 0xFF and dow not in days:
         return None

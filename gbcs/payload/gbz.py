@@ -19,7 +19,8 @@ from datetime import datetime, timezone
 from gbcs.errors import EncodeError, LengthError
 from gbcs.payload.context import PayloadContext
 from gbcs.spec.load import SpecSet
-from gbcs.wire.layout import EPOCH_2000, utc2000_meaning, walk_struct
+from gbcs.wire.layout import walk_struct
+from gbcs.wire.timefmt import EPOCH_2000, utc2000_meaning
 
 __all__ = ["decode_gbz", "decode_zcl_payload", "command_for", "zcl_commands", "ZclCommand", "frame_control_text",
            "control_text", "build_frame_control", "build_zcl_payload", "build_zcl_frame", "build_component",

@@ -20,20 +20,18 @@ the current block first, then in the enclosing blocks; a struct(...) starts a fr
 from __future__ import annotations
 
 import weakref
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from gbcs.errors import ConstraintError, SpecError, SpecReferenceError, UnknownCodeError
 from gbcs.spec.ast import Call, Name
 from gbcs.spec.load import SpecSet
 from gbcs.spec.types import INT_TYPES, LAYOUT_TYPES
-from gbcs.wire.timefmt import dlms_datetime_meaning
+from gbcs.wire.timefmt import dlms_datetime_meaning, utc2000_meaning
 
 __all__ = ["walk_struct", "walk_fields", "check_layouts", "resolve_table", "Scope", "Hooks",
            "utc2000_meaning", "zcl_date_meaning", "day_minutes_meaning", "octets_meaning",
            "BLOCK_TYPES", "CONDITIONAL_TYPES"]
 
-EPOCH_2000 = datetime(2000, 1, 1, tzinfo=timezone.utc)
 BLOCK_TYPES = frozenset({"repeat", "repeat_to_end", "if_remaining", "when", "when_eq", "when_ne"})
 CONDITIONAL_TYPES = frozenset({"if_remaining", "when", "when_eq", "when_ne"})
 MAX_STRUCT_DEPTH = 32      # struct(...) inside struct(...): a cycle in the specs, not a layout
@@ -42,15 +40,6 @@ Hooks = dict  # field name -> Callable[[value, Scope], str | None]: a meaning th
 
 
 # -- meanings ---------------------------------------------------------------------------
-
-def utc2000_meaning(seconds: int) -> str:
-    """Seconds since 2000-01-01T00:00:00Z as ISO 8601; 0 and FFFFFFFF are GBZ/ZSE specials."""
-    if seconds == 0:
-        return "0 (now / not set)"
-    if seconds == 0xFFFFFFFF:
-        return "FFFFFFFF (not set / never)"
-    return (EPOCH_2000 + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 

@@ -6,10 +6,12 @@ from datetime import datetime, timedelta, timezone
 EPOCH_2000 = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
-def utc2000_text(seconds: int) -> str:
-    """Seconds since 2000-01-01T00:00:00Z as ISO 8601 (GBZ and ZCL UTCTime)."""
+def utc2000_meaning(seconds: int) -> str:
+    """Seconds since 2000-01-01T00:00:00Z as ISO 8601; 0 and FFFFFFFF are GBZ/ZSE specials."""
+    if seconds == 0:
+        return "0 (now / not set)"
     if seconds == 0xFFFFFFFF:
-        return "never (FFFFFFFF)"
+        return "FFFFFFFF (not set / never)"
     return (EPOCH_2000 + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -16,23 +16,12 @@ from gbcs.errors import ConstraintError, DecodeError, SpecError, SpecReferenceEr
     UnknownCodeError
 from gbcs.spec import specs
 from gbcs.spec.load import SpecSet, parse_text
+from support import core_schema_items
 from gbcs.spec.types import INT_TYPES, LAYOUT_TYPES
 from gbcs.wire.backend import Walker
 from gbcs.wire.layout import check_layouts, resolve_table, walk_struct
 
 SCHEMAS = """
-schema schema {
- column name
- type any
- flag1 name optional
- flag2 name optional
- flag3 name optional
-}
-schema enum {
- value int key
- name name unique
- title text optional
-}
 schema dtype {
  code u8 key
  name name unique
@@ -110,7 +99,7 @@ struct with_if {{
 
 
 def synthetic(text: str = ALL_TYPES) -> SpecSet:
-    return SpecSet(parse_text(SCHEMAS, "schemas.gbspec") + parse_text(text, "t.gbspec"))
+    return SpecSet(core_schema_items() + parse_text(SCHEMAS, "schemas.gbspec") + parse_text(text, "t.gbspec"))
 
 
 def used_types(s: SpecSet) -> set[str]:

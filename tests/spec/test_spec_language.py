@@ -5,19 +5,9 @@ import pytest
 
 from gbcs.errors import SpecError, SpecReferenceError, SpecSyntaxError
 from gbcs.spec.load import SpecSet, load_specs, parse_text
+from support import core_schema_items
 
 SCHEMAS = """
-schema schema { column name
- type any
- flag1 name optional
- flag2 name optional
- flag3 name optional
-}
-schema enum {
-    value int key
-    name name unique
-    title text optional
-}
 schema codes {
     code u16 key
     kind enum(colour)
@@ -27,7 +17,7 @@ schema codes {
 
 
 def load(text: str) -> SpecSet:
-    return SpecSet(parse_text(SCHEMAS, "schemas.gbspec") + parse_text(text, "t.gbspec"))
+    return SpecSet(core_schema_items() + parse_text(SCHEMAS, "schemas.gbspec") + parse_text(text, "t.gbspec"))
 
 
 def test_project_specs_load_without_cache():
