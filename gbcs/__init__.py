@@ -9,10 +9,12 @@ from gbcs.decoding import decode, encode
 from gbcs.errors import (ConstraintError, DecodeError, EncodeError, GbcsError, InputError, KeystoreError,
                          LengthError, SpecError, SpecReferenceError, SpecSyntaxError, TruncatedError,
                          UnknownCodeError)
+from gbcs.findings import Finding
 from gbcs.message import Message, Node
+from gbcs.validate import Validation, validate, validate_many
 
 __version__ = "0.1.0"
 
-__all__ = ["decode", "encode", "Message", "Node", "GbcsError", "DecodeError", "TruncatedError",
+__all__ = ["decode", "encode", "validate", "validate_many", "Validation", "Finding", "Message", "Node", "GbcsError", "DecodeError", "TruncatedError",
            "LengthError", "ConstraintError", "UnknownCodeError", "EncodeError", "SpecError",
            "SpecSyntaxError", "SpecReferenceError", "KeystoreError", "InputError", "__version__"]

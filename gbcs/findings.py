@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from gbcs.errors import GbcsError
-from gbcs.spec import specs
+from gbcs.rules import rule as _rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,17 +15,16 @@ class Finding:
     message: str
     offset: int | None = None
     field: str | None = None
+    reference: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 def finding(rule: str, message: str, offset: int | None = None, field: str | None = None) -> Finding:
-    """A Finding for a declared rule; topic and severity come from the rule table."""
-    row = specs().get("rules", "gbcs").by_key.get(rule)
-    if row is None:
-        raise KeyError(f"rule {rule} is not declared in specs/rules.gbspec")
-    return Finding(rule, row.cells["topic"], row.cells["severity"], message, offset, field)
+    """A Finding for a declared rule; topic, severity and reference come from the rule table."""
+    r = _rule(rule)
+    return Finding(rule, r.topic, r.severity, message, offset, field, r.reference)
 
 
 def from_error(error: GbcsError) -> Finding:

@@ -1,4 +1,4 @@
-"""The `gbcs` command: parse options, call the API, render. No decoding logic lives here."""
+"""`gbcs decode`, `gbcs validate` and `gbcs sign`: the commands over GBCS messages."""
 from __future__ import annotations
 
 import base64
@@ -8,17 +8,12 @@ from typing import Iterable, Iterator
 
 import click
 
-from gbcs import __version__
 from gbcs.decoding import decode, is_gbt_block
 from gbcs.errors import EncodeError, GbcsError, InputError, KeystoreError
+from gbcs.cli.group import main
 from gbcs.io.outputs import Result, write_json, write_jsonl, write_text
 
 FORMATS = {"text": write_text, "json": write_json, "jsonl": write_jsonl}
-
-
-def _version_text() -> str:
-    from gbcs.wire.backend import BACKEND
-    return f"gbcs {__version__} (backend: {BACKEND})"
 
 
 def decode_inputs(inputs: Iterable[str], stdin=None) -> Iterator[Result]:
@@ -118,12 +113,6 @@ ACB_OPTION = click.option(
     help="Access Control Broker whose KA key MACs commands (default 90B3D51F30000002).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", message=_version_text())
-def main() -> None:
-    """Decode and validate GB smart-metering GBCS messages."""
-
-
 @main.command("decode")
 @FORMAT_OPTION
 @KEYS_OPTION
@@ -214,6 +203,3 @@ def sign_command(key_path: str, inputs: tuple[str, ...]) -> None:
             click.echo(f"gbcs sign: {item.source}: {exc}", err=True)
     sys.exit(1 if failed else 0)
 
-
-if __name__ == "__main__":   # python -m gbcs.cli
-    main()

@@ -1,0 +1,3 @@
+from gbcs.cli import main
+
+main()

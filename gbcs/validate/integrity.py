@@ -1,0 +1,9 @@
+"""Signature, MAC and decryption rules: the statuses of gbcs.crypto.check_integrity as findings."""
+from __future__ import annotations
+
+from gbcs.validate.engine import Context, rule_check
+
+
+@rule_check("GBCS-C001", "GBCS-C002", "GBCS-C003", "GBCS-C004", "GBCS-C005", needs="integrity")
+def integrity_statuses(ctx: Context):
+    return ctx.integrity.findings()
