@@ -9,7 +9,8 @@ GbcsError
 │   └── UnknownCodeError(DecodeError, LookupError)
 ├── EncodeError(GbcsError, ValueError)
 ├── KeystoreError(GbcsError, LookupError)
-└── InputError
+├── InputError
+└── NotFoundError(GbcsError, LookupError)                     a look-up key no table holds
 """
 from __future__ import annotations
 
@@ -109,3 +110,7 @@ class InputError(GbcsError):
     def __init__(self, message: str, source: str | None = None):
         self.source = source
         super().__init__(message)
+
+
+class NotFoundError(GbcsError, LookupError):
+    """A code, use case or other key that no spec table holds (a look-up, not a decode)."""
