@@ -35,3 +35,12 @@ def test_zero_divisor(world):
 def test_unknown_unit(world):
     assert found(gas_flow(world, unit=0x0F), "GBCS-N104")
     assert not found(gas_flow(world, unit=0x81), "GBCS-N104")      # BCD m³
+
+
+def test_decoded_tree_shows_the_scaled_flow_rate(world):
+    import gbcs
+    data = world.command(GCS24A, flow_threshold(), signed=True, recipient=GSME)
+    message = gbcs.decode(data)
+    [node] = [n for _, n in message.root.walk() if n.name == "uncontrolled_flow_threshold"]
+    assert node.meaning == "61680 / 10000 = 6.1680 m³/h"
+    assert gbcs.encode(message) == data
