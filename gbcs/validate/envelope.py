@@ -4,7 +4,8 @@ specs/use_cases.gbspec (message codes, message_type_class, protection)."""
 from __future__ import annotations
 
 from gbcs.validate.engine import Context, rule_check
-from gbcs.validate.facts import carried, code_node, cra_name, facts, has_mac, signature_length
+from gbcs.validate.facts import (carried, code_node, cra_name, facts, has_mac, non_minimal_lengths,
+                                 signature_length)
 
 _DLMS_INVOKE_ID_BITS = 24          # Long-Invoke-Id-And-Priority: bits 0-23 are the invoke id
 
@@ -119,10 +120,7 @@ def counters(ctx: Context):
 
 @rule_check("GBCS-E113")
 def length_forms(ctx: Context):
-    for path, node in ctx.message.root.walk():
-        if node.codec != "ber_len":
-            continue
-        minimal = 1 if node.value < 0x80 else 1 + (node.value.bit_length() + 7) // 8
-        if node.end - node.start > minimal:
-            yield ctx.finding("GBCS-E113", f"length {node.value} is written in {node.end - node.start} bytes; "
-                              f"DER needs {minimal}", node.start, path.split(".", 1)[-1])
+    for path, node, used, needed in non_minimal_lengths(ctx.message.root):
+        if path.split(".", 1)[0] != "payload":          # payload lengths: GBCS-P105
+            yield ctx.finding("GBCS-E113", f"length {node.value} is written in {used} bytes; DER needs {needed}",
+                              node.start, path)

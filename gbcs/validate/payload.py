@@ -6,7 +6,7 @@ from __future__ import annotations
 from gbcs.payload.dlms import obis_text
 from gbcs.payload.gbz import FRAME_TYPE_MASK
 from gbcs.validate.engine import Context, rule_check
-from gbcs.validate.facts import carried, cra_name, facts, gbz_components
+from gbcs.validate.facts import carried, cra_name, facts, gbz_components, non_minimal_lengths
 
 _FAMILIES_OF = {"dlms_or_gbz": ("dlms", "gbz")}
 
@@ -94,3 +94,11 @@ def gbz_commands(ctx: Context):
                               f"({shape[2].replace('_', ' ')}) is not among the {cra} commands "
                               f"{m.use_case or 'this use case'} is known to use (observed shapes: a warning)",
                               comp.start, f"payload.components.{comp.name}")
+
+
+@rule_check("GBCS-P105")
+def payload_length_forms(ctx: Context):
+    for path, node, used, needed in non_minimal_lengths(ctx.message.root):
+        if path.split(".", 1)[0] == "payload":
+            yield ctx.finding("GBCS-P105", f"length {node.value} is written in {used} bytes; DER needs {needed}",
+                              node.start, path)

@@ -34,3 +34,14 @@ def test_gbz_command_outside_the_known_shapes_is_a_warning(world):
     assert f.severity == "warning" and "0x0702" in f.message
     assert not found(world.validate(world.command(GCS24A, flow_threshold(), signed=True, recipient=GSME)),
                      "GBCS-P104")
+
+
+def test_non_minimal_der_length_in_the_payload_is_a_warning(world):
+    from gbcs.payload import asn1
+    unjoin = asn1.build_unjoin_command(bytes.fromhex("0102030405060708"))
+    assert unjoin[:2] == b"\x04\x08"                # OCTET STRING of the entity id
+    long_form = b"\x04\x81" + unjoin[1:]
+    [f] = found(world.validate(world.command(0x0010, long_form)), "GBCS-P105")
+    assert f.severity == "warning" and f.field.startswith("payload.") and "DER needs 1" in f.message
+    assert not found(world.validate(world.command(0x0010, long_form)), "GBCS-E113")
+    assert not found(world.validate(world.command(0x0010, unjoin)), "GBCS-P105")
