@@ -10,13 +10,11 @@ from decimal import Decimal, InvalidOperation
 from gbcs.message import Node
 from gbcs.spec.load import SpecSet
 
-_BCD_FLAG = 0x80                 # ZSE unit of measure: BCD forms set bit 7
-
 
 class _Units:
     def __init__(self, s: SpecSet):
         self.zse = {r.cells["value"]: r.cells["title"] for r in s.enum("zse_unit_of_measure").rows}
-        self.dlms = {r.cells["value"]: r.cells["title"] for r in s.enum("dlms_unit").rows}
+        self.zse_names = {r.cells["value"]: r.cells["name"] for r in s.enum("zse_unit_of_measure").rows}
         self.scaled = {}
         for r in s.get("zse_scaled_value", "gbcs").rows:
             self.scaled.setdefault((r.cells["cluster"], r.cells["command"]), r.cells)
@@ -26,15 +24,10 @@ def _units(s: SpecSet) -> _Units:
     return s.derived(_Units)
 
 
-def zse_unit_text(unit: int, s: SpecSet, rate: bool = False) -> str | None:
-    """`m³` (or `m³/h` for rates) for a ZSE unit of measure; None when unknown."""
-    title = _units(s).zse.get(unit) or _units(s).zse.get(unit & ~_BCD_FLAG)
-    if title is None:
-        return None
-    main, _, alt = title.partition(" (")
-    if rate and alt:
-        return alt.rstrip(")").split(" for ")[0]
-    return main.removesuffix(", BCD")
+def zse_unit_text(unit: int, s: SpecSet) -> str | None:
+    """`m³` for a ZSE unit of measure (the title before its parenthesis); None when unknown."""
+    title = _units(s).zse.get(unit)
+    return None if title is None else title.removesuffix(", BCD").partition(" (")[0]
 
 
 def scaled_text(value: int, multiplier: int, divisor: int, unit: str | None) -> str:
@@ -61,11 +54,8 @@ def annotate_zse(node: Node, s: SpecSet, cluster: int, command: int) -> None:
     mult, div = fields.get(row["multiplier_field"]), fields.get(row["divisor_field"])
     if None in (value, unit, mult, div):
         return
-    value.meaning = scaled_text(value.value, mult.value, div.value,
-                                zse_unit_text(unit.value, s, rate="flow" in row["value"]))
+    # the prescribed unit reads as the table says (m³/h for a flow rate); any other by its name
+    prescribed = _units(s).zse_names.get(unit.value) == row["unit"]
+    shown = row["shown_as"] if prescribed and row["shown_as"] else zse_unit_text(unit.value, s)
+    value.meaning = scaled_text(value.value, mult.value, div.value, shown)
 
-
-def dlms_scaler_unit_text(scaler: int, unit: int, s: SpecSet) -> str:
-    """`10^-3 Wh` for a DLMS scaler_unit."""
-    name = _units(s).dlms.get(unit, f"unit {unit}")
-    return f"× 10^{scaler} {name}"
