@@ -59,3 +59,38 @@ def annotate_zse(node: Node, s: SpecSet, cluster: int, command: int) -> None:
     shown = row["shown_as"] if prescribed and row["shown_as"] else zse_unit_text(unit.value, s)
     value.meaning = scaled_text(value.value, mult.value, div.value, shown)
 
+
+
+def _dlms_types(s: SpecSet) -> dict[int, str]:
+    return {code: row.cells["name"] for code, row in s.get("dlms_data_type", "axdr").by_key.items()}
+
+
+def _typed(node: Node, types: dict[int, str]) -> tuple[str | None, object]:
+    """(A-XDR type name, value) of a DLMS typed-data group."""
+    tag, value = node.get("tag"), node.get("value")
+    return (types.get(tag.value) if tag is not None else None), (value.value if value is not None else None)
+
+
+def annotate_dlms_scaler_units(items: list[Node], s: SpecSet) -> None:
+    """Name the scaler_unit structures {integer scaler, enum unit} among Access-Response data
+    items, and give the number just before each (the value it scales, as registers are read
+    value then scaler_unit) its scaled quantity: `147 × 10^-3 = 0.147 Wh`."""
+    types = _dlms_types(s)
+    units = {r.cells["value"]: r.cells["title"] for r in s.enum("dlms_unit").rows}
+    numbers = {name for name, row in ((r.cells["name"], r) for r in s.get("dlms_data_type", "axdr").rows)
+               if row.cells["read"] in ("int", "uint")}
+    for i, item in enumerate(items):
+        kids = [c for c in item.children or () if not c.is_leaf]
+        if _typed(item, types)[0] != "structure" or len(kids) != 2:
+            continue
+        (scaler_type, scaler), (unit_type, unit) = _typed(kids[0], types), _typed(kids[1], types)
+        if scaler_type != "integer" or unit_type != "enum" or unit not in units:
+            continue
+        item.meaning = f"scaler_unit: × 10^{scaler} {units[unit]}"
+        if i == 0:
+            continue
+        kind, value = _typed(items[i - 1], types)
+        target = items[i - 1].get("value")
+        if kind in numbers and kind != "enum" and isinstance(value, int) and target.meaning is None:
+            quantity = Decimal(value).scaleb(scaler)
+            target.meaning = f"{value} × 10^{scaler} = {quantity:f} {units[unit]}"
