@@ -43,9 +43,10 @@ def payload_form(ctx: Context):
     elif m.payload_type == "gbz":
         is_alert = payload.get("alert_code") is not None
         if is_alert != (cra == "alert"):
-            yield ctx.finding("GBCS-P102", f"a GBZ {cra} carries {'an alert header' if is_alert else 'use-case components'}; "
-                              f"{'alerts carry an alert code and timestamp' if cra == 'alert' else 'commands and responses carry components'}",
-                              payload.start, "payload")
+            carries = "an alert header" if is_alert else "use-case components"
+            should = ("alerts carry an alert code and timestamp" if cra == "alert"
+                      else "commands and responses carry components")
+            yield ctx.finding("GBCS-P102", f"a GBZ {cra} carries {carries}; {should}", payload.start, "payload")
     elif m.payload_type == "asn1":
         types = f.asn1_types.get(m.message_code)
         if types is not None and cra not in types:
@@ -88,7 +89,8 @@ def gbz_commands(ctx: Context):
     to_client = next(r.cells["value"] for r in ctx.specs.enum("zcl_frame_control_bit").rows
                      if r.cells["name"] == "server_to_client")
     for comp, cluster, fc, command, _ in gbz_components(m):
-        shape = (cluster, f.zcl_frame_types.get(fc & FRAME_TYPE_MASK), f.zcl_directions[1 if fc & to_client else 0], command)
+        direction = f.zcl_directions[1 if fc & to_client else 0]
+        shape = (cluster, f.zcl_frame_types.get(fc & FRAME_TYPE_MASK), direction, command)
         if shape not in known:
             yield ctx.finding("GBCS-P104", f"cluster 0x{cluster:04X} {shape[1]} command 0x{command:02X} "
                               f"({shape[2].replace('_', ' ')}) is not among the {cra} commands "
