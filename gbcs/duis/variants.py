@@ -37,6 +37,14 @@ class DecimalRule:
 
 
 @dataclass(frozen=True)
+class ValueLink:
+    variant: str
+    element: str          # request element local name
+    field: str            # decoded GBCS leaf name
+    divisor: str | None   # leaf beside `field` holding the decimal's divisor
+
+
+@dataclass(frozen=True)
 class DuisFacts:
     variants: dict[str, Variant]
     by_body: dict[str, Variant]
@@ -44,6 +52,7 @@ class DuisFacts:
     party_roles: dict[int, frozenset[str]]      # certificate role code -> user roles
     constants: dict[str, str]
     user_roles: frozenset[str]
+    value_links: dict[str, tuple[ValueLink, ...]]
 
     def constant(self, name: str) -> str:
         return self.constants[name]
@@ -80,7 +89,12 @@ def _build(s: SpecSet) -> DuisFacts:
     party = {code: frozenset(_split(row.cells["user_roles"]))
              for code, row in s.get("duis_party_role", "smki").by_key.items()}
     constants = {k: r.cells["value"] for k, r in s.get("duis_constant", "duis").by_key.items()}
-    return DuisFacts(variants, {v.body: v for v in variants.values()}, decimals, party, constants, user_roles)
+    links: dict[str, list[ValueLink]] = {}
+    for row in s.get("duis_value_link", "requests").rows:
+        c = row.cells
+        links.setdefault(c["variant"], []).append(ValueLink(c["variant"], c["element"], c["field"], c["divisor"]))
+    return DuisFacts(variants, {v.body: v for v in variants.values()}, decimals, party, constants, user_roles,
+                     {k: tuple(v) for k, v in links.items()})
 
 
 def duis_facts() -> DuisFacts:
