@@ -65,3 +65,14 @@ def test_value_links_name_known_variants_and_decimals():
         for link in links:
             if link.divisor:
                 assert link.element in facts.decimals
+
+
+def test_every_duis_rule_is_reported_and_tested():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    declared = {r for r in specs().get("rules", "gbcs").by_key if r.startswith("GBCS-U")}
+    code = "".join(p.read_text() for p in (root / "gbcs").rglob("*.py"))
+    tests = "".join(p.read_text() for p in (root / "tests" / "duis").glob("test_*.py")
+                    if p.name != "test_duis_spec.py")
+    assert sorted(r for r in declared if r not in code) == []
+    assert sorted(r for r in declared if r not in tests) == []
