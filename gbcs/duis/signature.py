@@ -27,7 +27,6 @@ from dataclasses import replace
 
 from gbcs.crypto.keystore import KeyEntry, Keystore, certificate_eui, certificate_role, normalise_eui
 from gbcs.duis.document import DuisDocument, RequestId, eui_text, read_document
-from gbcs.duis.parsing import local_name
 from gbcs.duis.variants import duis_facts
 from gbcs.errors import DuisSigningError
 from gbcs.findings import Finding, finding
@@ -289,21 +288,28 @@ def sign(data: bytes | DuisDocument, keystore: Keystore, signer: bytes | str, *,
     if rid.originator != eui:
         raise DuisSigningError(f"{source}: the RequestID originator is {eui_text(rid.originator)}, not the signer "
                                f"{eui_text(eui)}; a user signs only its own requests")
-    entry = signing_key(keystore, eui, role)
     root = compact(doc.root)
-    for sig in list(root.iter(_ds("Signature"))):
-        sig.getparent().remove(sig)
     if not keep_counter:
         new = RequestId(rid.originator, rid.target, counter if counter is not None else time.time_ns() // 10**6)
-        header_id = root.find(f"{{{duis_facts().constant('namespace')}}}Header/"
-                              f"{{{duis_facts().constant('namespace')}}}RequestID")
-        header_id.text = str(new)
+        ns = duis_facts().constant("namespace")
+        root.find(f"{{{ns}}}Header/{{{ns}}}RequestID").text = str(new)
+    return sign_tree(root, signing_key(keystore, eui, role))
+
+
+def sign_tree(root: etree._Element, entry: KeyEntry) -> bytes:
+    """Sign any DUIS root (a request, or a response as the DCC signs it) with one key: compact output.
+
+    The caller chooses the key; `sign` is the checked way for requests.
+    """
+    root = compact(root)
+    for sig in list(root.iter(_ds("Signature"))):
+        sig.getparent().remove(sig)
     cert = entry.certificate
     key_info = etree.Element(_ds("KeyInfo"), nsmap={"ds": duis_facts().constant("dsig_namespace")})
     issuer_serial = etree.SubElement(etree.SubElement(key_info, _ds("X509Data")), _ds("X509IssuerSerial"))
     etree.SubElement(issuer_serial, _ds("X509IssuerName")).text = cert.issuer.rfc4514_string()
     etree.SubElement(issuer_serial, _ds("X509SerialNumber")).text = str(cert.serial_number)
-    signer_ = _DuisSigner(signature_algorithm=SignatureMethod.ECDSA_SHA256, digest_algorithm=DigestAlgorithm.SHA256,
-                        c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0)
-    signed = signer_.sign(root, key=entry.private_key(), key_info=key_info, exclude_c14n_transform_element=True)
+    signer = _DuisSigner(signature_algorithm=SignatureMethod.ECDSA_SHA256, digest_algorithm=DigestAlgorithm.SHA256,
+                         c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0)
+    signed = signer.sign(root, key=entry.private_key(), key_info=key_info, exclude_c14n_transform_element=True)
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")

@@ -18,7 +18,7 @@ from gbcs.duis.document import DuisDocument, eui_text, read_document
 from gbcs.duis.parsing import MAX_DOCUMENT_BYTES
 from gbcs.duis.schema import DuisSchema
 from gbcs.duis.signature import verify
-from gbcs.errors import DuisXmlRefused, GbcsError
+from gbcs.errors import DuisXmlRefused
 from gbcs.findings import Finding, finding
 
 XML_SUFFIXES = (".xml",)

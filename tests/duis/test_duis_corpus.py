@@ -3,7 +3,6 @@ re-signed with our own test keys, and cross-checked with the RTDS messages of th
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from duis_world import GAS_FLOW, GSME, OPERATOR, SUPPLIER, request
+from duis_world import GSME, OPERATOR, SUPPLIER, request
 from gbcs.builder import Envelope, general_signing, mac_wrap, precommand
 from gbcs.crypto import sign_precommand
 from gbcs.crypto.testkeys import generate_keypair
