@@ -116,3 +116,20 @@ def test_junit_and_sarif_formats(tmp_path):
         assert result.exit_code == 2 and "text, json or jsonl" in result.output
     else:
         assert result.exit_code == 1 and "GBCS-U012" in result.output
+
+
+def test_check_reads_payloads_from_duis_responses(tmp_path):
+    import base64
+    from duis_world import SR
+    req = tmp_path / "req.xml"
+    req.write_bytes(request())
+    eui = {n: bytes.fromhex(n.replace("-", "")) for n in (SUPPLIER, GSME)}
+    wrong_counter = precommand(Envelope("command", 7, eui[SUPPLIER], eui[GSME], 0x00FC), b"")
+    payload = base64.b64encode(wrong_counter).decode()
+    (tmp_path / "pre.xml").write_text(
+        f'<sr:Response xmlns:sr="{SR}" schemaVersion="5.4"><sr:Body><sr:ResponseMessage><sr:PreCommand>'
+        f"<sr:GBCSVersion>4.0</sr:GBCSVersion><sr:GBCSPayload>{payload}</sr:GBCSPayload></sr:PreCommand>"
+        f"</sr:ResponseMessage></sr:Body></sr:Response>")
+    result = run("duis", "check", "--format", "jsonl", str(req), str(tmp_path / "pre.xml"))
+    rules = [f["rule"] for f in json.loads(result.stdout)["findings"]]
+    assert result.exit_code == 1 and "GBCS-U034" in rules

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from duis_world import (DCC, GSME, OPERATOR, OTHER, READ_REGISTERS, SUPPLIER, XML_SIGNING, org_certificate,
+from duis_world import (DCC, OPERATOR, OTHER, READ_REGISTERS, SUPPLIER, XML_SIGNING, org_certificate,
                         orgs, request, response)  # noqa: F401 (fixture)
 from gbcs.crypto import Keystore
 from gbcs.crypto.testkeys import generate_keypair
