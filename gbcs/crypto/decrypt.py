@@ -91,6 +91,22 @@ def missing_keys_text(ks: Keystore, a: bytes, b: bytes) -> str:
     return (f"ECDH needs one side's private KA key and the other's public KA key ({have(a)}; {have(b)})")
 
 
+def missing_ka_keys(ks: Keystore, a: bytes, b: bytes) -> list[tuple[bytes, str]]:
+    """The fewest keys that would let ECDH between a and b work, as (EUI, what is missing).
+
+    Certificates are preferred to private keys: a user can usually get the other party's
+    certificate, rarely its private key."""
+    options = []
+    for mine, theirs in ((a, b), (b, a)):
+        need = []
+        if not ks.private_entries(mine, "ka"):
+            need.append((mine, "KA private key"))
+        if not ks.public_entries(theirs, "ka"):
+            need.append((theirs, "KA certificate"))
+        options.append(need)
+    return min(options, key=lambda need: (len(need), sum(what.endswith("private key") for _, what in need)))
+
+
 def pair_text(pe: KeyEntry, qe: KeyEntry) -> str:
     note = " (certificate taken from a message)" if qe.origin == "message" else ""
     return f"{pe.label()} private ({pe.source}) × {qe.label()} public ({qe.source}){note}"
