@@ -190,6 +190,6 @@ def decrypt_message(f: Facts, ks: Keystore | None, tree: Node | None,
             r.status = "invalid"
             r.detail = (f"tag does not match with any of {len(keys)} key pair(s): "
                         + "; ".join(pair_text(pe, qe) for _, pe, qe in keys))
-        details.append(f"decryption of {r.source_path} at offset {r.source_offset}: {r.status}, {r.detail}")
+        details.append(f"decryption of {r.source_path} at 0x{r.source_offset:05X}: {r.status}, {r.detail}")
     status = "valid" if all(r.status == "valid" for r in results) else "invalid"
     return status, results, details
