@@ -36,14 +36,15 @@ class DecryptedPart:
     detail: str = ""
     keys: list[str] = field(default_factory=list)     # labels of the two keys that worked
 
-    def to_dict(self) -> dict:
+    def to_dict(self, nodes: bool = False) -> dict:
+        tree = self.tree if nodes else (self.tree.to_dict() if self.tree is not None else None)
         return {
             "family": self.family,
             "source": {"path": self.source_path, "offset": self.source_offset, "length": self.source_length},
             "status": self.status,
             "context": {k: v for k, v in self.context.items()},
             "plaintext": self.plaintext.hex().upper() if self.plaintext is not None else None,
-            "tree": self.tree.to_dict() if self.tree is not None else None,
+            "tree": tree,
             "error": self.error,
             "detail": self.detail,
         }

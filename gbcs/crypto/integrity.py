@@ -82,10 +82,12 @@ class Integrity:
         """EUIs whose keys the checks needed and the keystore lacked, each once."""
         return list(dict.fromkeys(eui for found in self.missing.values() for eui, _, _ in found))
 
-    def to_dict(self) -> dict:
+    def to_dict(self, nodes: bool = False) -> dict:
+        """JSON-ready data; with `nodes`, plaintext trees stay Node objects (for streaming writers)."""
         return {"signature": self.signature, "mac": self.mac, "decryption": self.decryption,
                 "details": list(self.details), "keys": {k: list(v) for k, v in self.keys.items()},
-                "decrypted": [d.to_dict() for d in self.decrypted]}
+                "unknown_parties": self.unknown_parties,
+                "decrypted": [d.to_dict(nodes) for d in self.decrypted]}
 
 
 def _named(missing: list[tuple[bytes, str]], f: envelope.Facts, acb: bytes) -> list[tuple[str, str, str]]:

@@ -17,7 +17,7 @@ from gbcs.io.text import hex_offset
 SPOOL_IN_MEMORY = 1 << 20
 
 
-def _testcase(record: dict) -> tuple[str, int, int]:
+def _testcase(record: dict, fail_on: tuple[str, ...]) -> tuple[str, int, int]:
     """(XML of one test case, its failures, its errors)."""
     classname = record.get("classname") or record.get("use_case") or record.get("kind") or "gbcs"
     parts = [f'    <testcase classname="{xml_text(classname)}" name="{xml_text(record.get("source", "?"))}" time="0">\n']
@@ -29,7 +29,7 @@ def _testcase(record: dict) -> tuple[str, int, int]:
         text = f"{f['rule']}{where}{field_}: {f['message']}"
         if f.get("reference"):
             text += f" (see {f['reference']})"
-        if f["severity"] == "error":
+        if f["severity"] in fail_on:
             failures += 1
             parts.append(f'      <failure type="{xml_text(f["rule"])}" message="{xml_text(f["message"])}">'
                          f'{xml_text(text)}</failure>\n')
@@ -50,13 +50,15 @@ def _testcase(record: dict) -> tuple[str, int, int]:
     return "".join(parts), failures, errors
 
 
-def write_junit(items: Iterable[Result | dict], out: TextIO, suite: str = "gbcs validate") -> None:
+def write_junit(items: Iterable[Result | dict], out: TextIO, suite: str = "gbcs validate",
+                fail_on: tuple[str, ...] = ("error",)) -> None:
+    """The JUnit document; findings of the `fail_on` severities are failures, others notes."""
     tests = failures = errors = 0
     with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY, mode="w+", encoding="utf-8") as spool:
         stopped = True
         try:
             for item in items:
-                xml, f, e = _testcase(record_of(item, with_tree=False))
+                xml, f, e = _testcase(record_of(item, with_tree=False), fail_on)
                 spool.write(xml)
                 tests, failures, errors = tests + 1, failures + (f > 0), errors + (e > 0)
             stopped = False
