@@ -197,3 +197,34 @@ def test_sign_names_the_input_of_each_output(world, tmp_path):
     assert [r["signature"] for r in records] == ["valid", "valid"]
     single = run("sign", "--key", world["signer"], a)
     assert not single.stdout.startswith("#")
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "junit", "sarif", "text"])
+def test_output_stays_well_formed_when_a_key_fails_midway(world, tmp_path, monkeypatch, fmt):
+    import sys
+    from gbcs.errors import KeystoreError
+    package = sys.modules["gbcs.validate"]          # gbcs.validate the attribute is the function
+    real, calls = package.check, []
+
+    def check_then_fail(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeystoreError("x-ka.key: the private key cannot be used (corrupt)")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(package, "check", check_then_fail)
+    f = hexfile(tmp_path / "m.hex", world["good"], world["good"], world["good"])
+    result = CliRunner().invoke(main, ["validate", "--format", fmt, "--keys", world["folder"], str(f)])
+    assert result.exit_code == 1 and "cannot be used" in result.stderr
+    out = result.stdout
+    if fmt == "json":
+        assert len(json.loads(out)) == 1
+    elif fmt == "jsonl":
+        assert [json.loads(x)["status"] for x in out.splitlines()] == ["verified"]
+    elif fmt == "junit":
+        xmlschema.XMLSchema(str(SCHEMAS / "junit-10.xsd")).validate(out)
+    elif fmt == "sarif":
+        doc = json.loads(out)
+        jsonschema.validate(doc, json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")))
+        assert doc["runs"][0]["invocations"][0]["executionSuccessful"] is False
+    else:
+        assert "run stopped early after 1 message: 1 verified" in out

@@ -162,3 +162,37 @@ def test_huge_integers_are_written_not_raised():
     node = Node("n", 0, 2500, "uint", big)
     doc = json.loads("".join(iter_json(node)))
     assert doc["value"] == f"0x{big:X}"
+
+
+class WriteSizes(io.StringIO):
+    """A stream that remembers the largest single write."""
+    largest = 0
+
+    def write(self, text):
+        self.largest = max(self.largest, len(text))
+        return super().write(text)
+
+
+def null_structure(n: int) -> bytes:
+    """Issue 7 item 8's message shape, smaller: an alert whose DLMS structure holds n null-data."""
+    content = bytes.fromhex("0F0000000100") + b"\x02" + _ber(n) + bytes(n)
+    return (bytes.fromhex("DF090301000000000000010800DB1234567890A00890B3D51F300100000002" "00CC")
+            + _ber(len(content)) + content + b"\x00")
+
+
+def _ber(n: int) -> bytes:
+    return bytes([n]) if n < 0x80 else bytes([0x82]) + n.to_bytes(2, "big")
+
+
+@pytest.mark.parametrize("writer", [write_json, write_jsonl])
+def test_big_trees_are_written_in_bounded_pieces(writer):
+    from gbcs.io.jsonout import FLUSH_AT
+    data = null_structure(20000)
+    message = gbcs.decode(data)
+    out = WriteSizes()
+    writer([Result("big", message=message, data=data)], out)
+    text = out.getvalue()
+    assert len(text) > 8 * FLUSH_AT and out.largest < 2 * FLUSH_AT
+    doc = json.loads(text)
+    tree = (doc[0] if writer is write_json else doc)["tree"]
+    assert tree == message.root.to_dict()
