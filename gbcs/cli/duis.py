@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 
 from gbcs.cli.group import main
+from gbcs.cli.messages import _rule_words
 from gbcs.errors import DuisError, DuisSchemaError, GbcsError, KeystoreError
 
 FORMATS = ("text", "json", "jsonl", "junit", "sarif")
 
 FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-                             help="Output format; junit and sarif use gbcs.io's shared writers.")
+                             help="text: statuses and findings; json, jsonl: records; junit, sarif: for CI.")
 KEYS_OPTION = click.option("--keys", "keys", multiple=True, type=click.Path(exists=True),
                            help="Trusted certificates and keys: a folder of <eui>-ds|-ka .pem/.key files or a "
                                 "DCC Boxed keystore JSON. Repeatable.")
@@ -38,13 +39,9 @@ def _keystore(keys: tuple[str, ...]):
     return ks
 
 
-def _writer(fmt: str):
+def _writer(fmt: str, strict: bool = False):
     from gbcs.io.duisout import writer
-    try:
-        return writer(fmt)
-    except ImportError:
-        raise click.UsageError(f"--format {fmt} needs gbcs.io's {fmt} writer, which this build lacks; "
-                               "use text, json or jsonl") from None
+    return writer(fmt, strict)
 
 
 def _user_roles(values: tuple[str, ...]) -> dict[bytes, set[str]]:
@@ -74,18 +71,25 @@ def _user_roles(values: tuple[str, ...]) -> dict[bytes, set[str]]:
 @click.option("--user-roles", "user_roles", multiple=True, metavar="EUI=ROLES",
               help="User roles an organisation holds (e.g. 90B3D51F30010000=IS,GS), added to those its "
                    "certificates imply. Repeatable.")
+@click.option("--select", multiple=True, metavar="RULES", callback=_rule_words,
+              help="Report only these rules: ids, id prefixes or topics; comma-separated, repeatable.")
+@click.option("--ignore", multiple=True, metavar="RULES", callback=_rule_words,
+              help="Do not report these rules (ids, id prefixes or topics).")
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 @FORMAT_OPTION
 @click.argument("inputs", nargs=-1, required=True)
-def validate_command(keys, schemas, user_roles, fmt, inputs) -> None:
+def validate_command(keys, schemas, user_roles, select, ignore, strict, fmt, inputs) -> None:
     """Check DUIS documents: hardened parse, schema, structure, XML signature, rules.
 
     INPUTS are files, folders (their .xml files) or - for stdin. Each record has source,
     service_reference_variant, schema, signature (valid, invalid, absent, no-key, unchecked),
-    signer and findings. Exit status: 0 when no finding is an error, 1 otherwise.
+    signer and findings. Exit status: 0 when no finding is an error (under --strict, nor a
+    warning), 1 otherwise, 2 for usage errors.
     """
     from gbcs.duis.schema import ENV_VAR, load_schema, schema_folder
     from gbcs.duis.validate import validate_many
-    write = _writer(fmt)
+    from gbcs.validate import selector
+    write = _writer(fmt, strict)
     keystore = _keystore(keys)
     roles = _user_roles(user_roles)
     folder = schema_folder(schemas)
@@ -102,8 +106,8 @@ def validate_command(keys, schemas, user_roles, fmt, inputs) -> None:
     def records():
         nonlocal bad
         for result in validate_many(inputs, schema=schema, keystore=keystore, user_roles=roles,
-                                    stdin=sys.stdin.buffer):
-            bad |= not result.ok
+                                    stdin=sys.stdin.buffer, selector=selector(select, ignore)):
+            bad |= result.failed(strict)
             yield result.to_dict()
 
     write(records(), sys.stdout)

@@ -41,6 +41,11 @@ class DuisResult:
     def ok(self) -> bool:
         return not any(f.severity == "error" for f in self.findings)
 
+    def failed(self, strict: bool = False) -> bool:
+        """An error finding, or under `strict` any warning too."""
+        bad = ("error", "warning") if strict else ("error",)
+        return any(f.severity in bad for f in self.findings)
+
     def to_dict(self) -> dict:
         return {"source": self.source, "kind": self.kind,
                 "service_reference_variant": self.service_reference_variant, "request_id": self.request_id,
@@ -110,8 +115,12 @@ def _read(path: Path, max_bytes: int) -> tuple[str, bytes | None, str | None]:
 
 def validate_many(paths: Iterable[str], *, schema: DuisSchema | None = None, keystore: Keystore | None = None,
                   user_roles: dict[bytes, set[str]] | None = None, now: _dt.datetime | None = None,
-                  stdin: BinaryIO | None = None, dcc_eui: bytes | None = None) -> Iterator[DuisResult]:
-    """One result per document; a RequestID counter reused by one originator is flagged (GBCS-U020)."""
+                  stdin: BinaryIO | None = None, dcc_eui: bytes | None = None,
+                  selector=None) -> Iterator[DuisResult]:
+    """One result per document; a RequestID counter reused by one originator is flagged (GBCS-U020).
+
+    `selector` (gbcs.validate.RuleSelector) keeps only the findings of the rules it wants.
+    """
     seen: dict[tuple[bytes, int], str] = {}
     for source, data, error in read_sources(paths, stdin):
         if data is None:
@@ -128,4 +137,6 @@ def validate_many(paths: Iterable[str], *, schema: DuisSchema | None = None, key
                     "each request needs a fresh, increasing counter", field="Header/RequestID"))
             else:
                 seen[key] = source
+        if selector is not None:
+            result.findings = [f for f in result.findings if selector.wanted(f.rule)]
         yield result

@@ -109,13 +109,10 @@ def test_check_command(tmp_path):
 
 def test_junit_and_sarif_formats(tmp_path):
     (tmp_path / "r.xml").write_bytes(request())
-    result = run("duis", "validate", "--format", "junit", str(tmp_path / "r.xml"))
-    try:
-        import gbcs.io.junit  # noqa: F401
-    except ImportError:
-        assert result.exit_code == 2 and "text, json or jsonl" in result.output
-    else:
-        assert result.exit_code == 1 and "GBCS-U012" in result.output
+    junit = run("duis", "validate", "--format", "junit", str(tmp_path / "r.xml"))
+    assert junit.exit_code == 1 and 'type="GBCS-U012"' in junit.stdout
+    sarif = json.loads(run("duis", "validate", "--format", "sarif", str(tmp_path / "r.xml")).stdout)
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["GBCS-U012"]
 
 
 def test_check_reads_payloads_from_duis_responses(tmp_path):
@@ -133,3 +130,14 @@ def test_check_reads_payloads_from_duis_responses(tmp_path):
     result = run("duis", "check", "--format", "jsonl", str(req), str(tmp_path / "pre.xml"))
     rules = [f["rule"] for f in json.loads(result.stdout)["findings"]]
     assert result.exit_code == 1 and "GBCS-U034" in rules
+
+
+def test_select_ignore_and_strict(tmp_path):
+    (tmp_path / "a.xml").write_bytes(request(version="5.3"))
+    plain = json.loads(run("duis", "validate", "--format", "jsonl", str(tmp_path / "a.xml")).stdout)
+    assert sorted(f["rule"] for f in plain["findings"]) == ["GBCS-U009", "GBCS-U012"]
+    ignored = run("duis", "validate", "--format", "jsonl", "--ignore", "GBCS-U012", str(tmp_path / "a.xml"))
+    assert ignored.exit_code == 0 and [f["rule"] for f in json.loads(ignored.stdout)["findings"]] == ["GBCS-U009"]
+    strict = run("duis", "validate", "--strict", "--ignore", "GBCS-U012", str(tmp_path / "a.xml"))
+    assert strict.exit_code == 1
+    assert run("duis", "validate", "--select", "nonsense", str(tmp_path / "a.xml")).exit_code == 2
