@@ -25,7 +25,8 @@ from signxml import (CanonicalizationMethod, DigestAlgorithm, SignatureConfigura
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature, SignXMLException
 from dataclasses import replace
 
-from gbcs.crypto.keystore import KeyEntry, Keystore, certificate_eui, certificate_role, normalise_eui
+from gbcs.crypto.keystore import (KeyEntry, Keystore, certificate_eui, certificate_role, certificate_usage,
+                                  normalise_eui)
 from gbcs.duis.document import DuisDocument, RequestId, eui_text, read_document
 from gbcs.duis.variants import duis_facts
 from gbcs.errors import DuisSigningError
@@ -67,7 +68,7 @@ def _xml_signing_roles() -> frozenset[int]:
 # -- verification ------------------------------------------------------------------------
 
 def verify(doc: DuisDocument, keystore: Keystore | None, *, user_roles: dict[bytes, set[str]] | None = None,
-           now: _dt.datetime | None = None) -> SignatureResult:
+           now: _dt.datetime | None = None, dcc_eui: bytes | None = None) -> SignatureResult:
     """Check the document's XML signature; findings say why it is not valid."""
     sigs = doc.signatures
     if not sigs:
@@ -87,6 +88,11 @@ def verify(doc: DuisDocument, keystore: Keystore | None, *, user_roles: dict[byt
             "GBCS-U015", f"no trusted certificate with issuer {issuer!r} and serial {serial} is in the keystore; "
             "add the signer's XML-signing certificate with --keys", field="Signature/KeyInfo")])
     cert = entry.certificate
+    if certificate_usage(cert) not in (None, "ds"):
+        return SignatureResult("no-key", findings=[finding(
+            "GBCS-U015", f"the certificate with serial {serial} is not a signing certificate (key usage "
+            f"{certificate_usage(cert)}); DUIS documents are signed with digital-signature keys",
+            field="Signature/KeyInfo")])
     eui, _ = certificate_eui(cert)
     eui = eui or entry.eui
     role = certificate_role(cert)
@@ -112,7 +118,7 @@ def verify(doc: DuisDocument, keystore: Keystore | None, *, user_roles: dict[byt
     result.status = "valid"
     result.verified_xml = etree.tostring(verified.signed_xml) if verified.signed_xml is not None else None
     result.user_roles = signer_user_roles(keystore, eui, user_roles)
-    result.findings.extend(_binding(doc, eui, result))
+    result.findings.extend(_binding(doc, eui, result, dcc_eui or normalise_eui(duis_facts().constant("dcc_eui"))))
     return result
 
 
@@ -225,9 +231,12 @@ def signer_user_roles(keystore: Keystore, eui: bytes, extra: dict[bytes, set[str
     return frozenset(roles)
 
 
-def _binding(doc: DuisDocument, eui: bytes, result: SignatureResult) -> list[Finding]:
+def _binding(doc: DuisDocument, eui: bytes, result: SignatureResult, dcc: bytes) -> list[Finding]:
     out = []
     if doc.kind != "Request":
+        if eui != dcc:
+            out.append(finding("GBCS-U016", f"a {doc.kind} is signed by the DCC ({eui_text(dcc)}), not by "
+                               f"{eui_text(eui)}", field="Signature"))
         return out
     rid = doc.request_id
     if rid is not None and rid.originator != eui:

@@ -76,7 +76,7 @@ def validate_document(data: bytes, source: str = "input", *, schema: DuisSchema 
     result.findings.extend(structure_findings(doc, dcc_eui=dcc_eui))
     if result.schema == "invalid":
         return result                     # no signature work on a schema-invalid document
-    sig = verify(doc, keystore, user_roles=user_roles, now=now)
+    sig = verify(doc, keystore, user_roles=user_roles, now=now, dcc_eui=dcc_eui)
     result.signature, result.signer, result.signer_role = sig.status, sig.signer, sig.role
     result.findings.extend(sig.findings)
     return result

@@ -55,3 +55,10 @@ def test_real_schema_rejects_a_removed_required_element_and_a_doubled_colon(duis
     assert "GBCS-U002" in [f.rule for f in result.findings]
     doubled = validate_document(request(counter="1::2"), schema=schema)
     assert "GBCS-U002" in [f.rule for f in doubled.findings]
+
+
+def test_schema_location_hints_in_the_instance_are_ignored(tmp_path):
+    schema = load_schema(schema_folder(tmp_path))
+    hinted = request().replace(b'schemaVersion="5.4"', b'schemaVersion="5.4" xsi:schemaLocation='
+                               b'"http://www.dccinterface.co.uk/ServiceUserGateway http://example.invalid/evil.xsd"')
+    assert validate_document(hinted, schema=schema).schema == "valid"

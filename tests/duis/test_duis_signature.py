@@ -151,6 +151,24 @@ def test_signer_must_be_the_originator(orgs):
     assert result.status == "valid" and "GBCS-U016" in rules(result)
 
 
+def test_responses_are_signed_by_the_dcc(orgs):
+    ks = orgs.keystore()
+    by_supplier = sign_tree(etree.fromstring(response(when="2026-01-01T00:00:00Z")), signing_key(ks, SUPPLIER))
+    result = check(by_supplier, ks)
+    assert result.status == "valid" and rules(result) == ["GBCS-U016"]
+    assert check(by_supplier, ks, dcc_eui=bytes.fromhex(SUPPLIER.replace("-", ""))).findings == []
+
+
+def test_key_agreement_certificate_is_not_a_signer(orgs):
+    from gbcs.crypto.testkeys import make_certificate
+    key = generate_keypair()
+    ka = make_certificate(key, SUPPLIER, "ka", device=False, role=0x02)
+    ks = Keystore()
+    ks.add_key(SUPPLIER, "ds", private_key=key, certificate=ka)      # filed as DS, but its key usage says KA
+    result = check(sign(request(), ks, SUPPLIER), ks)
+    assert result.status == "no-key" and rules(result) == ["GBCS-U015"]
+
+
 def test_missing_key_material_when_signing(orgs):
     with pytest.raises(DuisSigningError, match="missing key material"):
         sign(request(), orgs.keystore(SUPPLIER, private=False), SUPPLIER)

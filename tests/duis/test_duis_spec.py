@@ -76,3 +76,16 @@ def test_every_duis_rule_is_reported_and_tested():
                     if p.name != "test_duis_spec.py")
     assert sorted(r for r in declared if r not in code) == []
     assert sorted(r for r in declared if r not in tests) == []
+
+
+def test_variant_codes_agree_with_the_message_code_table():
+    """Where the message-code table names a DUIS service reference, it covers the variant."""
+    table = specs().get("message_codes", "gbcs").by_key
+    for v in duis_facts().variants.values():
+        for code in v.message_codes:
+            cells = table[code].cells
+            refs = cells.get("service_refs", cells.get("service_reference")) or ()
+            refs = refs.replace(",", " ").split() if isinstance(refs, str) else [str(r) for r in refs]
+            numeric = [r for r in refs if re.fullmatch(r"\d+(\.\d+)+", r)]
+            if numeric:
+                assert any(v.variant == r or v.variant.startswith(r + ".") for r in numeric), (v.variant, code)
