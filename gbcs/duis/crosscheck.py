@@ -150,15 +150,16 @@ def _values(request: DuisDocument, d: _Decoded) -> Iterator[Finding]:
         carried = [(leaf, parent) for leaf, parent in leaves if leaf.name == link.field]
         if not texts or not carried:
             continue
-        for text in texts:
-            for leaf, parent in carried:
-                expected = _expected(text, link, parent, facts)
-                if expected is None:
-                    continue
-                if leaf.value != expected:
-                    yield finding("GBCS-U033", f"{d.source}: the request's {link.element} {text} means "
-                                  f"{expected} on the device, but the payload's {link.field} is {leaf.value}",
-                                  offset=leaf.start, field=link.field)
+        if len(texts) != len(carried):       # e.g. four block prices against three in the payload
+            yield finding("GBCS-U033", f"{d.source}: the request gives {len(texts)} {link.element} values, the "
+                          f"payload carries {len(carried)} {link.field}", field=link.field)
+            continue
+        for text, (leaf, parent) in zip(texts, carried):     # both in document order
+            expected = _expected(text, link, parent, facts)
+            if expected is not None and leaf.value != expected:
+                yield finding("GBCS-U033", f"{d.source}: the request's {link.element} {text} means {expected} "
+                              f"on the device, but the payload's {link.field} is {leaf.value}",
+                              offset=leaf.start, field=link.field)
 
 
 def _expected(text: str, link, parent: Node | None, facts) -> int | None:

@@ -68,3 +68,19 @@ def test_templates_agree_with_the_rtds_messages_of_their_scenario(duis_templates
     # RTDS 4.5.0 predates the 4.9.1 templates, so parties and counters may differ; codes, signatures
     # and signed parts must not.
     assert not {"GBCS-U030", "GBCS-U031", "GBCS-U032", "GBCS-U036"} & set(seen), seen
+
+
+def test_a_seeded_tariff_change_is_caught_on_real_gas_tariff_messages(duis_templates, rtds):
+    template = next((p for p in duis_templates if p.name.startswith("GCS01a_1.1.1_CANCELLATION")), None)
+    files = [(p, d) for p, d in rtds if p.parent.name == "1.1.1_GCS01a" and "CANCELLATION" in p.name
+             and "PRECOMMAND" in p.name]
+    if template is None or not files:
+        pytest.skip("the GCS01a cancellation template or its RTDS pre-command is not in this corpus")
+    items = [GbcsItem(p.name, d) for p, d in files]
+    text = template.read_bytes()
+    assert cross_check(read_document(text), items) == []
+    for old, new in ((b">54794<", b">54795<"), (b'index="2">10200<', b'index="2">10201<'),
+                     (b'index="3">3000000<', b'index="3">3000001<')):
+        assert old in text
+        found = cross_check(read_document(text.replace(old, new)), items)
+        assert [f.rule for f in found] == ["GBCS-U033"], old

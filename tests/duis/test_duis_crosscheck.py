@@ -97,3 +97,27 @@ def test_non_critical_command_needs_no_signature():
     assert rules([unsigned_command(0x0027, get)], req) == []
     assert rules([unsigned_command()]) == ["GBCS-U031"]
 
+
+
+GAS_PRICES = ("<sr:UpdatePricePrimaryElement><sr:PriceElements><sr:GasPriceElements>"
+              "<sr:CurrencyUnits>GBP</sr:CurrencyUnits><sr:StandingCharge>54794</sr:StandingCharge>"
+              "<sr:BlockTariff><sr:BlockPrice index=\"1\">9600</sr:BlockPrice>"
+              "<sr:BlockPrice index=\"2\">10200</sr:BlockPrice><sr:NumberOfThresholds>1</sr:NumberOfThresholds>"
+              "</sr:BlockTariff></sr:GasPriceElements></sr:PriceElements></sr:UpdatePricePrimaryElement>")
+
+
+def price_pre(prices: list[int]) -> bytes:
+    fields = {"provider_id": 0, "issuer_event_id": 0, "start_time": 0, "issuer_tariff_id": 1, "command_index": 0,
+              "number_of_commands": 1, "sub_payload_control": 0,
+              "prices": [{"tier_block_id": i, "price": p} for i, p in enumerate(prices)]}
+    component = gbz.build_component(0x0700, 0x05, fields, frame_control=gbz.build_frame_control(True, True))
+    env = Envelope("command", 1002, EUI[SUPPLIER], EUI[GSME], 0x00A3)        # GCS01b
+    return precommand(env, gbz.build_gbz([component]))
+
+
+def test_tariff_prices_agree_in_order():
+    req = request("1.2.1", GAS_PRICES)
+    assert rules([price_pre([9600, 10200])], req) == []
+    assert rules([price_pre([9600, 10300])], req) == ["GBCS-U033"]
+    assert rules([price_pre([10200, 9600])], req) == ["GBCS-U033"]
+    assert rules([price_pre([9600])], req) == ["GBCS-U033"]                  # a block price missing
