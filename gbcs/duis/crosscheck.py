@@ -40,9 +40,14 @@ class _Decoded:
 def cross_check(request: DuisDocument, items: Iterable[GbcsItem]) -> list[Finding]:
     """Findings (topic duis) for every seam where the request and its GBCS messages disagree."""
     items = list(items)
-    # A CV 5-7 request carries the signed command itself.
-    items += [GbcsItem(f"request {p.where}", p.data) for p in request.payloads if p.data]
-    return list(_check(request, items))
+    return list(_check(request, items + signed_pre_commands(request)))
+
+
+def signed_pre_commands(request: DuisDocument) -> list[GbcsItem]:
+    """The signed command a CV 5-7 request carries (8.13's DeviceGBCSResponse answers another request)."""
+    signed = duis_facts().constant("signed_pre_command")
+    return [GbcsItem(f"request {p.where}", p.data) for p in request.payloads
+            if p.data and p.where.startswith(signed + "/")]
 
 
 def _check(request: DuisDocument, items: list[GbcsItem]) -> Iterator[Finding]:

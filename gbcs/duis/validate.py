@@ -14,6 +14,7 @@ from typing import BinaryIO, Iterable, Iterator
 
 from gbcs.crypto.keystore import Keystore
 from gbcs.duis.checks import structure_findings
+from gbcs.duis.crosscheck import cross_check
 from gbcs.duis.document import DuisDocument, eui_text, read_document
 from gbcs.duis.parsing import MAX_DOCUMENT_BYTES
 from gbcs.duis.schema import DuisSchema
@@ -74,6 +75,8 @@ def validate_document(data: bytes, source: str = "input", *, schema: DuisSchema 
             where = f"line {issue.line}: " if issue.line else ""
             result.findings.append(finding("GBCS-U002", where + issue.message, field=issue.path))
     result.findings.extend(structure_findings(doc, dcc_eui=dcc_eui))
+    if doc.kind == "Request":            # a signed pre-command must carry this request's parties and counter
+        result.findings.extend(cross_check(doc, []))
     if result.schema == "invalid":
         return result                     # no signature work on a schema-invalid document
     sig = verify(doc, keystore, user_roles=user_roles, now=now, dcc_eui=dcc_eui)

@@ -121,3 +121,22 @@ def test_tariff_prices_agree_in_order():
     assert rules([price_pre([9600, 10300])], req) == ["GBCS-U033"]
     assert rules([price_pre([10200, 9600])], req) == ["GBCS-U033"]
     assert rules([price_pre([9600])], req) == ["GBCS-U033"]                  # a block price missing
+
+
+def test_validate_checks_the_signed_pre_command_a_request_carries():
+    from gbcs.duis.validate import validate_document
+    signed = base64.b64encode(sign_precommand(pre(counter=999), KEY)).decode()
+    body = f"<sr:SignedPreCommand><sr:GBCSPayload>{signed}</sr:GBCSPayload></sr:SignedPreCommand>"
+    assert "GBCS-U034" in [f.rule for f in validate_document(request(body=body, cv=5)).findings]
+    good = base64.b64encode(sign_precommand(pre(), KEY)).decode()
+    body = f"<sr:SignedPreCommand><sr:GBCSPayload>{good}</sr:GBCSPayload></sr:SignedPreCommand>"
+    assert [f.rule for f in validate_document(request(body=body, cv=5)).findings] == ["GBCS-U012"]
+
+
+def test_a_returned_local_response_is_not_taken_for_this_requests_answer():
+    from duis_world import DCC
+    answer = base64.b64encode(reply(counter=5)).decode()
+    req = request("8.13", f"<sr:ReturnLocalCommandResponse><sr:OriginalRequestID>{SUPPLIER}:{GSME}:5"
+                          f"</sr:OriginalRequestID><sr:DeviceGBCSResponse>{answer}</sr:DeviceGBCSResponse>"
+                          f"</sr:ReturnLocalCommandResponse>", cv=8, target=DCC)
+    assert rules([], req) == []
