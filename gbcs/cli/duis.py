@@ -82,8 +82,9 @@ def validate_command(keys, schemas, user_roles, select, ignore, strict, fmt, inp
     """Check DUIS documents: hardened parse, schema, structure, XML signature, rules.
 
     INPUTS are files, folders (their .xml files) or - for stdin. Each record has source,
-    service_reference_variant, schema, signature (valid, invalid, absent, no-key, unchecked),
-    signer and findings. Exit status: 0 when no finding is an error (under --strict, nor a
+    status (verified: schema and signature checked and valid; unverified: something could not
+    be checked; failed), service_reference_variant, schema (valid, invalid, unchecked),
+    signature (valid, invalid, absent, no-key, unchecked), signer and findings. Exit status: 0 when no finding is an error (under --strict, nor a
     warning), 1 otherwise, 2 for usage errors.
     """
     from gbcs.duis.schema import ENV_VAR, load_schema, schema_folder
@@ -108,7 +109,7 @@ def validate_command(keys, schemas, user_roles, select, ignore, strict, fmt, inp
         for result in validate_many(inputs, schema=schema, keystore=keystore, user_roles=roles,
                                     stdin=sys.stdin.buffer, selector=selector(select, ignore)):
             bad |= result.failed(strict)
-            yield result.to_dict()
+            yield result.to_dict(strict)
 
     write(records(), sys.stdout)
     sys.exit(1 if bad else 0)
@@ -172,11 +173,12 @@ def check_command(fmt, request, messages) -> None:
     from gbcs.findings import finding
     from gbcs.io.inputs import iter_inputs
     write = _writer(fmt)
-    record = {"source": request, "service_reference_variant": None, "findings": []}
+    record = {"source": request, "status": None, "service_reference_variant": None, "findings": []}
     try:
         doc = read_document(Path(request).read_bytes(), request)
     except DuisError as exc:
         record["findings"].append(finding("GBCS-U001", exc.message).to_dict())
+        record["status"] = "failed"
         write([record], sys.stdout)
         sys.exit(1)
     record["service_reference_variant"] = doc.service_reference_variant
@@ -187,5 +189,7 @@ def check_command(fmt, request, messages) -> None:
         else:
             items.append(GbcsItem(item.source, item.data))
     record["findings"].extend(f.to_dict() for f in cross_check(doc, items))
+    failed = any(f["severity"] == "error" for f in record["findings"])
+    record["status"] = "failed" if failed else "consistent"
     write([record], sys.stdout)
-    sys.exit(1 if any(f["severity"] == "error" for f in record["findings"]) else 0)
+    sys.exit(1 if failed else 0)

@@ -47,8 +47,14 @@ class DuisResult:
         bad = ("error", "warning") if strict else ("error",)
         return any(f.severity in bad for f in self.findings)
 
-    def to_dict(self) -> dict:
-        return {"source": self.source, "kind": self.kind,
+    def status(self, strict: bool = False) -> str:
+        """failed; verified (schema and signature both checked and valid); else unverified."""
+        if self.failed(strict):
+            return "failed"
+        return "verified" if self.schema == "valid" and self.signature == "valid" else "unverified"
+
+    def to_dict(self, strict: bool = False) -> dict:
+        return {"source": self.source, "status": self.status(strict), "kind": self.kind,
                 "service_reference_variant": self.service_reference_variant, "request_id": self.request_id,
                 "schema": self.schema, "signature": self.signature, "signer": self.signer,
                 "signer_role": f"{self.signer_role:02X}" if self.signer_role is not None else None,

@@ -12,8 +12,7 @@ _HEAD_KEYS = ("kind", "service_reference_variant", "request_id", "schema", "sign
 
 def write_text(records: Iterable[dict], out: TextIO) -> None:
     for record in records:
-        errors = sum(1 for f in record.get("findings", ()) if f["severity"] == "error")
-        out.write(f"{escape_text(record['source'])}: {'FAIL' if errors else 'ok'}\n")
+        out.write(f"{escape_text(record['source'])}: {escape_text(record.get('status', '?'))}\n")
         for key in _HEAD_KEYS:
             if record.get(key) is not None:
                 out.write(f"  {key}: {escape_text(record[key])}\n")

@@ -42,7 +42,9 @@ def test_sign_to_stdout_then_validate_jsonl(keys, tmp_path):
     assert result.exit_code == 0, result.output
     assert record["service_reference_variant"] == "4.1.1"
     assert record["signature"] == "valid" and record["signer"] == SUPPLIER
-    assert record["findings"] == []
+    assert record["findings"] == [] and record["status"] == "unverified"      # no --schemas: not verified
+    text = run("duis", "validate", "--keys", str(keys), "--keys", str(keys / "extra"), str(out))
+    assert text.exit_code == 0 and ": unverified" in text.stdout and "signature: valid" in text.stdout
     assert {"source", "service_reference_variant", "signature", "signer", "findings"} <= set(record)
 
 
@@ -51,7 +53,7 @@ def test_validate_exit_status_and_states(keys, tmp_path):
     result = run("duis", "validate", "--format", "json", str(tmp_path))
     records = json.loads(result.stdout)
     assert result.exit_code == 1
-    assert records[0]["signature"] == "absent"
+    assert records[0]["signature"] == "absent" and records[0]["status"] == "failed"
     assert [f["rule"] for f in records[0]["findings"]] == ["GBCS-U012"]
 
 

@@ -39,6 +39,10 @@ def test_schema_breach_is_u002_and_skips_the_signature(tmp_path, orgs):
     schema = load_schema(schema_folder(tmp_path))
     good = validate_document(request(), schema=schema)
     assert good.schema == "valid" and "GBCS-U002" not in [f.rule for f in good.findings]
+    verified = validate_document(sign(request(), orgs.keystore(), "AB-00-00-00-00-01-00-00"), schema=schema,
+                                 keystore=orgs.keystore())
+    assert verified.status() == "verified" and verified.findings == []
+    assert validate_document(request(), schema=schema).status() == "failed"        # unsigned request
     signed = sign(request(), orgs.keystore(), "AB-00-00-00-00-01-00-00")
     broken = signed.replace(b' schemaVersion="5.4"', b"")
     result = validate_document(broken, schema=schema, keystore=orgs.keystore())
