@@ -29,7 +29,8 @@ def run(*args, input=None):
     return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
 
 
-def test_sign_to_stdout_then_validate_jsonl(keys, tmp_path):
+def test_sign_to_stdout_then_validate_jsonl(keys, tmp_path, monkeypatch):
+    monkeypatch.delenv("GBCS_DUIS_SCHEMAS", raising=False)
     req = tmp_path / "req.xml"
     req.write_bytes(request("4.1.1", "<sr:ReadInstantaneousImportRegisters/>", cv=1))
     signed = run("duis", "sign", "--keys", str(keys), "--signer", SUPPLIER, "--role", "87", str(req))
