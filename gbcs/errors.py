@@ -10,7 +10,11 @@ GbcsError
 ├── EncodeError(GbcsError, ValueError)
 ├── KeystoreError(GbcsError, LookupError)
 ├── InputError
-└── NotFoundError(GbcsError, LookupError)                     a look-up key no table holds
+├── NotFoundError(GbcsError, LookupError)                     a look-up key no table holds
+└── DuisError                                           .rule
+    ├── DuisXmlRefused                                   .reason
+    ├── DuisSchemaError
+    └── DuisSigningError
 """
 from __future__ import annotations
 
@@ -114,3 +118,29 @@ class InputError(GbcsError):
 
 class NotFoundError(GbcsError, LookupError):
     """A code, use case or other key that no spec table holds (a look-up, not a decode)."""
+
+
+class DuisError(GbcsError):
+    """A DUIS document, schema folder or signing request that cannot be handled."""
+
+    rule = "GBCS-U001"
+
+
+class DuisXmlRefused(DuisError):
+    """XML refused before any check: malformed, oversized, too deep, or using DTDs, entities or XInclude.
+
+    `reason` is a short stable word (malformed, doctype, entity, xinclude, size, depth, empty) tests
+    and programs can match on.
+    """
+
+    def __init__(self, message: str, reason: str):
+        self.reason = reason
+        super().__init__(message)
+
+
+class DuisSchemaError(DuisError):
+    """The DUIS XSDs cannot be found or loaded: validation fails closed, it is never skipped silently."""
+
+
+class DuisSigningError(DuisError):
+    """A document cannot be signed: no key material for the signer, or the signer is not the originator."""

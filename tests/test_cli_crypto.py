@@ -63,7 +63,7 @@ def test_validate_flags_a_flipped_bit_and_exits_1(world, tmp_path):
     record = json.loads(result.stdout)
     assert record["mac"] == "invalid"
     # the flipped bit is in the DLMS invoke id, so the envelope rule on it warns too
-    assert [(x["rule"], x["severity"]) for x in record["findings"]] == [("GBCS-C002", "error"),
+    assert [(x["rule"], x["severity"]) for x in record["findings"]] == [("GBCS-M001", "error"),
                                                                           ("GBCS-E112", "warning")]
 
 
