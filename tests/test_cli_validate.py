@@ -229,3 +229,11 @@ def test_output_stays_well_formed_when_a_key_fails_midway(world, tmp_path, monke
         assert doc["runs"][0]["invocations"][0]["executionSuccessful"] is False
     else:
         assert "run stopped early after 1 message: 1 verified" in out
+
+
+def test_an_unreadable_input_is_a_failed_message_not_a_crash(world, tmp_path):
+    f = hexfile(tmp_path / "m.hex", world["good"])
+    result = run("validate", "--keys", world["folder"], f, tmp_path / "missing.hex")
+    assert result.exit_code == 1
+    assert "ERROR GBCS-D008: no such file or directory" in result.stdout
+    assert "2 messages: 1 verified, 0 unverified, 1 failed" in result.stdout

@@ -101,15 +101,18 @@ def finding_text(f: dict) -> str:
     return f"{f['severity'].upper()} {f['rule']}{where}{field_}: {f['message']}"
 
 
-STATUS_KEYS = ("status", "signature", "mac", "decryption", "valid")
+STATUS_KEYS = ("status", "signature", "mac", "decryption")     # shown in text; `valid` is for machines
 
 
 def _write_result(r: Result, line: Lines, tree: bool) -> None:
-    line(headline(r))
     extra = r.extra or {}
-    for key, value in extra.items():
-        if not isinstance(value, (list, dict)):
-            line(f"  {key}: {value}")
+    if r.message is None and extra.get("findings"):
+        line(f"{r.source}: not decoded")            # the findings below say why
+    else:
+        line(headline(r))
+    for key in STATUS_KEYS:
+        if extra.get(key) is not None:
+            line(f"  {key}: {extra[key]}")
     for f in extra.get("findings") or ():
         line("  " + finding_text(f))
     for detail in r.details:

@@ -90,7 +90,7 @@ def test_validate_many_streams_and_keeps_sources(parts):
     assert len(consumed) == 1 and first.status == "verified"                 # lazily, one at a time
     second, third, fourth = list(results)
     assert second.source == "x.hex" and second.ok
-    assert third.source == "y.hex" and third.status == "failed" and third.findings[0].topic == "decode"
+    assert third.source == "y.hex" and third.status == "failed" and third.findings[0].rule == "GBCS-D008"
     assert fourth.status == "failed" and fourth.findings[0].rule.startswith("GBCS-D")
 
 
