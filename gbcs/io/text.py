@@ -7,6 +7,7 @@ line of its own. Offsets are hex everywhere in text output, as in the tree.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import repeat
 from typing import Iterable, TextIO
 
 from gbcs.io.escape import escape_text
@@ -72,7 +73,7 @@ def render_tree(root: Node, data: bytes, out: TextIO | Lines, indent: str = "  "
             label = f"  ({node.meaning})" if node.meaning else ""
             line(f"{node.start:05X}  {pad}{node.name}  [{node.end - node.start} bytes]{label}")
             if node.children:
-                stack.append(((child, depth + 1) for child in node.children))
+                stack.append(zip(node.children, repeat(depth + 1)))
 
 
 def headline(result: Result) -> str:
