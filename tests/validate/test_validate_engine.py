@@ -106,3 +106,12 @@ def test_a_check_that_crashes_is_a_finding_of_its_rule(parts, monkeypatch):
 def test_decode_failures_are_findings_not_exceptions():
     v = gbcs.validate(mac_wrap(b"\xDF\x09\x01", bytes(12)))
     assert not v.ok and v.message is None and v.findings[0].topic == "decode"
+
+
+def test_a_crash_in_the_integrity_check_is_a_finding(parts, monkeypatch):
+    import gbcs.crypto
+    def broken(*args, **kwargs):
+        raise IndexError("bug")
+    monkeypatch.setattr(gbcs.crypto, "check_integrity", broken)
+    v = gbcs.validate(parts[1], parts[0])
+    assert v.status == "failed" and v.signature is None and [f.rule for f in v.findings] == ["GBCS-D999"]
