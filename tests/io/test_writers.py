@@ -60,6 +60,7 @@ def test_sarif_is_valid_and_has_a_result_per_finding(sarif_schema):
     assert [r["level"] for r in run["results"]] == ["error", "warning", "error"]
     first = run["results"][0]["locations"][0]["physicalLocation"]
     assert first == {"artifactLocation": {"uri": "dir/a%20b.hex"}, "region": {"byteOffset": 60}}
+    assert run["results"][0]["locations"][0]["logicalLocations"] == [{"fullyQualifiedName": "mac", "kind": "member"}]
     assert "region" not in run["results"][1]["locations"][0]["physicalLocation"]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     assert set(rules) == {"GBCS-M001", "GBCS-S002", "GBCS-D001"}
