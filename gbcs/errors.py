@@ -111,6 +111,8 @@ class KeystoreError(GbcsError, LookupError):
 class InputError(GbcsError):
     """A user input (file, line, XML element) that holds no readable message."""
 
+    rule = "GBCS-D008"
+
     def __init__(self, message: str, source: str | None = None):
         self.source = source
         super().__init__(message)

@@ -76,7 +76,8 @@ def test_tampered_originator_is_unverified_names_the_party_and_fails_under_stric
     result = run("validate", "--keys", world["folder"], f)
     assert result.exit_code == 0, result.output
     assert "2 messages: 1 verified, 1 unverified, 0 failed" in result.stdout
-    assert f"WARNING GBCS-M002 at 0x" in result.stdout and f"originator {STRANGER.hex().upper()}" in result.stdout
+    assert "WARNING GBCS-M002 at 0x" in result.stdout
+    assert f"lacks the KA certificate for the originator {STRANGER.hex().upper()}" in result.stdout
     strict = run("validate", "--strict", "--keys", world["folder"], f)
     assert strict.exit_code == 1
     assert "2 messages: 1 verified, 0 unverified, 1 failed" in strict.stdout
@@ -228,3 +229,11 @@ def test_output_stays_well_formed_when_a_key_fails_midway(world, tmp_path, monke
         assert doc["runs"][0]["invocations"][0]["executionSuccessful"] is False
     else:
         assert "run stopped early after 1 message: 1 verified" in out
+
+
+def test_an_unreadable_input_is_a_failed_message_not_a_crash(world, tmp_path):
+    f = hexfile(tmp_path / "m.hex", world["good"])
+    result = run("validate", "--keys", world["folder"], f, tmp_path / "missing.hex")
+    assert result.exit_code == 1
+    assert "ERROR GBCS-D008: no such file or directory" in result.stdout
+    assert "2 messages: 1 verified, 0 unverified, 1 failed" in result.stdout

@@ -66,7 +66,7 @@ def _keystore(paths: tuple[str, ...]):
     try:
         ks = Keystore.load(list(paths))
     except KeystoreError as exc:
-        raise click.BadParameter(str(exc), param_hint="--keys") from None
+        raise click.BadParameter(escape_text(exc), param_hint="--keys") from None
     for warning in ks.warnings:
         click.echo(escape_text(f"gbcs: keystore: {warning}"), err=True)
     return ks
@@ -80,7 +80,7 @@ def _acb_option(ctx, param, value: str | None) -> str | None:
     try:
         normalise_eui(value)
     except KeystoreError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(escape_text(exc)) from None
     return value
 
 
@@ -94,7 +94,7 @@ def _checked(results: Iterable[Result], keystore, acb) -> Iterator[Result]:
         try:
             v = check(r.data, r.message, r.error, keystore, acb=acb)
         except KeystoreError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(escape_text(exc)) from None
         if v.integrity is not None:
             r.decrypted = list(v.integrity.decrypted)
             r.details = list(v.integrity.details)
@@ -119,7 +119,7 @@ def _validated(results: Iterable[Result], keystore, acb, chosen, strict: bool) -
             try:
                 v = check(r.data, r.message, r.error, keystore, acb=acb, selector=chosen, source=r.source)
             except KeystoreError as exc:
-                raise click.ClickException(str(exc)) from None
+                raise click.ClickException(escape_text(exc)) from None
         r.extra = {"status": v.outcome(strict), "signature": v.signature, "mac": v.mac,
                    "decryption": v.decryption, "valid": v.ok}
         if v.unknown_parties:
@@ -169,7 +169,7 @@ def _rule_words(ctx, param, value: tuple[str, ...]) -> tuple[str, ...]:
     try:
         RuleSelector(value if param.name == "select" else (), value if param.name == "ignore" else ())
     except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(escape_text(exc)) from None
     return value
 
 
@@ -248,7 +248,7 @@ def sign_command(key_path: str, keys: tuple[str, ...], force: bool, inputs: tupl
     try:
         key = load_private_key(key_path)
     except KeystoreError as exc:
-        raise click.BadParameter(str(exc), param_hint="--key") from None
+        raise click.BadParameter(escape_text(exc), param_hint="--key") from None
     keystore = _keystore(keys)
     point = public_point(key.public_key())
     out = sys.stdout.buffer

@@ -92,11 +92,10 @@ def missing_keys_text(ks: Keystore, a: bytes, b: bytes) -> str:
     return (f"ECDH needs one side's private KA key and the other's public KA key ({have(a)}; {have(b)})")
 
 
-def missing_ka_keys(ks: Keystore, a: bytes, b: bytes) -> list[tuple[bytes, str]]:
-    """The fewest keys that would let ECDH between a and b work, as (EUI, what is missing).
-
-    Certificates are preferred to private keys: a user can usually get the other party's
-    certificate, rarely its private key."""
+def missing_ka_keys(ks: Keystore, a: bytes, b: bytes) -> list[list[tuple[bytes, str]]]:
+    """The ways to make ECDH between a and b work with the fewest keys added: each a list of
+    (EUI, what is missing). Certificates are preferred to private keys: a user can usually get
+    the other party's certificate, rarely its private key."""
     options = []
     for mine, theirs in ((a, b), (b, a)):
         need = []
@@ -105,7 +104,12 @@ def missing_ka_keys(ks: Keystore, a: bytes, b: bytes) -> list[tuple[bytes, str]]
         if not ks.public_entries(theirs, "ka"):
             need.append((theirs, "KA certificate"))
         options.append(need)
-    return min(options, key=lambda need: (len(need), sum(what.endswith("private key") for _, what in need)))
+
+    def cost(need):
+        return len(need), sum(what.endswith("private key") for _, what in need)
+    best = min(cost(need) for need in options)
+    chosen = [need for need in options if cost(need) == best]
+    return chosen[:1] if len(chosen) == 2 and chosen[0] == chosen[1] else chosen
 
 
 def pair_text(pe: KeyEntry, qe: KeyEntry) -> str:

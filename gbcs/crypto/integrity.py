@@ -35,7 +35,8 @@ class Integrity:
     keys: dict[str, list[str]] = field(default_factory=dict)   # check -> key labels used
     signature_offset: int | None = None        # where the 64-byte signature / 12-byte MAC start
     mac_offset: int | None = None
-    missing: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # check -> (EUI, role, key)
+    # check -> the ways to complete the keystore, each a list of (EUI, its role, the key it lacks)
+    missing: dict[str, list[list[tuple[str, str, str]]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -72,15 +73,16 @@ class Integrity:
         return out
 
     def _missing_text(self, check: str) -> str:
-        missing = self.missing.get(check) or []
-        what = "; ".join(f"no {kind} for the {role} {eui}" for eui, role, kind in missing) or \
-            "a key is missing from the keystore"
-        return f"the keystore has {what}" + _NO_KEY_HINT
+        options = self.missing.get(check) or []
+        what = " or the ".join(" and the ".join(f"{kind} for the {role} {eui}" for eui, role, kind in option)
+                           for option in options) or "a key the check needs"
+        return f"the keystore lacks the {what}" + _NO_KEY_HINT
 
     @property
     def unknown_parties(self) -> list[str]:
         """EUIs whose keys the checks needed and the keystore lacked, each once."""
-        return list(dict.fromkeys(eui for found in self.missing.values() for eui, _, _ in found))
+        return list(dict.fromkeys(eui for options in self.missing.values() for option in options
+                                  for eui, _, _ in option))
 
     def to_dict(self, nodes: bool = False) -> dict:
         """JSON-ready data; with `nodes`, plaintext trees stay Node objects (for streaming writers)."""
@@ -90,12 +92,13 @@ class Integrity:
                 "decrypted": [d.to_dict(nodes) for d in self.decrypted]}
 
 
-def _named(missing: list[tuple[bytes, str]], f: envelope.Facts, acb: bytes) -> list[tuple[str, str, str]]:
-    """(EUI, its role in this message, the missing key) for each missing key."""
+def _named(options: list[list[tuple[bytes, str]]], f: envelope.Facts,
+           acb: bytes) -> list[list[tuple[str, str, str]]]:
+    """(EUI, its role in this message, the missing key) for each missing key of each option."""
     roles = {f.originator: "originator", f.recipient: "recipient", acb: "Access Control Broker"}
     if f.srp_id is not None:
         roles.setdefault(f.srp_id, "supplementary remote party")
-    return [(eui.hex().upper(), roles.get(eui, "party"), what) for eui, what in missing]
+    return [[(eui.hex().upper(), roles.get(eui, "party"), what) for eui, what in option] for option in options]
 
 
 def _acb(acb: bytes | str | None) -> bytes:
@@ -113,7 +116,7 @@ def _signature(f: envelope.Facts, ks: Keystore | None, out: Integrity) -> None:
     entries = ks.public_entries(f.originator, "ds")
     if not entries:
         out.signature = NO_KEY
-        out.missing["signature"] = [(who, "originator", "DS certificate")]
+        out.missing["signature"] = [[(who, "originator", "DS certificate")]]
         out.details.append(f"signature: no key; the keystore has no DS certificate for the originator {who}")
         return
     data = f.signed_bytes
@@ -245,7 +248,7 @@ def harvest_certificates(message: Message | bytes | envelope.Facts, keystore: Ke
     added = []
     for offset, der in certificates_in(message):
         try:
-            added.append(keystore.add_certificate(der, source=f"message certificate at offset {offset}"))
+            added.append(keystore.add_certificate(der, source=f"message certificate at 0x{offset:05X}"))
         except KeystoreError:
             continue
     return added

@@ -37,6 +37,8 @@ def _results(record: dict) -> list[dict]:
         location: dict = {"physicalLocation": {"artifactLocation": {"uri": uri}}}
         if f.get("offset") is not None:
             location["physicalLocation"]["region"] = {"byteOffset": f["offset"]}
+        if f.get("field"):                          # the field of the decoded tree, as a dotted path
+            location["logicalLocations"] = [{"fullyQualifiedName": f["field"], "kind": "member"}]
         properties = {"source": record.get("source"), "topic": f.get("topic")}
         if f.get("field"):
             properties["field"] = f["field"]

@@ -7,6 +7,7 @@ line of its own. Offsets are hex everywhere in text output, as in the tree.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import repeat
 from typing import Iterable, TextIO
 
 from gbcs.io.escape import escape_text
@@ -72,7 +73,7 @@ def render_tree(root: Node, data: bytes, out: TextIO | Lines, indent: str = "  "
             label = f"  ({node.meaning})" if node.meaning else ""
             line(f"{node.start:05X}  {pad}{node.name}  [{node.end - node.start} bytes]{label}")
             if node.children:
-                stack.append(((child, depth + 1) for child in node.children))
+                stack.append(zip(node.children, repeat(depth + 1)))
 
 
 def headline(result: Result) -> str:
@@ -101,15 +102,18 @@ def finding_text(f: dict) -> str:
     return f"{f['severity'].upper()} {f['rule']}{where}{field_}: {f['message']}"
 
 
-STATUS_KEYS = ("status", "signature", "mac", "decryption", "valid")
+STATUS_KEYS = ("status", "signature", "mac", "decryption")     # shown in text; `valid` is for machines
 
 
 def _write_result(r: Result, line: Lines, tree: bool) -> None:
-    line(headline(r))
     extra = r.extra or {}
-    for key, value in extra.items():
-        if not isinstance(value, (list, dict)):
-            line(f"  {key}: {value}")
+    if r.message is None and extra.get("findings"):
+        line(f"{r.source}: not decoded")            # the findings below say why
+    else:
+        line(headline(r))
+    for key in STATUS_KEYS:
+        if extra.get(key) is not None:
+            line(f"  {key}: {extra[key]}")
     for f in extra.get("findings") or ():
         line("  " + finding_text(f))
     for detail in r.details:

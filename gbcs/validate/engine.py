@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from gbcs.decoding import decode
-from gbcs.errors import DecodeError, GbcsError
+from gbcs.errors import DecodeError, GbcsError, KeystoreError
 from gbcs.findings import Finding, finding, from_error
 from gbcs.message import Message
 from gbcs.rules import rule as declared_rule, rules as declared_rules, topics as declared_topics
@@ -192,12 +192,18 @@ def check(data: bytes, message: Message | None, error: GbcsError | None, keystor
     itself is a finding."""
     from gbcs.crypto import check_integrity
     result = Validation(data, message, error, source=source)
+    found: list[Finding] = [from_error(error)] if error is not None else []
     try:
         result.integrity = check_integrity(message if message is not None else data, keystore, acb=acb)
     except DecodeError:
         result.integrity = None               # no envelope to check: the decode finding says why
+    except KeystoreError:
+        raise                                 # a key file that cannot be used: the caller's problem
+    except Exception as exc:   # noqa: BLE001 - a bug in the crypto layer is a finding, never a crash
+        result.integrity = None
+        found.append(finding("GBCS-D999", f"the signature/MAC check failed unexpectedly ({type(exc).__name__}: "
+                                          f"{exc}); nothing was verified — please report this with the input"))
     ctx = Context(data, message, error, result.integrity, keystore, specs())
-    found: list[Finding] = [from_error(error)] if error is not None else []
     for c in checks():
         if selector is not None and not any(selector.wanted(r) for r in c.rules):
             continue

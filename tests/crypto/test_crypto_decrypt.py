@@ -171,7 +171,7 @@ def test_decryption_findings(world):
     assert (f.rule, f.topic, f.severity) == ("GBCS-C003", "decryption", "error")
     (f,) = check_integrity(gbz_message(world), Keystore()).findings()[-1:]
     assert (f.rule, f.topic, f.severity) == ("GBCS-C006", "decryption", "warning")
-    assert "no KA certificate for the" in f.message
+    assert "the keystore lacks the KA private key for the originator" in f.message and DEVICE.hex().upper() in f.message
 
 
 @pytest.mark.parametrize("problem", [

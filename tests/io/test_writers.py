@@ -60,6 +60,7 @@ def test_sarif_is_valid_and_has_a_result_per_finding(sarif_schema):
     assert [r["level"] for r in run["results"]] == ["error", "warning", "error"]
     first = run["results"][0]["locations"][0]["physicalLocation"]
     assert first == {"artifactLocation": {"uri": "dir/a%20b.hex"}, "region": {"byteOffset": 60}}
+    assert run["results"][0]["locations"][0]["logicalLocations"] == [{"fullyQualifiedName": "mac", "kind": "member"}]
     assert "region" not in run["results"][1]["locations"][0]["physicalLocation"]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     assert set(rules) == {"GBCS-M001", "GBCS-S002", "GBCS-D001"}
@@ -196,3 +197,17 @@ def test_big_trees_are_written_in_bounded_pieces(writer):
     doc = json.loads(text)
     tree = (doc[0] if writer is write_json else doc)["tree"]
     assert tree == message.root.to_dict()
+
+
+def test_text_tree_indents_each_node_by_its_depth():
+    from gbcs.io.text import render_tree
+    data = null_structure(50)
+    message = gbcs.decode(data)
+    out = io.StringIO()
+    render_tree(message.root, data, out)
+    lines = out.getvalue().splitlines()
+    nodes = list(message.root.walk())
+    assert len(lines) == len(nodes)
+    for line, (path, node) in zip(lines, nodes):
+        depth = path.count(".")
+        assert line.startswith(f"{node.start:05X}  " + "  " * depth + node.name), (line, path)

@@ -90,7 +90,7 @@ def test_validate_many_streams_and_keeps_sources(parts):
     assert len(consumed) == 1 and first.status == "verified"                 # lazily, one at a time
     second, third, fourth = list(results)
     assert second.source == "x.hex" and second.ok
-    assert third.source == "y.hex" and third.status == "failed" and third.findings[0].topic == "decode"
+    assert third.source == "y.hex" and third.status == "failed" and third.findings[0].rule == "GBCS-D008"
     assert fourth.status == "failed" and fourth.findings[0].rule.startswith("GBCS-D")
 
 
@@ -106,3 +106,12 @@ def test_a_check_that_crashes_is_a_finding_of_its_rule(parts, monkeypatch):
 def test_decode_failures_are_findings_not_exceptions():
     v = gbcs.validate(mac_wrap(b"\xDF\x09\x01", bytes(12)))
     assert not v.ok and v.message is None and v.findings[0].topic == "decode"
+
+
+def test_a_crash_in_the_integrity_check_is_a_finding(parts, monkeypatch):
+    import gbcs.crypto
+    def broken(*args, **kwargs):
+        raise IndexError("bug")
+    monkeypatch.setattr(gbcs.crypto, "check_integrity", broken)
+    v = gbcs.validate(parts[1], parts[0])
+    assert v.status == "failed" and v.signature is None and [f.rule for f in v.findings] == ["GBCS-D999"]
