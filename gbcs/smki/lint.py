@@ -96,6 +96,7 @@ def lint_parsed(cert: Certificate, profile: str | None = None, *, environment: E
             found.append(finding(check.rules[0], f"the check {check.name} failed ({type(exc).__name__}: {exc}); "
                                  "the rule could not be evaluated — please report this with the certificate",
                                  offset, field_prefix))
+    found.sort(key=lambda f: f.rule)
     eui = cert.eui.hex().upper() if cert.eui else None
     return CertificateLint(source, chosen, eui, role_text(cert.role) if family == "organisation" or
                            (family == "ca" and cert.role is not None) else None, found, cert, how)

@@ -326,9 +326,12 @@ def parse_der(der: bytes, source: str | None = None) -> Certificate:
         raise CertificateError(f"{len(der) - w.pos} bytes follow the certificate's DER SEQUENCE; "
                                "give one certificate per input", w.pos, "certificate")
     top = Element(node, der, "certificate")
-    if notes:
-        raise CertificateError(f"{_what_it_is(top)} ({notes[0]})", 0, "certificate")
-    return _read(top, source)
+    if node.get("tbs_certificate") is None:        # the walker fell back to generic names
+        raise CertificateError(f"{_what_it_is(top)} ({notes[0] if notes else 'no TBSCertificate'})", 0,
+                               "certificate")
+    cert = _read(top, source)
+    cert.notes = notes                              # parts kept as bytes (e.g. a BER signature value)
+    return cert
 
 
 def _what_it_is(top: Element) -> str:
