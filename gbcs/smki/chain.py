@@ -61,7 +61,7 @@ def issuer_available(ctx: LintContext):
         aki = authority_key_id(ctx.cert)
         key = f" (authorityKeyIdentifier {aki.hex().upper()})" if aki else ""
         yield ctx.finding("GBCS-X105", f"the issuing CA certificate {ctx.cert.issuer_cn or ''}{key} was not given, "
-                          "so the signature and chain were not checked; pass it with --ca", ctx.cert.issuer)
+                          "so the signature and chain were not checked; give it (gbcs cert lint --ca, or in the keystore)", ctx.cert.issuer)
 
 
 @cert_check("GBCS-X106", families=("device", "organisation", "ca"))
