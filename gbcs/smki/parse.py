@@ -320,18 +320,28 @@ def parse_der(der: bytes, source: str | None = None) -> Certificate:
     try:
         node = decode_der(w, "certificate", "Certificate", notes)
     except DecodeError as exc:
-        raise CertificateError(f"not valid DER: {exc.field or 'certificate'} {exc.message}",
-                               exc.offset, exc.field) from None
+        where = _short_path(exc.field or "certificate")
+        raise CertificateError(f"not valid DER: {where} {exc.message}", exc.offset, where) from None
     if w.pos != len(der):
         raise CertificateError(f"{len(der) - w.pos} bytes follow the certificate's DER SEQUENCE; "
                                "give one certificate per input", w.pos, "certificate")
     top = Element(node, der, "certificate")
     if node.get("tbs_certificate") is None:        # the walker fell back to generic names
-        raise CertificateError(f"{_what_it_is(top)} ({notes[0] if notes else 'no TBSCertificate'})", 0,
-                               "certificate")
+        what = _what_it_is(top)
+        detail = "" if "public key" in what or "private key" in what else \
+            f" ({notes[0] if notes else 'no TBSCertificate'})"
+        raise CertificateError(what + detail, 0, "certificate")
     cert = _read(top, source)
     cert.notes = notes                              # parts kept as bytes (e.g. a BER signature value)
     return cert
+
+
+def _short_path(path: str) -> str:
+    """A dotted path with long runs of one repeated step folded (hostile nesting)."""
+    def fold(m):
+        step = m.group(1)
+        return f"{step}×{len(m.group(0)) // len(step)}"
+    return re.sub(r"(\.[^.]+?)\1{3,}", fold, path)
 
 
 def _what_it_is(top: Element) -> str:
