@@ -125,7 +125,10 @@ def lint_paths(paths: Iterable[str | os.PathLike], profile: str | None = None, *
         except CertificateError as exc:
             items.append((item, None, exc))
     pool = [c for _, c, _ in items if c is not None] + load_certificates(ca_paths)
-    first_seen: dict[bytes, str] = {}
+    filed: dict[bytes, list[str]] = {}
+    for item, cert, _ in items:
+        if cert is not None:
+            filed.setdefault(cert.der, []).append(item.source)
     results = []
     for item, cert, error in items:
         if cert is None:
@@ -134,11 +137,10 @@ def lint_paths(paths: Iterable[str | os.PathLike], profile: str | None = None, *
             continue
         result = lint_parsed(cert, profile, environment=env, issuers=pool, expected_eui=item.expected_eui,
                              expected_usage=item.expected_usage, source=item.source)
-        if cert.der in first_seen:
-            result.findings.append(finding("GBCS-X501", f"this is the same certificate as {first_seen[cert.der]}; "
-                                           "one of the two is filed under the wrong name"))
-        else:
-            first_seen[cert.der] = item.source
+        others = [s for s in filed[cert.der] if s != item.source]
+        if others:
+            result.findings.append(finding("GBCS-X501", f"the same certificate is also filed as {', '.join(others)}; "
+                                           "at most one of these names can be right"))
         result.findings.extend(_key_pair_findings(item, cert))
         results.append(result)
     return results
