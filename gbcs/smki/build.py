@@ -66,8 +66,10 @@ def hardware_module_name(eui: bytes, hw_type: str | None = None) -> x509.OtherNa
 
 def _key_usage_from_der(value: bytes) -> x509.KeyUsage:
     bits = value[3:] if len(value) > 3 else b"\x00"
-    names = ["digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
-             "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"]
+    from gbcs.spec import specs
+    rows = sorted(specs().enum("asn1_key_usage_bit").rows, key=lambda r: r.cells["value"])
+    # cryptography calls nonRepudiation by its newer name, contentCommitment
+    names = [{"non_repudiation": "content_commitment"}.get(r.cells["name"], r.cells["name"]) for r in rows]
     flags = {n: bool(bits[i // 8] & (0x80 >> (i % 8))) if i // 8 < len(bits) else False for i, n in enumerate(names)}
     return x509.KeyUsage(**flags)
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from gbcs.smki.parse import Certificate, T_OCTET_STRING, oid_of, time_value
+from gbcs.smki.parse import Certificate, T_OCTET_STRING, time_value
 from gbcs.smki.registry import LintContext, cert_check
-
-_HASHES = {"ecdsa_with_sha256": hashes.SHA256, "ecdsa_with_sha384": hashes.SHA384}
+from gbcs.smki.signature import verify
 
 
 def subject_key_id(cert: Certificate) -> bytes | None:
@@ -110,22 +108,15 @@ def issuer_signature(ctx: LintContext):
         yield ctx.finding("GBCS-X103", "the CA key is not a P-256 key; SMKI CAs sign with P-256",
                           ctx.cert.signature_value)
         return
-    alg = ctx.cert.signature_algorithm.children[0].oid
-    hash_name = next((n for n in _HASHES if oid_of(n) == alg), None)
-    if hash_name is None:
-        yield ctx.finding("GBCS-X103", f"the signature algorithm {alg} is not ECDSA; the signature was not "
-                          "verified", ctx.cert.signature_algorithm)
-        return
-    try:
-        key.verify(ctx.cert.signature_bytes, ctx.cert.tbs_der, ec.ECDSA(_HASHES[hash_name]()))
-    except InvalidSignature:
+    outcome = verify(ctx.cert, key)
+    if outcome is None:
+        alg = ctx.cert.signature_algorithm.children[0].oid
+        yield ctx.finding("GBCS-X103", f"the signature could not be verified: the algorithm {alg} is not "
+                          "ECDSA, or the signature value holds no (r, s)", ctx.cert.signature_value)
+    elif not outcome:
         yield ctx.finding("GBCS-X103", f"the signature does not verify with the key of the CA "
-                          f"{ctx.issuer.issuer_cn if ctx.issuer_how == 'self' else _subject_text(ctx.issuer)} (found by "
-                          f"{ctx.issuer_how}); another key issued it, or the certificate was changed after signing",
-                          ctx.cert.signature_value)
-    except ValueError as exc:           # not an ECDSA-Sig-Value
-        yield ctx.finding("GBCS-X103", f"the signature is not a valid ECDSA signature ({exc})",
-                          ctx.cert.signature_value)
+                          f"{_subject_text(ctx.issuer)} (found by {ctx.issuer_how}); another key issued it, "
+                          "or the certificate was changed after signing", ctx.cert.signature_value)
 
 
 def _subject_text(cert: Certificate) -> str:

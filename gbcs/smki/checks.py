@@ -5,16 +5,13 @@ from __future__ import annotations
 import re
 
 from gbcs.smki.facts import extension_set, fact, key_identifier, profiles, role_code, roles
-from gbcs.smki.parse import (T_BIT_STRING, T_GENERALIZED_TIME, T_OCTET_STRING, T_OID, T_PRINTABLE,
-                             T_SEQUENCE, T_UTC_TIME, T_UTF8, name_of_oid, oid_of, time_value)
+from gbcs.smki.parse import (T_BIT_STRING, T_BOOLEAN, T_GENERALIZED_TIME, T_INTEGER, T_OCTET_STRING, T_OID,
+                             T_PRINTABLE, T_SEQUENCE, T_UTC_TIME, T_UTF8, name_of_oid, oid_of, tag_title, time_value)
 from gbcs.smki.registry import LintContext, cert_check
-
-_STRING_TYPES = {0x0C: "UTF8String", 0x13: "PrintableString", 0x16: "IA5String", 0x1E: "BMPString",
-                 0x14: "T61String", 0x03: "BIT STRING", 0x04: "OCTET STRING"}
-
+from gbcs.smki.signature import ecdsa_algorithms, signature_value_is_der
 
 def _type(tag: int) -> str:
-    return _STRING_TYPES.get(tag, f"tag 0x{tag:02X}")
+    return tag_title(tag)
 
 
 def _hex(raw: bytes) -> str:
@@ -65,6 +62,22 @@ def signature_algorithm(ctx: LintContext):
         if el.children[0].oid == want and len(el.children) > 1:
             yield ctx.finding("GBCS-X005", f"the {fact('signature_algorithm')} AlgorithmIdentifier carries a "
                               f"parameter ({_hex(el.children[1].der)}); it must be absent", el.children[1])
+
+
+@cert_check("GBCS-X017")
+def signature_value_der(ctx: LintContext):
+    if ctx.cert.signature_algorithm.children[0].oid not in ecdsa_algorithms():
+        return
+    el = ctx.cert.signature_value
+    if signature_value_is_der(ctx.cert):
+        return
+    raw = ctx.cert.signature_bytes
+    if len(raw) == 2 * fact("ecdsa_component_length") and raw[:1] != bytes([T_SEQUENCE]):
+        what = f"raw r‖s ({len(raw)} octets), the form GBCS message signatures use"
+    else:
+        what = "not a DER ECDSA-Sig-Value (an INTEGER with a redundant leading 00, or another BER form)"
+    yield ctx.finding("GBCS-X017", f"the signatureValue is {what}; certificates carry a DER "
+                      "SEQUENCE { r INTEGER, s INTEGER }, and strict verifiers reject anything else", el)
 
 
 @cert_check("GBCS-X006", "GBCS-X007")
@@ -561,12 +574,12 @@ def ca_basic_constraints(ctx: LintContext):
                           ctx.cert.tbs)
         return
     parts = ext.inner.children if ext.inner is not None else []
-    ca = bool(parts and parts[0].tag == 0x01 and parts[0].content != b"\x00")
+    ca = bool(parts and parts[0].tag == T_BOOLEAN and parts[0].content != b"\x00")
     if not ext.critical or not ca:
         yield ctx.finding("GBCS-X402", f"basicConstraints is {'critical' if ext.critical else 'not critical'} "
                           f"with cA {'TRUE' if ca else 'FALSE'}; a CA certificate has it critical with cA TRUE",
                           ext.element)
-    path = next((p for p in parts if p.tag == 0x02), None)
+    path = next((p for p in parts if p.tag == T_INTEGER), None)
     want = fact("issuing_ca_path_length")
     if ctx.profile == "issuing-ca" and path is not None and int.from_bytes(path.content, "big", signed=True) != want:
         yield ctx.finding("GBCS-X402", f"an issuing CA's pathLenConstraint is {want}", path)

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from gbcs.errors import CertificateError
 from gbcs.findings import Finding, finding
-from gbcs.smki import chain as _chain, checks as _checks  # noqa: F401  registers the checks
+from gbcs.smki import chain as _chain, checks as _checks  # importing the check modules registers them
 from gbcs.smki.chain import find_issuer
 from gbcs.smki.facts import Environment, profiles, role_text
 from gbcs.smki.parse import Certificate, parse_certificate, parse_der
@@ -101,5 +101,7 @@ def lint_parsed(cert: Certificate, profile: str | None = None, *, environment: E
     return CertificateLint(source, chosen, eui, role_text(cert.role) if family == "organisation" or
                            (family == "ca" and cert.role is not None) else None, found, cert, how)
 
+
+_CHECK_MODULES = (_chain, _checks)
 
 __all__ = ["CertificateLint", "lint_certificate", "lint_parsed", "as_certificate", "family_of"]

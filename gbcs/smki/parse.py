@@ -29,9 +29,29 @@ _KEY_LABELS = {b"PUBLIC KEY": "a bare public key (PEM PUBLIC KEY)",
                b"CERTIFICATE REQUEST": "a certification request (PKCS#10), not a certificate",
                b"EC PARAMETERS": "EC domain parameters"}
 
-# Universal tags met while reading a certificate (X.690 8.x)
-T_BOOLEAN, T_INTEGER, T_BIT_STRING, T_OCTET_STRING, T_NULL, T_OID = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06
-T_UTF8, T_PRINTABLE, T_UTC_TIME, T_GENERALIZED_TIME, T_SEQUENCE, T_SET = 0x0C, 0x13, 0x17, 0x18, 0x30, 0x31
+
+
+def universal_tag(name: str) -> int:
+    """The identifier octet of a universal type named in specs/asn1.gbspec (asn1_universal x680)."""
+    row = specs().get("asn1_universal", "x680")
+    number = next(r.cells["number"] for r in row.rows if r.cells["name"] == name)
+    constructed = next(r.cells["decode"] for r in row.rows if r.cells["name"] == name) == "constructed"
+    return number | (0x20 if constructed else 0)
+
+
+def tag_title(tag: int) -> str:
+    """A universal tag's title (e.g. "PrintableString"), for messages."""
+    for r in specs().get("asn1_universal", "x680").rows:
+        if r.cells["number"] == tag & 0x1F and not tag & 0xC0:
+            return r.cells["title"]
+    return f"tag 0x{tag:02X}"
+
+
+# Universal tags met while reading a certificate
+T_BOOLEAN, T_INTEGER, T_BIT_STRING, T_OCTET_STRING, T_NULL, T_OID = (universal_tag(n) for n in (
+    "BOOLEAN", "INTEGER", "BIT_STRING", "OCTET_STRING", "NULL", "OBJECT_IDENTIFIER"))
+T_UTF8, T_PRINTABLE, T_UTC_TIME, T_GENERALIZED_TIME, T_SEQUENCE, T_SET = (universal_tag(n) for n in (
+    "UTF8String", "PrintableString", "UTCTime", "GeneralizedTime", "SEQUENCE", "SET"))
 
 
 def oid_of(name: str) -> str:

@@ -3,7 +3,7 @@ applies to. A check reads a LintContext and yields Findings; one that raises bec
 of its first rule (gbcs.smki.lint runs them)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from gbcs.findings import Finding, finding

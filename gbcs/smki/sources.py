@@ -51,8 +51,7 @@ def _file_inputs(path: Path) -> Iterator[CertificateInput]:
     key_path = path.with_suffix(".key")
     loader = None
     if m and key_path.is_file():
-        def loader(p=key_path):
-            return serialization.load_pem_private_key(p.read_bytes(), None)
+        loader = lambda p=key_path: serialization.load_pem_private_key(p.read_bytes(), None)  # noqa: E731
     try:
         data = _read(path)
     except (OSError, CertificateError) as exc:

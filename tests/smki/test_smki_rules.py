@@ -15,7 +15,7 @@ from gbcs.payload.asn1 import (der_bit_string, der_boolean, der_explicit, der_ge
                                der_null, der_octet_string, der_oid, der_sequence, der_tlv, der_utc_time)
 from gbcs.rules import rules
 from gbcs.smki.build import (ca_name, dca_name, extension_parts, extensions_field, hardware_module_name,
-                             organisation_name, resign, smki_key_identifier, tbs_parts, template, unique_identifier)
+                             resign, smki_key_identifier, tbs_parts, template, unique_identifier)
 from gbcs.smki.facts import key_identifier
 from gbcs.smki.parse import oid_of
 from smki_world import (DCA_KEY, DEV_EUI, OCA, OCA_KEY, ORG_EUI, OTHER_KEY, POOL, ROOT, ROOT_KEY, SUBJECT_KEY,
@@ -203,6 +203,8 @@ CASES = [
     ("GBCS-X014", "fractional-seconds", lambda: patched(org(), _fractional), {}, None),
     ("GBCS-X015", "duplicate-extension", lambda: with_extensions(org(), _dup_policies), {}, None),
     ("GBCS-X015", "explicit-false", lambda: with_extensions(org(), _explicit_false), {}, None),
+    ("GBCS-X017", "raw-r-s", lambda: _signature_as("raw"), {}, None),
+    ("GBCS-X017", "ber-integers", lambda: _signature_as("ber"), {}, None),
     ("GBCS-X016", "no-profile", lambda: built(_subject(org(), x509.Name(
         [x509.NameAttribute(NameOID.COMMON_NAME, "anyone")]))), {}, None),
     ("GBCS-X101", "utf8-issuer", lambda: built(_issuer(org(), x509.Name([
@@ -263,6 +265,21 @@ CASES = [
     ("GBCS-X406", "ca-unique-id", lambda: built(_subject(ca(), x509.Name(
         list(ca_name("Z7")) + [unique_identifier(ORG_EUI)]))), {}, None),
 ]
+
+
+def _signature_as(form: str) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    data = built(org())
+    parts = tbs_parts(data)
+    tbs = der_sequence(*parts)
+    r, s = decode_dss_signature(OCA_KEY.sign(tbs, ec.ECDSA(hashes.SHA256())))
+    if form == "raw":
+        value = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    else:                                         # BER: a redundant leading 00 before each INTEGER
+        def padded(n):
+            return der_tlv(0x02, b"\x00" + der_integer(n)[2:])
+        value = der_sequence(padded(r), padded(s))
+    return der_sequence(tbs, ALG, der_bit_string(value))
 
 
 def _serial(t, serial):

@@ -2,7 +2,6 @@
 certificate's offset and field path; and the RTDS corpus (GBCS_RTDS) lints as the samples say."""
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from gbcs.builder import Envelope, general_signing
 from gbcs.payload.asn1 import build_join_command
 from gbcs.smki.sources import lint_paths
 from gbcs.validate.engine import checks
-from smki_world import DCA, DEV_EUI, ORG_EUI, dev, org, signer_of
+from smki_world import DEV_EUI, ORG_EUI, dev, org, signer_of
 
 ORG_POLICY = "1.2.826.0.1.8641679.1.2.1.4"
 DLMS_GET = bytes.fromhex("D9200003E800010100010000000201FF020100")    # ECS52 read firmware version
@@ -70,6 +69,9 @@ RTDS_KEYSTORE_FINDINGS = {
     "90b3d51f30010008-ds.pem": LOAD_CONTROLLER,   # UTF8String issuer, no AKI, another key named Z1
     "90b3d51f30010008-ka.pem": LOAD_CONTROLLER,
     "fffffffffffffffe-ka.pem": {"GBCS-X000"},     # a bare public key
+    # Not in the samples table: their signature's s INTEGER has a redundant leading 00 (BER, not DER)
+    "00db123456789023-ka.pem": {"GBCS-X017"},
+    "00db12345678909b-ds.pem": {"GBCS-X017"},
 }
 # Not profile rules: the keystore layout and the missing DCA E357 certificate.
 LAYOUT_RULES = {"GBCS-X501", "GBCS-X105"}
