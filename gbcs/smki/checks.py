@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gbcs.smki.facts import extension_set, fact, key_identifier, profiles, role_code, roles
+from gbcs.smki.facts import criticality, extension_set, fact, key_identifier, profiles, role_code, roles
 from gbcs.smki.parse import (T_BIT_STRING, T_BOOLEAN, T_GENERALIZED_TIME, T_INTEGER, T_OCTET_STRING, T_OID,
                              T_PRINTABLE, T_SEQUENCE, T_UTC_TIME, T_UTF8, name_of_oid, oid_of, tag_title, time_value)
 from gbcs.smki.registry import LintContext, cert_check
@@ -103,7 +103,8 @@ def subject_key(ctx: LintContext):
                           f"uncompressed ({fact('point_length')} octets starting 0x{fact('point_form'):02X})", key)
 
 
-def _need_extension(ctx, name, rule, critical):
+def _need_extension(ctx, name, rule):
+    critical = criticality(name)
     ext = ctx.cert.extension(name)
     if ext is None:
         return None, ctx.finding(rule, f"{name} is missing", ctx.cert.tbs)
@@ -115,14 +116,14 @@ def _need_extension(ctx, name, rule, critical):
 
 @cert_check("GBCS-X008")
 def key_usage_critical(ctx: LintContext):
-    _, problem = _need_extension(ctx, "key_usage", "GBCS-X008", True)
+    _, problem = _need_extension(ctx, "key_usage", "GBCS-X008")
     if problem:
         yield problem
 
 
 @cert_check("GBCS-X009")
 def subject_key_identifier_present(ctx: LintContext):
-    _, problem = _need_extension(ctx, "subject_key_identifier", "GBCS-X009", False)
+    _, problem = _need_extension(ctx, "subject_key_identifier", "GBCS-X009")
     if problem:
         yield problem
 
@@ -164,7 +165,7 @@ def _policies(ext):
 
 @cert_check("GBCS-X011")
 def certificate_policies_critical(ctx: LintContext):
-    ext, problem = _need_extension(ctx, "certificate_policies", "GBCS-X011", True)
+    ext, problem = _need_extension(ctx, "certificate_policies", "GBCS-X011")
     if problem:
         yield problem
     if ext is not None and not _policies(ext):
@@ -180,8 +181,9 @@ def authority_key_identifier(ctx: LintContext):
         yield ctx.finding("GBCS-X012", "authorityKeyIdentifier is missing; only a self-signed root may omit it",
                           ctx.cert.tbs)
         return
-    if aki.critical:
-        yield ctx.finding("GBCS-X012", "authorityKeyIdentifier is marked critical; it must not be", aki.element)
+    if aki.critical != criticality("authority_key_identifier"):
+        yield ctx.finding("GBCS-X012", f"authorityKeyIdentifier is {'' if aki.critical else 'not '}marked critical; "
+                          f"it must {'' if criticality('authority_key_identifier') else 'not '}be", aki.element)
     parts = aki.inner.children if aki.inner is not None else []
     if [p.tag for p in parts] != [0x80]:
         yield ctx.finding("GBCS-X012", "authorityKeyIdentifier must hold only [0] keyIdentifier (no "
@@ -321,7 +323,7 @@ def device_policy(ctx: LintContext):
 
 @cert_check("GBCS-X205", families=("device",))
 def device_san_critical(ctx: LintContext):
-    _, problem = _need_extension(ctx, "subject_alt_name", "GBCS-X205", True)
+    _, problem = _need_extension(ctx, "subject_alt_name", "GBCS-X205")
     if problem:
         yield problem
 
@@ -560,7 +562,7 @@ def ca_key_usage(ctx: LintContext):
     if ext is None:
         return                                     # GBCS-X008
     want = profiles()[ctx.profile]["key_usage"]
-    if ext.value != want or not ext.critical:
+    if ext.value != want or ext.critical != criticality("key_usage"):
         got = ", ".join(sorted(ctx.cert.key_usage_bits or ())) or "no bits"
         yield ctx.finding("GBCS-X401", f"keyUsage asserts {got}{'' if ext.critical else ', not critical'}; a CA "
                           "certificate asserts exactly keyCertSign and cRLSign, critical", ext.octets)
@@ -575,7 +577,7 @@ def ca_basic_constraints(ctx: LintContext):
         return
     parts = ext.inner.children if ext.inner is not None else []
     ca = bool(parts and parts[0].tag == T_BOOLEAN and parts[0].content != b"\x00")
-    if not ext.critical or not ca:
+    if ext.critical != criticality("basic_constraints") or not ca:
         yield ctx.finding("GBCS-X402", f"basicConstraints is {'critical' if ext.critical else 'not critical'} "
                           f"with cA {'TRUE' if ca else 'FALSE'}; a CA certificate has it critical with cA TRUE",
                           ext.element)

@@ -47,6 +47,20 @@ def extension_set(family: str) -> list[dict]:
     return [dict(r.cells) for r in specs().get("smki_extension", "gbcs").rows if r.cells["family"] == family]
 
 
+def criticality(extension: str) -> bool:
+    """Whether SMKI marks this extension critical (the same in every profile that carries it)."""
+    return specs().derived(_criticality)[extension]
+
+
+def _criticality(s) -> dict[str, bool]:
+    out: dict[str, bool] = {}
+    for r in s.get("smki_extension", "gbcs").rows:
+        name, critical = r.cells["extension"], r.cells["critical"]
+        if out.setdefault(name, critical) != critical:
+            raise GbcsError(f"specs/smki.gbspec: {name} is critical in one profile and not in another")
+    return out
+
+
 def roles() -> dict[int, dict]:
     """Remote Party Role code -> {name, holder, title}."""
     return specs().derived(_roles)

@@ -295,7 +295,7 @@ def certificate_blobs(data: bytes | str) -> list[tuple[bytes | None, str | None]
     if isinstance(data, str):
         data = data.encode("latin-1", errors="replace")
     stripped = data.lstrip()
-    if stripped.startswith(b"-----BEGIN"):
+    if stripped.startswith(b"-----BEGIN") or (b"-----BEGIN " in data[:4096] and data[:1] != b"\x30"):
         out: list[tuple[bytes | None, str | None]] = []
         for m in _PEM_RE.finditer(stripped):
             label, body = m.group(1), m.group(2)
