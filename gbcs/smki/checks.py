@@ -10,9 +10,6 @@ from gbcs.smki.parse import (T_BIT_STRING, T_BOOLEAN, T_GENERALIZED_TIME, T_INTE
 from gbcs.smki.registry import LintContext, cert_check
 from gbcs.smki.signature import ecdsa_algorithms, signature_value_is_der
 
-def _type(tag: int) -> str:
-    return tag_title(tag)
-
 
 def _hex(raw: bytes) -> str:
     return raw.hex().upper()
@@ -287,10 +284,6 @@ def _extension_set_rule(ctx: LintContext, rule: str, family: str):
                               f"({', '.join(w['extension'] for w in wanted)})", ext.element)
 
 
-def _eui_text(raw: bytes) -> str:
-    return _hex(raw)
-
-
 # ======================================================================================
 # Device certificates (GBCS 12, "Requirements applicable to Device Certificates")
 # ======================================================================================
@@ -300,7 +293,7 @@ def device_no_expiry(ctx: LintContext):
     el = ctx.cert.not_after
     want = fact("device_not_after")
     if el.tag != T_GENERALIZED_TIME or el.text != want:
-        yield ctx.finding("GBCS-X201", f"notAfter is {_type(el.tag) if el.tag != T_UTC_TIME else 'UTCTime'} "
+        yield ctx.finding("GBCS-X201", f"notAfter is {tag_title(el.tag)} "
                           f"{el.text}; a Device Certificate has GeneralizedTime {want}", el)
 
 
@@ -361,8 +354,8 @@ def device_eui(ctx: LintContext):
             yield ctx.finding("GBCS-X207", f"hwSerialNum has {len(raw)} octets; the device Entity Identifier "
                               f"is an {n}-octet EUI-64", serial)
         elif ctx.expected_eui is not None and raw != ctx.expected_eui:
-            yield ctx.finding("GBCS-X207", f"hwSerialNum is {_eui_text(raw)} but this certificate is filed for "
-                              f"{_eui_text(ctx.expected_eui)}", serial)
+            yield ctx.finding("GBCS-X207", f"hwSerialNum is {_hex(raw)} but this certificate is filed for "
+                              f"{_hex(ctx.expected_eui)}", serial)
 
 
 @cert_check("GBCS-X208", families=("device",))
@@ -402,7 +395,7 @@ def device_issuer_name(ctx: LintContext):
     if len(rdns) != 1 or len(rdns[0]) != 1 or rdns[0][0].oid != cn:
         yield ctx.finding("GBCS-X211", "the issuer is not a single CN naming the DCA", ctx.cert.issuer)
     elif rdns[0][0].tag != T_PRINTABLE:
-        yield ctx.finding("GBCS-X211", f"the issuer CN is a {_type(rdns[0][0].tag)}; DCA names are "
+        yield ctx.finding("GBCS-X211", f"the issuer CN is a {tag_title(rdns[0][0].tag)}; DCA names are "
                           "PrintableString", rdns[0][0].value)
 
 
@@ -433,7 +426,7 @@ def organisation_role_format(ctx: LintContext):
             yield ctx.finding("GBCS-X302", f"the role OU is {ou.value.text!r}; it must be the role code as "
                               f"{fact('role_digits')} upper-case hex digits (e.g. 02)", ou.value)
         elif ou.tag != T_UTF8:
-            yield ctx.finding("GBCS-X302", f"the role OU is a {_type(ou.tag)}; SMKI uses UTF8String", ou.value)
+            yield ctx.finding("GBCS-X302", f"the role OU is a {tag_title(ou.tag)}; SMKI uses UTF8String", ou.value)
 
 
 @cert_check("GBCS-X303", families=("organisation",))
@@ -465,15 +458,15 @@ def organisation_eui(ctx: LintContext):
     v = uids[0].value
     raw = v.content
     if v.tag != T_BIT_STRING:
-        yield ctx.finding("GBCS-X304", f"x500UniqueIdentifier is a {_type(v.tag)}; it must be a BIT STRING "
+        yield ctx.finding("GBCS-X304", f"x500UniqueIdentifier is a {tag_title(v.tag)}; it must be a BIT STRING "
                           f"of {n * 8} bits", v)
     elif raw[:1] != b"\x00" or len(raw) != n + 1:
         yield ctx.finding("GBCS-X304", f"x500UniqueIdentifier is {(len(raw) - 1) * 8 - (raw[0] if raw else 0)} bits "
                           f"with {raw[0] if raw else 0} unused; it must be {n * 8} bits (the EUI-64), 0 unused "
                           "(did the encoder forget the unused-bits octet?)", v)
     elif ctx.expected_eui is not None and raw[1:] != ctx.expected_eui:
-        yield ctx.finding("GBCS-X304", f"the certificate is for EUI {_eui_text(raw[1:])} but is filed under "
-                          f"{_eui_text(ctx.expected_eui)}", v)
+        yield ctx.finding("GBCS-X304", f"the certificate is for EUI {_hex(raw[1:])} but is filed under "
+                          f"{_hex(ctx.expected_eui)}", v)
 
 
 @cert_check("GBCS-X305", families=("organisation",))
@@ -490,7 +483,7 @@ def organisation_subject_attributes(ctx: LintContext):
             yield ctx.finding("GBCS-X305", f"the subject carries {name_of_oid(a.oid) or a.oid}; only OU, "
                               "x500UniqueIdentifier and an optional CN are expected", a.value)
         elif a.oid == oid_of("common_name") and a.tag != T_UTF8:
-            yield ctx.finding("GBCS-X305", f"the subject CN is a {_type(a.tag)}; SMKI uses UTF8String", a.value)
+            yield ctx.finding("GBCS-X305", f"the subject CN is a {tag_title(a.tag)}; SMKI uses UTF8String", a.value)
 
 
 @cert_check("GBCS-X306", families=("organisation",))
@@ -602,7 +595,7 @@ def ca_subject_role(ctx: LintContext):
                           ctx.cert.subject)
     for a in ous + cns:
         if a.tag != T_PRINTABLE:
-            yield ctx.finding("GBCS-X403", f"the CA subject {name_of_oid(a.oid)} is a {_type(a.tag)}; CA names "
+            yield ctx.finding("GBCS-X403", f"the CA subject {name_of_oid(a.oid)} is a {tag_title(a.tag)}; CA names "
                               "are PrintableString", a.value)
 
 
