@@ -36,7 +36,9 @@ def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
 @click.option("--ca", "cas", multiple=True, type=click.Path(exists=True),
               help="Issuing CA certificate(s) to chain to (PEM/DER file or folder). Repeatable.")
 @click.option("--environment", default="test", show_default=True,
-              help="PKI environment whose policy OIDs and CAs are accepted.")
+              help="PKI environment whose policy OIDs and CAs are accepted: test (the DCC test PKIs of the "
+                   "samples) or none (accept only what --policy/--issuer give; production values are not "
+                   "published).")
 @click.option("--policy", "policies", multiple=True, metavar="FAMILY=OID",
               help="Also accept this certificate policy OID (FAMILY: device, organisation, ca). Repeatable.")
 @click.option("--issuer", "issuers", multiple=True, metavar="FAMILY=CN",

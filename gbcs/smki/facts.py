@@ -105,10 +105,13 @@ class Environment:
 
     @classmethod
     def names(cls) -> list[str]:
-        return sorted({r.cells["environment"] for r in specs().get("smki_environment", "gbcs").rows})
+        return sorted({r.cells["environment"] for r in specs().get("smki_environment", "gbcs").rows}) + ["none"]
 
     @classmethod
     def named(cls, name: str = "test") -> "Environment":
+        """An environment of the spec table, or "none": nothing configured (values not compared)."""
+        if name == "none":
+            return cls.empty("none")
         rows = [r.cells for r in specs().get("smki_environment", "gbcs").rows if r.cells["environment"] == name]
         if not rows:
             raise GbcsError(f"no SMKI environment called {name!r}; known: {', '.join(cls.names())} "

@@ -111,6 +111,9 @@ def test_cli_policy_and_issuer_options(tmp_path, pki):
     f.write_bytes(pem(org("ds")))
     assert "GBCS-X310" not in run("--ca", str(pki), "--environment", "test", str(f)).output
     assert run("--environment", "nowhere", str(f)).exit_code == 2
+    assert run("--environment", "none", "--ca", str(pki), str(f)).exit_code == 0       # nothing to compare
+    strict = run("--environment", "none", "--policy", "organisation=1.2.3", "--ca", str(pki), str(f))
+    assert "GBCS-X310" in strict.output
 
 
 def test_cli_sarif(keystore, pki):
