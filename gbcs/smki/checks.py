@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from gbcs.smki.facts import criticality, extension_set, fact, key_identifier, profiles, role_code, roles
-from gbcs.smki.parse import (T_BIT_STRING, T_BOOLEAN, T_GENERALIZED_TIME, T_INTEGER, T_OCTET_STRING, T_OID,
+from gbcs.smki.parse import (T_BIT_STRING, T_GENERALIZED_TIME, T_INTEGER, T_OCTET_STRING, T_OID,
                              T_PRINTABLE, T_SEQUENCE, T_UTC_TIME, T_UTF8, name_of_oid, oid_of, tag_title, time_value)
 from gbcs.smki.registry import LintContext, cert_check
 from gbcs.smki.signature import ecdsa_algorithms, signature_value_is_der
@@ -569,7 +569,7 @@ def ca_basic_constraints(ctx: LintContext):
                           ctx.cert.tbs)
         return
     parts = ext.inner.children if ext.inner is not None else []
-    ca = bool(parts and parts[0].tag == T_BOOLEAN and parts[0].content != b"\x00")
+    ca = ctx.cert.ca_flag
     if ext.critical != criticality("basic_constraints") or not ca:
         yield ctx.finding("GBCS-X402", f"basicConstraints is {'critical' if ext.critical else 'not critical'} "
                           f"with cA {'TRUE' if ca else 'FALSE'}; a CA certificate has it critical with cA TRUE",

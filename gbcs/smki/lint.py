@@ -1,17 +1,26 @@
 """Linting one certificate: parse, pick the profile, find the issuer, run every bound check."""
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from gbcs.errors import CertificateError
 from gbcs.findings import Finding, finding
-from gbcs.smki import chain as _chain, checks as _checks  # importing the check modules registers them
 from gbcs.smki.chain import find_issuer
 from gbcs.smki.facts import Environment, profiles, role_text
 from gbcs.smki.parse import Certificate, parse_certificate, parse_der
-from gbcs.smki.profile import check_profile_name, detect_profile, family_of
-from gbcs.smki.registry import CHECKS, LintContext
+from gbcs.smki.profile import check_profile_name, detect_profile
+from gbcs.smki.registry import CHECKS, CertCheck, LintContext
+
+# The modules that hold certificate checks; importing one registers its checks.
+CHECK_MODULES = ("checks", "chain")
+
+
+def checks() -> list[CertCheck]:
+    for name in CHECK_MODULES:
+        importlib.import_module(f"gbcs.smki.{name}")
+    return list(CHECKS)
 
 
 @dataclass
@@ -58,8 +67,9 @@ def lint_certificate(der_or_pem, profile: str | None = None, *, environment: Env
     if profile is not None:
         check_profile_name(profile)
     env = environment if isinstance(environment, Environment) else Environment.named(environment or "test")
-    if isinstance(expected_eui, str):
-        expected_eui = bytes.fromhex(expected_eui)
+    if expected_eui is not None:
+        from gbcs.crypto.keystore import normalise_eui
+        expected_eui = normalise_eui(expected_eui)
     try:
         cert = as_certificate(der_or_pem, source)
     except CertificateError as exc:
@@ -87,7 +97,7 @@ def lint_parsed(cert: Certificate, profile: str | None = None, *, environment: E
     ctx = LintContext(cert, chosen, family, usage, environment, expected_eui, expected_usage, issuer, how,
                       offset, field_prefix)
     found: list[Finding] = []
-    for check in CHECKS:
+    for check in checks():
         if family not in check.families or (check.needs_issuer and issuer is None):
             continue
         try:
@@ -102,6 +112,4 @@ def lint_parsed(cert: Certificate, profile: str | None = None, *, environment: E
                            (family == "ca" and cert.role is not None) else None, found, cert, how)
 
 
-_CHECK_MODULES = (_chain, _checks)
-
-__all__ = ["CertificateLint", "lint_certificate", "lint_parsed", "as_certificate", "family_of"]
+__all__ = ["CertificateLint", "lint_certificate", "lint_parsed", "as_certificate", "checks"]

@@ -225,6 +225,13 @@ class Certificate:
         return self.signature_value.content[1:]
 
     @property
+    def ca_flag(self) -> bool:
+        """basicConstraints says cA TRUE."""
+        ext = self.extension("basic_constraints")
+        parts = ext.inner.children if ext is not None and ext.inner is not None else []
+        return bool(parts and parts[0].tag == T_BOOLEAN and parts[0].content != b"\x00")
+
+    @property
     def self_issued(self) -> bool:
         return self.issuer.der == self.subject.der
 

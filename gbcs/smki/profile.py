@@ -8,17 +8,12 @@ from __future__ import annotations
 
 from gbcs.errors import GbcsError
 from gbcs.smki.facts import profile_for, profiles, role_code
-from gbcs.smki.parse import T_BOOLEAN, Certificate
+from gbcs.smki.parse import Certificate
 
 
 def family_of(cert: Certificate) -> str | None:
     bits = cert.key_usage_bits or set()
-    bc = cert.extension("basic_constraints")
-    ca_flag = False
-    if bc is not None and bc.inner is not None:
-        parts = bc.inner.children
-        ca_flag = bool(parts and parts[0].tag == T_BOOLEAN and parts[0].content != b"\x00")
-    if "key_cert_sign" in bits or ca_flag:
+    if "key_cert_sign" in bits or cert.ca_flag:
         return "ca"
     if cert.hardware_module_names or not cert.subject.content:
         return "device"
