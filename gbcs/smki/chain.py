@@ -88,7 +88,9 @@ def authority_key_id_matches(ctx: LintContext):
         return
     aki, ski = authority_key_id(ctx.cert), subject_key_id(ctx.issuer)
     if aki is None:
-        yield ctx.finding("GBCS-X102", "there is no authorityKeyIdentifier to match the CA's subjectKeyIdentifier "
+        what = "no authorityKeyIdentifier" if ctx.cert.extension("authority_key_identifier") is None \
+            else "no keyIdentifier in the authorityKeyIdentifier"
+        yield ctx.finding("GBCS-X102", f"there is {what} to match the CA's subjectKeyIdentifier "
                           f"({ski.hex().upper() if ski else 'none'}); the CA was found by name only", ctx.cert.tbs)
     elif aki != ski:
         yield ctx.finding("GBCS-X102", f"the authorityKeyIdentifier {aki.hex().upper()} is not the CA's "

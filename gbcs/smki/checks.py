@@ -219,6 +219,8 @@ def extension_der(ctx: LintContext):
         if ext.critical_encoded and not ext.critical:
             yield ctx.finding("GBCS-X015", f"{ext.name} encodes critical FALSE; DER leaves a default out",
                               ext.element)
+        if ext.problem:
+            yield ctx.finding("GBCS-X015", f"the value of {ext.name} {ext.problem}", ext.octets)
 
 
 @cert_check("GBCS-X016")

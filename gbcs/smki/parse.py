@@ -133,6 +133,7 @@ class Extension:
     critical_encoded: bool  # a BOOLEAN is written (DER omits a FALSE one)
     element: Element        # the Extension SEQUENCE
     octets: Element         # the OCTET STRING extnValue
+    problem: str | None = None   # why the value is not the DER of its type, when it is not
 
     @property
     def value(self) -> bytes:
@@ -360,6 +361,9 @@ def parse_der(der: bytes, source: str | None = None) -> Certificate:
         raise CertificateError(what + detail, 0, "certificate")
     cert = _read(top, source)
     cert.notes = notes                              # parts kept as bytes (e.g. a BER signature value)
+    for ext in cert.extensions:
+        ext.problem = next((n.split(f"offset {ext.octets.start} ", 1)[1].split(";")[0] for n in notes
+                            if f"extn_value at offset {ext.octets.start} " in n), None)
     return cert
 
 

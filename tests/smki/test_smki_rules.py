@@ -79,6 +79,10 @@ def _explicit_false(exts):
     exts[1] = der_sequence(der_oid(oid_of("subject_key_identifier")), der_boolean(False), der_octet_string(ski))
 
 
+def _aki_garbage(exts):
+    exts[3] = der_sequence(der_oid(oid_of("authority_key_identifier")), der_octet_string(b"\x30\x02\x05\x00"))
+
+
 def _unique_id(parts):
     parts.insert(7, der_tlv(0x82, b"\x00\xAB"))
 
@@ -205,6 +209,8 @@ CASES = [
     ("GBCS-X015", "explicit-false", lambda: with_extensions(org(), _explicit_false), {}, None),
     ("GBCS-X017", "raw-r-s", lambda: _signature_as("raw"), {}, None),
     ("GBCS-X017", "ber-integers", lambda: _signature_as("ber"), {}, None),
+    ("GBCS-X015", "aki-not-der", lambda: with_extensions(org(), _aki_garbage), {},
+     {"GBCS-X015", "GBCS-X012", "GBCS-X102"}),
     ("GBCS-X016", "no-profile", lambda: built(_subject(org(), x509.Name(
         [x509.NameAttribute(NameOID.COMMON_NAME, "anyone")]))), {}, None),
     ("GBCS-X101", "utf8-issuer", lambda: built(_issuer(org(), x509.Name([
