@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -102,7 +103,7 @@ def authority_key_id_matches(ctx: LintContext):
 def issuer_signature(ctx: LintContext):
     try:
         key = serialization.load_der_public_key(ctx.issuer.spki.der)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         yield ctx.finding("GBCS-X103", f"the CA's public key cannot be read ({exc}); the signature was not "
                           "verified", ctx.cert.signature_value)
         return

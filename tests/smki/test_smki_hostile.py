@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from gbcs.errors import CertificateError
 from gbcs.payload.asn1 import der_sequence
 from gbcs.smki import lint_certificate, parse_certificate
-from smki_world import POOL, SUBJECT_KEY, org, signer_of
+from smki_world import POOL, ROOT, SUBJECT_KEY, der, org, signer_of
 
 GOOD = org().der(signer_of(org()))
 
@@ -69,11 +69,23 @@ def test_the_messages_say_what_the_input_is():
     assert "not valid DER" in message("truncated")
 
 
+def test_a_self_signed_root_on_an_unknown_curve_is_a_finding():
+    from gbcs.payload.asn1 import der_oid
+    spki = der(ROOT)
+    curve = der_oid("1.2.840.10045.3.1.7")
+    data = spki.replace(curve, der_oid("1.2.840.10045.3.1.88")[:len(curve)], 1)
+    result = lint_certificate(data)
+    messages = {f.rule: f.message for f in result.findings}
+    assert "cannot be read" in messages["GBCS-X103"] and "GBCS-X006" in messages
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(0, len(GOOD) - 1), st.integers(0, 255), st.integers(0, 3))
-def test_mutated_certificates_never_crash(position, value, cut):
-    data = bytearray(GOOD)
+@given(st.sampled_from([GOOD, der(ROOT)]), st.floats(0, 1, exclude_max=True), st.integers(0, 255),
+       st.integers(0, 3))
+def test_mutated_certificates_never_crash(base, where, value, cut):
+    data = bytearray(base)
+    position = int(where * len(data))
     data[position] = value
     data = bytes(data[:len(data) - cut])
     result = lint_certificate(data, issuers=POOL)
-    assert all(f.rule.startswith("GBCS-X") for f in result.findings)
+    assert all(f.rule.startswith("GBCS-X") and "failed (" not in f.message for f in result.findings)
