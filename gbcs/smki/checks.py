@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
-from gbcs.smki.facts import criticality, extension_set, fact, key_identifier, profiles, role_code, roles
+from gbcs.smki.facts import (criticality, extension_set, fact, key_identifier, name_rows, profiles, role_code,
+                              roles)
 from gbcs.smki.parse import (T_BIT_STRING, T_GENERALIZED_TIME, T_INTEGER, T_OCTET_STRING, T_OID,
-                             T_PRINTABLE, T_SEQUENCE, T_UTC_TIME, T_UTF8, name_of_oid, oid_of, tag_title, time_value)
+                             T_SEQUENCE, T_UTC_TIME, name_of_oid, oid_of, tag_title, time_value,
+                             universal_tag)
 from gbcs.smki.registry import LintContext, cert_check
 from gbcs.smki.signature import ecdsa_algorithms, signature_value_is_der
 
@@ -191,7 +193,7 @@ def authority_key_identifier(ctx: LintContext):
 def no_unique_identifiers(ctx: LintContext):
     for el, what in ((ctx.cert.issuer_unique_id, "issuerUniqueID"), (ctx.cert.subject_unique_id, "subjectUniqueID")):
         if el is not None:
-            yield ctx.finding("GBCS-X013", f"the certificate carries an {what}; SMKI certificates have none", el)
+            yield ctx.finding("GBCS-X013", f"the certificate carries a {what}; SMKI certificates have none", el)
 
 
 @cert_check("GBCS-X014")
@@ -284,6 +286,39 @@ def _extension_set_rule(ctx: LintContext, rule: str, family: str):
         if ext.name not in allowed:
             yield ctx.finding(rule, f"{ext.name} is not part of the {family} profile "
                               f"({', '.join(w['extension'] for w in wanted)})", ext.element)
+
+
+def _name_rule(ctx: LintContext, rule: str, scope: str, which: str, ignore: tuple[str, ...] = ()):
+    """The name follows its smki_name rows: those attributes, one per RDN, in order, of those string
+    types, an OU naming the row's role. Attributes named in `ignore` are another rule's."""
+    rows = name_rows(scope, which)
+    name_el = ctx.cert.issuer if which == "issuer" else ctx.cert.subject
+    rdns = ctx.cert.issuer_rdns if which == "issuer" else ctx.cert.subject_rdns
+    shape = ", ".join(r["attribute"] + ("" if r["presence"] == "required" else " (optional)") for r in rows)
+    if any(len(rdn) != 1 for rdn in rdns):
+        yield ctx.finding(rule, f"an RDN of the {which} holds several attributes; SMKI names hold one per RDN",
+                          name_el)
+        return
+    skipped = {oid_of(n) for n in ignore}
+    attrs = [rdn[0] for rdn in rdns if rdn[0].oid not in skipped]
+    i = 0
+    for row in rows:
+        if i < len(attrs) and attrs[i].oid == oid_of(row["attribute"]):
+            a = attrs[i]
+            i += 1
+            if row["string"] != "any" and a.tag != universal_tag(row["string"]):
+                yield ctx.finding(rule, f"the {which} {row['attribute']} is a {tag_title(a.tag)}; the {scope} "
+                                  f"profile uses {tag_title(universal_tag(row['string']))}", a.value)
+            if row["role"] and a.value.text != f"{role_code(row['role']):02X}":
+                yield ctx.finding(rule, f"the {which} OU is {a.value.text!r}; it must be role "
+                                  f"{role_code(row['role']):02X} ({row['role']})", a.value)
+        elif row["presence"] == "required":
+            yield ctx.finding(rule, f"the {which} lacks {row['attribute']} where the {scope} profile has {shape}",
+                              name_el)
+            return
+    for a in attrs[i:]:
+        yield ctx.finding(rule, f"the {which} carries {name_of_oid(a.oid) or a.oid} where the {scope} profile "
+                          f"has only {shape}", a.value)
 
 
 # ======================================================================================
@@ -392,13 +427,7 @@ def device_extension_set(ctx: LintContext):
 
 @cert_check("GBCS-X211", families=("device",))
 def device_issuer_name(ctx: LintContext):
-    rdns = ctx.cert.issuer_rdns
-    cn = oid_of("common_name")
-    if len(rdns) != 1 or len(rdns[0]) != 1 or rdns[0][0].oid != cn:
-        yield ctx.finding("GBCS-X211", "the issuer is not a single CN naming the DCA", ctx.cert.issuer)
-    elif rdns[0][0].tag != T_PRINTABLE:
-        yield ctx.finding("GBCS-X211", f"the issuer CN is a {tag_title(rdns[0][0].tag)}; DCA names are "
-                          "PrintableString", rdns[0][0].value)
+    yield from _name_rule(ctx, "GBCS-X211", "device", "issuer")
 
 
 # ======================================================================================
@@ -427,8 +456,9 @@ def organisation_role_format(ctx: LintContext):
         if not _role_digits_ok(ou.value):
             yield ctx.finding("GBCS-X302", f"the role OU is {ou.value.text!r}; it must be the role code as "
                               f"{fact('role_digits')} upper-case hex digits (e.g. 02)", ou.value)
-        elif ou.tag != T_UTF8:
-            yield ctx.finding("GBCS-X302", f"the role OU is a {tag_title(ou.tag)}; SMKI uses UTF8String", ou.value)
+        elif ou.tag != universal_tag(_subject_row("organizational_unit_name")["string"]):
+            yield ctx.finding("GBCS-X302", f"the role OU is a {tag_title(ou.tag)}; SMKI uses "
+                              f"{_subject_row('organizational_unit_name')['string']}", ou.value)
 
 
 @cert_check("GBCS-X303", families=("organisation",))
@@ -459,7 +489,7 @@ def organisation_eui(ctx: LintContext):
         return
     v = uids[0].value
     raw = v.content
-    if v.tag != T_BIT_STRING:
+    if v.tag != universal_tag(_subject_row("x500_unique_identifier")["string"]):
         yield ctx.finding("GBCS-X304", f"x500UniqueIdentifier is a {tag_title(v.tag)}; it must be a BIT STRING "
                           f"of {n * 8} bits", v)
     elif raw[:1] != b"\x00" or len(raw) != n + 1:
@@ -471,21 +501,25 @@ def organisation_eui(ctx: LintContext):
                           f"{_hex(ctx.expected_eui)}", v)
 
 
+def _subject_row(attribute: str) -> dict | None:
+    return next((r for r in name_rows("organisation", "subject") if r["attribute"] == attribute), None)
+
+
 @cert_check("GBCS-X305", families=("organisation",))
 def organisation_subject_attributes(ctx: LintContext):
-    allowed = {oid_of(n) for n in ("organizational_unit_name", "x500_unique_identifier", "common_name")}
+    rows = {oid_of(r["attribute"]): r for r in name_rows("organisation", "subject")}
     for rdn in ctx.cert.subject_rdns:
-        for a in rdn:
-            if a.rdn_size != 1:
-                yield ctx.finding("GBCS-X305", "a subject RDN holds several attributes; SMKI names hold one "
-                                  "per RDN", a.value)
-                break
+        if len(rdn) != 1:
+            yield ctx.finding("GBCS-X305", "a subject RDN holds several attributes; SMKI names hold one per RDN",
+                              rdn[0].value)
     for a in (a for rdn in ctx.cert.subject_rdns for a in rdn):
-        if a.oid not in allowed:
-            yield ctx.finding("GBCS-X305", f"the subject carries {name_of_oid(a.oid) or a.oid}; only OU, "
-                              "x500UniqueIdentifier and an optional CN are expected", a.value)
-        elif a.oid == oid_of("common_name") and a.tag != T_UTF8:
-            yield ctx.finding("GBCS-X305", f"the subject CN is a {tag_title(a.tag)}; SMKI uses UTF8String", a.value)
+        row = rows.get(a.oid)
+        if row is None:
+            yield ctx.finding("GBCS-X305", f"the subject carries {name_of_oid(a.oid) or a.oid}; an Organisation "
+                              f"Certificate names only {', '.join(r['attribute'] for r in rows.values())}", a.value)
+        elif row["presence"] == "optional" and a.tag != universal_tag(row["string"]):
+            yield ctx.finding("GBCS-X305", f"the subject {row['attribute']} is a {tag_title(a.tag)}; SMKI uses "
+                              f"{tag_title(universal_tag(row['string']))}", a.value)
 
 
 @cert_check("GBCS-X306", families=("organisation",))
@@ -524,22 +558,9 @@ def organisation_policy(ctx: LintContext):
     yield from _policy_rule(ctx, "GBCS-X310", "organisation", False)
 
 
-def _ca_issuer_name_problem(ctx, role_name: str) -> str | None:
-    rdns = ctx.cert.issuer_rdns
-    ou, cn = oid_of("organizational_unit_name"), oid_of("common_name")
-    want = f"{role_code(role_name):02X}"
-    if [len(r) for r in rdns] != [1, 1] or rdns[0][0].oid != ou or rdns[1][0].oid != cn:
-        return "the issuer is not OU (the CA role) followed by CN (the CA id)"
-    if rdns[0][0].value.text != want:
-        return f"the issuer OU is {rdns[0][0].value.text!r}; the issuing CA has role {want} ({role_name})"
-    return None
-
-
 @cert_check("GBCS-X311", families=("organisation",))
 def organisation_issuer_name(ctx: LintContext):
-    problem = _ca_issuer_name_problem(ctx, "issuing_authority")
-    if problem:
-        yield ctx.finding("GBCS-X311", problem, ctx.cert.issuer)
+    yield from _name_rule(ctx, "GBCS-X311", "organisation", "issuer")
 
 
 @cert_check("GBCS-X312", families=("organisation",))
@@ -584,21 +605,8 @@ def ca_basic_constraints(ctx: LintContext):
 
 @cert_check("GBCS-X403", families=("ca",))
 def ca_subject_role(ctx: LintContext):
-    role_name = "root" if ctx.profile == "root" else "issuing_authority"
-    want = f"{role_code(role_name):02X}"
-    rdns = ctx.cert.subject_rdns
-    attrs = [a for rdn in rdns for a in rdn]
-    ous = [a for a in attrs if a.oid == oid_of("organizational_unit_name")]
-    cns = [a for a in attrs if a.oid == oid_of("common_name")]
-    if len(ous) != 1 or ous[0].value.text != want or len(cns) != 1:
-        got = ",".join(a.value.text for a in ous) or "no OU"
-        yield ctx.finding("GBCS-X403", f"the subject role OU is {got}; a{'' if role_name == 'root' else 'n issuing'} "
-                          f"{'root' if role_name == 'root' else 'CA'} certificate has OU {want} ({role_name}) and a CN",
-                          ctx.cert.subject)
-    for a in ous + cns:
-        if a.tag != T_PRINTABLE:
-            yield ctx.finding("GBCS-X403", f"the CA subject {name_of_oid(a.oid)} is a {tag_title(a.tag)}; CA names "
-                              "are PrintableString", a.value)
+    # a uniqueIdentifier in a CA subject is GBCS-X406's
+    yield from _name_rule(ctx, "GBCS-X403", ctx.profile, "subject", ignore=("x500_unique_identifier",))
 
 
 @cert_check("GBCS-X404", families=("ca",))

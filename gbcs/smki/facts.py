@@ -61,6 +61,12 @@ def _criticality(s) -> dict[str, bool]:
     return out
 
 
+def name_rows(scope: str, which: str) -> list[dict]:
+    """[{attribute, string, presence, role}] of a subject or issuer name, in order (smki_name)."""
+    return [dict(r.cells) for r in specs().get("smki_name", "gbcs").rows
+            if r.cells["scope"] == scope and r.cells["name"] == which]
+
+
 def roles() -> dict[int, dict]:
     """Remote Party Role code -> {name, holder, title}."""
     return specs().derived(_roles)
