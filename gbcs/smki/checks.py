@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from gbcs.smki.facts import (criticality, extension_set, fact, key_identifier, name_rows, profiles, role_code,
-                              roles)
+                              role_text, roles)
 from gbcs.smki.parse import (T_BIT_STRING, T_GENERALIZED_TIME, T_INTEGER, T_OCTET_STRING, T_OID,
                              T_SEQUENCE, T_UTC_TIME, name_of_oid, oid_of, tag_title, time_value,
                              universal_tag)
@@ -473,6 +473,9 @@ def organisation_role_allowed(ctx: LintContext):
         holders = {"end_entity"} | set(ctx.environment.role_holders)
         if r is None:
             yield ctx.finding("GBCS-X303", f"role {text} is not an assigned Remote Party Role", ou.value)
+        elif ctx.expected_role is not None and code != ctx.expected_role:
+            yield ctx.finding("GBCS-X303", f"role {text} ({r['name']}) is not the role {role_text(ctx.expected_role)} "
+                              "the keystore files this certificate under", ou.value)
         elif r["holder"] not in holders:
             why = "a CA role" if r["holder"] == "ca" else f"a {r['holder'].replace('_', ' ')} role"
             yield ctx.finding("GBCS-X303", f"role {text} ({r['name']}) is {why}; the {ctx.environment.name} "

@@ -55,13 +55,13 @@ def as_certificate(value, source: str | None = None) -> Certificate:
 
 def lint_certificate(der_or_pem, profile: str | None = None, *, environment: Environment | str | None = None,
                      issuers: Iterable = (), expected_eui: bytes | str | None = None,
-                     expected_usage: str | None = None, source: str | None = None,
-                     offset: int = 0, field_prefix: str | None = None) -> CertificateLint:
+                     expected_usage: str | None = None, expected_role: int | None = None,
+                     source: str | None = None, offset: int = 0, field_prefix: str | None = None) -> CertificateLint:
     """Lint one SMKI certificate against its profile (detected, or forced with `profile`).
 
     `issuers`: CA certificates to chain to (the issuer is picked by key identifier, else name).
-    `expected_eui` / `expected_usage` ('ds' | 'ka'): what the certificate is filed as (keystore
-    name, message field), checked against its content. Never raises for bad input: a blob that
+    `expected_eui` / `expected_usage` ('ds' | 'ka') / `expected_role`: what the certificate is
+    filed as (keystore name or entry, message field), checked against its content. Never raises for bad input: a blob that
     is not a certificate gives a GBCS-X000 finding.
     """
     if profile is not None:
@@ -82,20 +82,21 @@ def lint_certificate(der_or_pem, profile: str | None = None, *, environment: Env
         except CertificateError:
             continue                     # a bad CA input is reported where it is linted itself
     return lint_parsed(cert, profile, environment=env, issuers=pool, expected_eui=expected_eui,
-                       expected_usage=expected_usage, source=source, offset=offset, field_prefix=field_prefix)
+                       expected_usage=expected_usage, expected_role=expected_role, source=source, offset=offset,
+                       field_prefix=field_prefix)
 
 
 def lint_parsed(cert: Certificate, profile: str | None = None, *, environment: Environment,
                 issuers: list[Certificate] = (), expected_eui: bytes | None = None,
-                expected_usage: str | None = None, source: str | None = None, offset: int = 0,
-                field_prefix: str | None = None) -> CertificateLint:
+                expected_usage: str | None = None, expected_role: int | None = None, source: str | None = None,
+                offset: int = 0, field_prefix: str | None = None) -> CertificateLint:
     chosen = profile or detect_profile(cert, expected_usage)
     p = profiles().get(chosen) if chosen else None
     family = p["family"] if p else None
     usage = p["usage"] if p else None
     issuer, how = find_issuer(cert, issuers)
     ctx = LintContext(cert, chosen, family, usage, environment, expected_eui, expected_usage, issuer, how,
-                      offset, field_prefix)
+                      offset, field_prefix, expected_role)
     found: list[Finding] = []
     for check in checks():
         if family not in check.families or (check.needs_issuer and issuer is None):

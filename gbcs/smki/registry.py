@@ -27,6 +27,7 @@ class LintContext:
     issuer_how: str | None = None        # how it was found: "key identifier", "name", "self"
     offset: int = 0                      # where the certificate starts in the enclosing input
     field_prefix: str | None = None      # dotted path of the certificate in the enclosing input
+    expected_role: int | None = None     # the Remote Party Role a keystore files it under
 
     def finding(self, rule: str, message: str, at: Element | None = None) -> Finding:
         offset = field_path = None

@@ -34,6 +34,7 @@ class CertificateInput:
     expected_eui: bytes | None = None
     expected_usage: str | None = None
     private_key: object | None = None          # a loader returning the private key, when one is filed beside
+    expected_role: int | None = None           # the role a DCC Boxed keystore entry names
 
 
 def _read(path: Path) -> bytes:
@@ -77,7 +78,7 @@ def _keystore_inputs(path: Path) -> Iterator[CertificateInput]:
         label = f"{entry.source} ({entry.name})" if entry.name else entry.source
         loader = entry.private_key if entry.has_private else None
         yield CertificateInput(label, entry.certificate.public_bytes(serialization.Encoding.DER), None,
-                               entry.eui, entry.usage, loader)
+                               entry.eui, entry.usage, loader, entry.role)
 
 
 def iter_certificate_inputs(paths: Iterable[str | os.PathLike]) -> Iterator[CertificateInput]:
@@ -135,7 +136,8 @@ def lint_paths(paths: Iterable[str | os.PathLike], profile: str | None = None, *
                 finding("GBCS-X000", error.message, error.offset, error.field)]))
             continue
         result = lint_parsed(cert, profile, environment=env, issuers=pool, expected_eui=item.expected_eui,
-                             expected_usage=item.expected_usage, source=item.source)
+                             expected_usage=item.expected_usage, expected_role=item.expected_role,
+                             source=item.source)
         others = [s for s in filed[cert.der] if s != item.source]
         if others:
             result.findings.append(finding("GBCS-X501", f"the same certificate is also filed as {', '.join(others)}; "

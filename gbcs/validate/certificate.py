@@ -21,7 +21,7 @@ def certificates_in_message(ctx: Context):
     from gbcs.smki import lint_certificate, parse_der
     from gbcs.smki.facts import message_certificate_usages
     usages = message_certificate_usages()
-    for message in (ctx.message, ctx.message.inner):
+    for message, prefix in ((ctx.message, ""), (ctx.message.inner, "reassembled:")):
         if message is None:
             continue
         found = [(path, node) for path, node in message.root.walk()
@@ -34,6 +34,7 @@ def certificates_in_message(ctx: Context):
                 continue
         for path, node in found:
             usage = next((u for suffix, u in usages.items() if path.endswith(suffix)), None)
+            # offsets inside GBT-reassembled content count from the start of the reassembled message
             result = lint_certificate(message.data[node.start:node.end], issuers=pool, expected_usage=usage,
-                                      source=path, offset=node.start, field_prefix=path)
+                                      source=path, offset=node.start, field_prefix=prefix + path)
             yield from result.findings

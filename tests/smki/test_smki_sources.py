@@ -70,13 +70,15 @@ def test_boxed_keystore_json(tmp_path, pki):
     entry = {"certificate": pem(org("ds")).decode(), "privateKey": key_pem(SUBJECT_KEY).decode(),
              "name": "Z1-supplier-ds", "role": 2}
     store = {ORG_EUI.hex().upper(): {"digitalSignature": {"1": entry}},
-             OTHER_EUI.upper(): {"keyAgreement": {"2": dict(entry, name="wrong-ka")}}}
+             OTHER_EUI.upper(): {"keyAgreement": {"2": dict(entry, name="wrong-ka")}},
+             "AB00000000020000": {"digitalSignature": {"3": dict(entry, name="wrong-role-ds", role=3)}}}
     path = tmp_path / "keystore.json"
     path.write_text(json.dumps(store))
     results = lint_paths([path], ca_paths=[pki])
     rules = {r.source.split("(")[-1].rstrip(")"): {f.rule for f in r.findings} for r in results}
     assert rules["Z1-supplier-ds"] == {"GBCS-X501"}
     assert rules["wrong-ka"] == {"GBCS-X304", "GBCS-X306", "GBCS-X501"}
+    assert rules["wrong-role-ds"] == {"GBCS-X303", "GBCS-X304", "GBCS-X501"}
 
 
 def run(*args):
