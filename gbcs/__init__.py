@@ -12,9 +12,15 @@ from gbcs.errors import (CertificateError, ConstraintError, DecodeError, EncodeE
 from gbcs.findings import Finding
 from gbcs.message import Message, Node
 from gbcs.validate import Validation, validate, validate_many
-from gbcs.smki import lint_certificate
 
 __version__ = "0.1.0"
+
+
+def lint_certificate(der_or_pem, profile=None, **options):
+    """Lint one SMKI certificate (see gbcs.smki.lint_certificate): a CertificateLint whose
+    findings name the certificate rules it breaks. Never raises for bad input."""
+    from gbcs.smki import lint_certificate as lint    # loaded on first use: keeps `import gbcs` light
+    return lint(der_or_pem, profile, **options)
 
 __all__ = ["decode", "encode", "validate", "validate_many", "lint_certificate", "Validation", "Finding", "Message", "Node", "GbcsError", "DecodeError", "TruncatedError",
            "LengthError", "ConstraintError", "UnknownCodeError", "EncodeError", "SpecError",
