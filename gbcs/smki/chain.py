@@ -32,26 +32,41 @@ def authority_key_id(cert: Certificate) -> bytes | None:
     return None if kid is None else kid.content
 
 
-def _name_values(cert: Certificate, which: str) -> list[list[tuple[str, str]]]:
+def _name_values(cert: Certificate, which: str) -> tuple:
     rdns = cert.issuer_rdns if which == "issuer" else cert.subject_rdns
-    return [sorted((a.oid, a.value.content.decode("latin-1")) for a in rdn) for rdn in rdns]
+    return tuple(tuple(sorted((a.oid, a.value.content.decode("latin-1")) for a in rdn)) for rdn in rdns)
+
+
+class IssuerPool:
+    """Candidate CA certificates, indexed by subjectKeyIdentifier and by subject name values."""
+
+    def __init__(self, certificates: Iterable[Certificate] = ()):
+        self.by_key: dict[bytes, list[Certificate]] = {}
+        self.by_name: dict[tuple, list[Certificate]] = {}
+        for c in certificates:
+            ski = subject_key_id(c)
+            if ski is not None:
+                self.by_key.setdefault(ski, []).append(c)
+            self.by_name.setdefault(_name_values(c, "subject"), []).append(c)
+
+    def find(self, cert: Certificate) -> tuple[Certificate | None, str | None]:
+        """The issuing CA of `cert` (by key identifier, else by name), and how it was found."""
+        if cert.self_issued:
+            return cert, "self"
+        aki = authority_key_id(cert)
+        for c in self.by_key.get(aki, []) if aki is not None else []:
+            if c.der != cert.der:
+                return c, "key identifier"
+        for c in self.by_name.get(_name_values(cert, "issuer"), []):
+            if c.der != cert.der:
+                return c, "name"
+        return None, None
 
 
 def find_issuer(cert: Certificate, candidates: Iterable[Certificate]) -> tuple[Certificate | None, str | None]:
     """The issuing CA among `candidates` (by key identifier, else by name), and how it was found."""
-    if cert.self_issued:
-        return cert, "self"
-    pool = [c for c in candidates if c.der != cert.der]
-    aki = authority_key_id(cert)
-    if aki is not None:
-        for c in pool:
-            if subject_key_id(c) == aki:
-                return c, "key identifier"
-    wanted = _name_values(cert, "issuer")
-    for c in pool:
-        if _name_values(c, "subject") == wanted:
-            return c, "name"
-    return None, None
+    pool = candidates if isinstance(candidates, IssuerPool) else IssuerPool(candidates)
+    return pool.find(cert)
 
 
 @cert_check("GBCS-X105", families=("device", "organisation", "ca", None))

@@ -7,7 +7,7 @@ from typing import Iterable
 
 from gbcs.errors import CertificateError
 from gbcs.findings import Finding, finding
-from gbcs.smki.chain import find_issuer
+from gbcs.smki.chain import IssuerPool, find_issuer
 from gbcs.smki.facts import Environment, profiles, role_text
 from gbcs.smki.parse import Certificate, parse_certificate, parse_der
 from gbcs.smki.profile import check_profile_name, detect_profile
@@ -87,7 +87,7 @@ def lint_certificate(der_or_pem, profile: str | None = None, *, environment: Env
 
 
 def lint_parsed(cert: Certificate, profile: str | None = None, *, environment: Environment,
-                issuers: list[Certificate] = (), expected_eui: bytes | None = None,
+                issuers: "Iterable[Certificate] | IssuerPool" = (), expected_eui: bytes | None = None,
                 expected_usage: str | None = None, expected_role: int | None = None, source: str | None = None,
                 offset: int = 0, field_prefix: str | None = None) -> CertificateLint:
     chosen = profile or detect_profile(cert, expected_usage)

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 
 from gbcs.errors import CertificateError, KeystoreError
 from gbcs.findings import finding
+from gbcs.smki.chain import IssuerPool
 from gbcs.smki.facts import Environment
 from gbcs.smki.lint import CertificateLint, lint_parsed
 from gbcs.smki.parse import Certificate, certificate_blobs, parse_der
@@ -124,7 +125,7 @@ def lint_paths(paths: Iterable[str | os.PathLike], profile: str | None = None, *
             items.append((item, parse_der(item.der, item.source), None))
         except CertificateError as exc:
             items.append((item, None, exc))
-    pool = [c for _, c, _ in items if c is not None] + load_certificates(ca_paths)
+    pool = IssuerPool([c for _, c, _ in items if c is not None] + load_certificates(ca_paths))
     filed: dict[bytes, list[str]] = {}
     for item, cert, _ in items:
         if cert is not None:
