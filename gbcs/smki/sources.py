@@ -7,6 +7,7 @@ that does not belong to its certificate (GBCS-X502) are reported too.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -46,14 +47,16 @@ def _read(path: Path) -> bytes:
     return data
 
 
+def _private_key(path: Path):
+    return serialization.load_pem_private_key(path.read_bytes(), None)
+
+
 def _file_inputs(path: Path) -> Iterator[CertificateInput]:
     m = _RTDS_NAME.match(path.name)
     eui = bytes.fromhex(m.group(1)) if m else None
     usage = m.group(3).lower() if m else None
     key_path = path.with_suffix(".key")
-    loader = None
-    if m and key_path.is_file():
-        loader = lambda p=key_path: serialization.load_pem_private_key(p.read_bytes(), None)  # noqa: E731
+    loader = functools.partial(_private_key, key_path) if m and key_path.is_file() else None
     try:
         data = _read(path)
     except (OSError, CertificateError) as exc:
