@@ -7,6 +7,7 @@ from gbcs.cli import messages  # noqa: F401  decode, validate, sign
 from gbcs.cli import tables  # noqa: F401  codes, alerts
 from gbcs.cli import rules  # noqa: F401  rules
 from gbcs.cli import duis  # noqa: F401  duis validate, sign, check
+from gbcs.cli import cert  # noqa: F401  cert lint
 
 __all__ = ["main"]
 
