@@ -127,3 +127,4 @@ def test_rtds_message_certificates(rtds_dir, message, expected):
     data = bytes.fromhex((rtds_dir / "RTDS-4.5.0" / message).read_text().strip())
     v = validate(data, select=["certificate"], ignore=["GBCS-X105"])
     assert {f.rule for f in v.findings} == expected
+    assert v.ok                               # a carried certificate's breach warns on its message
