@@ -40,7 +40,7 @@ def test_payload_certificate_findings_land_on_the_message():
     assert set(rules) == {"GBCS-X011", "GBCS-X105"}           # no DCA in a keystore
     f = rules["GBCS-X011"]
     assert f.field.startswith("message.payload.join_device_command.certificate.tbs_certificate.extensions")
-    assert data[f.offset] == 0x30 and not v.ok
+    assert data[f.offset] == 0x30 and v.ok and f.severity == "warning"   # the carrier is well formed
 
 
 def test_other_information_certificate_must_be_key_agreement():
