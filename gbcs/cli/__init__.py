@@ -4,6 +4,7 @@ One module per command family; each attaches its commands to the root group in g
 """
 from gbcs.cli.group import main
 from gbcs.cli import messages  # noqa: F401  decode, validate, sign
+from gbcs.cli import flow  # noqa: F401  cts run, capture analyse
 
 __all__ = ["main"]
 
