@@ -368,12 +368,10 @@ def _flow_checks(scenario: Scenario, results: list[StepResult]) -> list[Finding]
             where = said.statuses[0][0] if said.statuses else None
             rsp.findings.append(finding("GBCS-F009", f"the scenario names outcome {outcome}, but the response "
                                                      f"reports {said.verdict}: {said.describe()}", field=where))
-    words = scenario_words()
     succeeded = "success" in _named_outcomes(scenario)
     failed = "error" in _named_outcomes(scenario)
-    for word in scenario.words:
-        w = words.get(word)
-        if w is None or not (w.on_success or w.on_error):
+    for w in _named_words(scenario):
+        if not (w.on_success or w.on_error):
             continue
         allowed = (w.on_success if succeeded else frozenset()) | (w.on_error if failed else frozenset())
         for a in alerts:
@@ -384,10 +382,14 @@ def _flow_checks(scenario: Scenario, results: list[StepResult]) -> list[Finding]
     return flow
 
 
-def _named_outcomes(scenario: Scenario) -> set[str]:
-    words = scenario_words()
+def _named_words(scenario: Scenario) -> list:
+    """The scenario_word rows a variant's name holds (a word may span tokens: NOT_FOUND)."""
     joined = "_" + "_".join(scenario.words) + "_"
-    return {w.outcome for name, w in words.items() if w.outcome and f"_{name}_" in joined}
+    return [w for name, w in scenario_words().items() if f"_{name}_" in joined]
+
+
+def _named_outcomes(scenario: Scenario) -> set[str]:
+    return {w.outcome for w in _named_words(scenario) if w.outcome}
 
 
 def _expected_outcome(scenario: Scenario, rsp: StepResult | None) -> str | None:
