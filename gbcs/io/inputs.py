@@ -96,11 +96,11 @@ def _capture(source: str, stream: BinaryIO, options) -> Iterator[InputMessage]:
     count = 0
     for found in read_capture(stream, options or CaptureOptions()):
         where = f"{source}#{found.frame}"
+        count += 1
         if found.error is not None:
             yield InputMessage(where, None, "capture", InputError(f"{found.where}: {found.error}", source=where),
                                timestamp=found.timestamp or None, frame=found.frame or None)
             continue
-        count += 1
         yield InputMessage(where, found.data, "capture", timestamp=found.timestamp, frame=found.frame)
     if count == 0:
         yield InputMessage(source, None, "capture", InputError(
