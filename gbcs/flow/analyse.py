@@ -344,12 +344,12 @@ class Analyser:
             return []
         window, threshold = self.cfg["storm_window"], self.cfg["storm_threshold"]
         q = self.alert_window.setdefault(device, deque(maxlen=threshold + 1))
-        q.append((t, facts.alert_code))
+        q.append((t, facts.alert_code, _where(fm), fm.frame))
         in_storm = len(q) > threshold and q[0][0] >= t - window
         storm = self.storm.get(device)
         events = []
-        if in_storm and storm is None:
-            self.storm[device] = Storm(device, q[0][0], t, len(q), Counter(c for _, c in q), _where(fm), fm.frame)
+        if in_storm and storm is None:           # the storm starts with the oldest alert in the window
+            self.storm[device] = Storm(device, q[0][0], t, len(q), Counter(c for _, c, _, _ in q), q[0][2], q[0][3])
         elif storm is not None:
             if in_storm:
                 storm.end, storm.count = t, storm.count + 1

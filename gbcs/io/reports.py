@@ -6,6 +6,7 @@ script. Everything taken from inputs (names, sources, field values, finding text
 from __future__ import annotations
 
 import html
+import math
 import os
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
@@ -98,6 +99,7 @@ h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left;vertical-align:top}
 tr.fail td.verdict,.fail>.verdict,span.fail{color:#b00020;font-weight:bold}
 tr.pass td.verdict,span.pass{color:#1b7f3b;font-weight:bold}
+tr.pass td.verdict.warning{color:#9a6700}tr.pass td.verdict.info{color:#555}
 .message{display:flex;gap:1.5em;align-items:flex-start}
 .tree{font:12px/1.3 monospace;max-width:50%;overflow:auto}
 .tree ul{list-style:none;margin:0;padding-left:1.1em}
@@ -238,7 +240,7 @@ def timeline_svg(devices: list[dict], width: int = 900) -> str:
                          f'<title>{_e(what)}</title></rect>')
         w = d["timeline"]["bucket_seconds"]
         for t, n in d["timeline"]["alerts"]:
-            h = max(2.0, (row_h - 8) * n / peak)
+            h = max(2.0, (row_h - 8) * math.log1p(n) / math.log1p(peak))   # log scale: 1 alert stays visible
             parts.append(f'<rect class="alerts" x="{x(t):.1f}" y="{y + row_h - 4 - h:.1f}" '
                          f'width="{max(x(t + w) - x(t) - 0.5, 1.5):.1f}" height="{h:.1f}" fill="#1565c0">'
                          f'<title>{n} alert{"s" if n != 1 else ""}</title></rect>')
@@ -292,7 +294,8 @@ def cts_html(results: list, title: str = "gbcs cts run") -> str:
 
 def capture_html(records: list[dict], title: str = "gbcs capture analyse") -> str:
     """The HTML report of a capture analysis: summary, findings per flow, devices, timeline."""
-    events = [r for r in records if r.get("record") == "flow"]
+    events = sorted((r for r in records if r.get("record") == "flow"),
+                    key=lambda r: (r.get("timestamp") is None, r.get("timestamp") or 0, r.get("frame") or 0))
     devices = [r for r in records if r.get("record") == "device"]
     summary = next((r for r in records if r.get("record") == "summary"), None)
     counts = ", ".join(f"{_e(rule)} × {n}" for rule, n in (summary or {}).get("rules", {}).items()) or "no findings"
@@ -304,7 +307,7 @@ def capture_html(records: list[dict], title: str = "gbcs capture analyse") -> st
             "warning" if any(f["severity"] == "warning" for f in ev["findings"]) else "info"
         verdict = "fail" if worst == "error" else "pass"
         rows.append(f'<tr class="{verdict}"><td>{_e(ev["source"])}</td><td>{_e(ev.get("time") or "")}</td>'
-                    f'<td>{_e(ev.get("device") or "")}</td><td class="verdict">{_e(worst)}</td>'
+                    f'<td>{_e(ev.get("device") or "")}</td><td class="verdict {worst}">{_e(worst)}</td>'
                     f'<td>{_findings_list(ev["findings"])}</td></tr>')
     more = f"<p>{len(events) - MAX_EVENTS_SHOWN} more flows with findings are in the JSON output.</p>" \
         if len(events) > MAX_EVENTS_SHOWN else ""
