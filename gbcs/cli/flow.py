@@ -133,7 +133,8 @@ def capture_analyse(fmt, udp_ports, tcp_ports, storm_window, storm_threshold, re
 
     def records() -> Iterator[dict]:
         nonlocal failed
-        stream = flow_messages(paths, stdin=sys.stdin.buffer, capture=options)
+        # flows need headers and alert codes only: other payloads are left to `gbcs validate`
+        stream = flow_messages(paths, stdin=sys.stdin.buffer, capture=options, payloads="alerts")
         for event in analyser.run(stream):
             record = event.to_dict()
             failed |= any(f["severity"] == "error" for f in record["findings"])

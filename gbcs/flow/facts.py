@@ -25,9 +25,17 @@ class FlowMessage:
 
     @classmethod
     def from_bytes(cls, data: bytes, source: str, timestamp: float | None = None,
-                   frame: int | None = None) -> "FlowMessage":
+                   frame: int | None = None, payloads: bool | str = True) -> "FlowMessage":
+        """Decode `data`. payloads="alerts" reads only alerts' payloads (their codes), the rest
+        envelope-only: what capture analysis needs, at half the cost."""
         try:
-            return cls(source, data, timestamp, frame, decode(data))
+            if payloads == "alerts":
+                message = decode(data, payloads=False)
+                if message.kind == "alert":
+                    message = decode(data)
+            else:
+                message = decode(data, payloads=bool(payloads))
+            return cls(source, data, timestamp, frame, message)
         except GbcsError as exc:
             return cls(source, data, timestamp, frame, None, exc)
 

@@ -13,10 +13,11 @@ def _origin(source: str) -> str:
     return source.split("#", 1)[0].rsplit(":", 1)[0]
 
 
-def flow_messages(inputs: Iterable[str], *, stdin=None, capture=None) -> Iterator[FlowMessage]:
+def flow_messages(inputs: Iterable[str], *, stdin=None, capture=None,
+                  payloads: bool | str = True) -> Iterator[FlowMessage]:
     """Every message of INPUTS in order, decoded, with its capture time and frame. Consecutive
     GBT blocks of one file are joined into the message they carry; bad input is a FlowMessage
-    whose `error` says why."""
+    whose `error` says why. `payloads` as for FlowMessage.from_bytes."""
     from gbcs.io.inputs import iter_inputs
     pending: list = []
 
@@ -24,7 +25,8 @@ def flow_messages(inputs: Iterable[str], *, stdin=None, capture=None) -> Iterato
         if not pending:
             return
         first = pending[0]
-        joined = FlowMessage.from_bytes(b"".join(p.data for p in pending), first.source, first.timestamp, first.frame)
+        joined = FlowMessage.from_bytes(b"".join(p.data for p in pending), first.source, first.timestamp,
+                                        first.frame, payloads)
         if joined.error is not None and getattr(joined.error, "rule", None) == "GBCS-D010" and not final:
             return                                    # more blocks to come
         pending.clear()
@@ -43,5 +45,5 @@ def flow_messages(inputs: Iterable[str], *, stdin=None, capture=None) -> Iterato
             yield from flush(False)
             continue
         yield from flush(True)
-        yield FlowMessage.from_bytes(item.data, item.source, item.timestamp, item.frame)
+        yield FlowMessage.from_bytes(item.data, item.source, item.timestamp, item.frame, payloads)
     yield from flush(True)
