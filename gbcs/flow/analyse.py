@@ -306,7 +306,8 @@ class Analyser:
                    f"within {timeout} s" if too_old else
                    f"while {self.cfg['max_open_commands']} newer commands were open")
             f = entry.facts
-            self._device(f.recipient).unanswered += 1 if f.recipient else 0
+            if f.recipient:
+                self._device(f.recipient).unanswered += 1
             found = [finding("GBCS-F001", f"command 0x{f.message_code or 0:04X} ({f.use_case or 'unknown use case'}) "
                                           f"counter {f.counter} from {f.originator} to {f.recipient} got no response "
                                           f"{why}")]

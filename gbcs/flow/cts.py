@@ -321,9 +321,12 @@ def _expectations(step: Step, fm: FlowMessage) -> list[Finding]:
                                field=path))
             continue
         got = node.value
-        shown = got.hex().upper() if isinstance(got, (bytes, bytearray)) else got
-        wanted = want.upper() if isinstance(want, str) and isinstance(shown, str) and isinstance(got, (bytes, bytearray)) else want
-        if shown != wanted and str(node.meaning) != str(want):
+        if isinstance(got, (bytes, bytearray)):
+            shown = got.hex().upper()
+            matches = isinstance(want, str) and shown == want.replace(" ", "").upper()
+        else:
+            shown, matches = got, got == want
+        if not matches and not (node.meaning is not None and str(node.meaning) == str(want)):
             out.append(finding("GBCS-F011", f"{path} is {shown!r}, the scenario expects {want!r}", node.start, path))
     return out
 

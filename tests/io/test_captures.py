@@ -5,16 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "flow"))
-from flow_world import (ESME2, T0, alert, pcap_tcp, pcap_udp, pcap_user, read_command, read_response,  # noqa: E402
-                        write, zigbee_frame)
-from gbcs.builder import Envelope, gbt_blocks  # noqa: E402
-from gbcs.io.captures import CaptureOptions, message_extent  # noqa: E402
-from gbcs.io.inputs import iter_inputs  # noqa: E402
+from flow_world import (ESME2, T0, alert, pcap_tcp, pcap_udp, pcap_user, read_command, read_response, write,
+                        zigbee_frame)
+from gbcs.builder import Envelope, gbt_blocks
+from gbcs.io.captures import CaptureOptions, message_extent
+from gbcs.io.inputs import iter_inputs
 
 MESSAGES = [read_command(1), read_response(1), alert(7, device=ESME2)]
 

@@ -1,4 +1,6 @@
-"""Messages and captures built on the spot with gbcs's own encoder and dpkt's writers.
+"""Messages and captures built on the spot with gbcs's own encoder and dpkt's writers, for the
+flow tests (tests/flow) and the capture-input tests (tests/io): like tests/crypto/crypto_world.py,
+a world of built inputs, kept at tests/ so both folders import it.
 
 Parties are made-up EUIs; alerts and responses are unsigned (signature length 00), which the
 validator accepts without a keystore. Times are seconds from T0.
