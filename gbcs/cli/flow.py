@@ -10,6 +10,7 @@ from gbcs.cli.group import main
 from gbcs.cli.messages import ACB_OPTION, KEYS_OPTION, _keystore
 
 FORMAT_CHOICE = click.Choice(["text", "json", "jsonl"])
+MAX_MESSAGES_SHOWN = 500          # messages an HTML capture report draws (tree beside hex)
 
 
 def _write_report(kind: str, path: str, text: str) -> None:
@@ -135,11 +136,18 @@ def capture_analyse(fmt, udp_ports, tcp_ports, storm_window, storm_threshold, re
         nonlocal failed
         # flows need headers and alert codes only: other payloads are left to `gbcs validate`
         stream = flow_messages(paths, stdin=sys.stdin.buffer, capture=options, payloads="alerts")
+        shown = 0
         for event in analyser.run(stream):
             record = event.to_dict()
             failed |= any(f["severity"] == "error" for f in record["findings"])
             if report:
                 kept.append(record)
+                if report == "html" and event.data is not None and shown < MAX_MESSAGES_SHOWN:
+                    shown += 1
+                    record = dict(record, data=event.data.hex())   # the page shows its tree and hex
+                    kept[-1] = record
+                    yield event.to_dict()
+                    continue
             yield record
         for summary in analyser.summaries():
             record = summary.to_dict()

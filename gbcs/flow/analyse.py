@@ -30,6 +30,7 @@ class FlowEvent:
     device: str | None
     findings: list[Finding]
     facts: Facts | None = None
+    data: bytes | None = field(default=None, repr=False)    # the message, for reports
 
     def to_dict(self) -> dict:
         f = self.facts
@@ -126,6 +127,7 @@ class _Open:
     source: str
     frame: int | None
     index: int
+    data: bytes | None = None
 
 
 class Analyser:
@@ -219,7 +221,7 @@ class Analyser:
     def _event(self, fm: FlowMessage, t, device, found: list[Finding], facts: Facts | None = None) -> FlowEvent:
         for f in found:
             self.rule_counts[f.rule] += 1
-        return FlowEvent(fm.source, fm.frame, t, device, found, facts)
+        return FlowEvent(fm.source, fm.frame, t, device, found, facts, fm.data)
 
     def _device(self, device: str) -> DeviceSummary:
         s = self.devices.get(device)
@@ -258,7 +260,7 @@ class Analyser:
 
     def _open_command(self, fm: FlowMessage, facts: Facts, t: float | None) -> None:
         key = (facts.recipient, facts.originator, facts.counter)
-        self.open[key] = _Open(facts, t, _where(fm), fm.frame, fm.index)
+        self.open[key] = _Open(facts, t, _where(fm), fm.frame, fm.index, fm.data)
         self.open.move_to_end(key)
         self.open_by_counter.setdefault(facts.counter, set()).add(key)
 
@@ -311,7 +313,7 @@ class Analyser:
             found = [finding("GBCS-F001", f"command 0x{f.message_code or 0:04X} ({f.use_case or 'unknown use case'}) "
                                           f"counter {f.counter} from {f.originator} to {f.recipient} got no response "
                                           f"{why}")]
-            events.append(FlowEvent(entry.source, entry.frame, entry.time, f.recipient, found, f))
+            events.append(FlowEvent(entry.source, entry.frame, entry.time, f.recipient, found, f, entry.data))
             self.rule_counts["GBCS-F001"] += 1
         return events
 

@@ -292,6 +292,16 @@ def cts_html(results: list, title: str = "gbcs cts run") -> str:
     return _page(title, summary + table + "".join(sections))
 
 
+def _message_of(data: bytes, findings: list[dict]) -> str:
+    from gbcs.decoding import decode
+    from gbcs.errors import GbcsError
+    try:
+        root = decode(data).root
+    except GbcsError:
+        root = None
+    return message_html(data, root, findings)
+
+
 def capture_html(records: list[dict], title: str = "gbcs capture analyse") -> str:
     """The HTML report of a capture analysis: summary, findings per flow, devices, timeline."""
     events = sorted((r for r in records if r.get("record") == "flow"),
@@ -306,9 +316,13 @@ def capture_html(records: list[dict], title: str = "gbcs capture analyse") -> st
         worst = "error" if any(f["severity"] == "error" for f in ev["findings"]) else \
             "warning" if any(f["severity"] == "warning" for f in ev["findings"]) else "info"
         verdict = "fail" if worst == "error" else "pass"
+        message = ""
+        if ev.get("data"):
+            message = f"<details><summary>message</summary>{_message_of(bytes.fromhex(ev['data']), ev['findings'])}" \
+                      "</details>"
         rows.append(f'<tr class="{verdict}"><td>{_e(ev["source"])}</td><td>{_e(ev.get("time") or "")}</td>'
                     f'<td>{_e(ev.get("device") or "")}</td><td class="verdict {worst}">{_e(worst)}</td>'
-                    f'<td>{_findings_list(ev["findings"])}</td></tr>')
+                    f'<td>{_findings_list(ev["findings"])}{message}</td></tr>')
     more = f"<p>{len(events) - MAX_EVENTS_SHOWN} more flows with findings are in the JSON output.</p>" \
         if len(events) > MAX_EVENTS_SHOWN else ""
     flows = ('<h2>Flows</h2><table id="flows"><thead><tr><th>Source</th><th>Time</th><th>Device</th><th>Verdict</th>'
