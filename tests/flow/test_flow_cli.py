@@ -147,3 +147,4 @@ def test_capture_html_report_with_timeline(tmp_path):
     dom = dump_dom(report)
     assert 'id="timeline"' in dom and dom.count('class="storm"') == 1
     assert ESME.hex().upper() in dom and "GBCS-F006" in dom and "500 alerts" in dom
+    assert "GBCS-F001" in dom and "grouping_header" in dom             # unanswered commands, tree shown
