@@ -1,6 +1,7 @@
 """`gbcs cts run` and `gbcs capture analyse`: the commands over flows of messages."""
 from __future__ import annotations
 
+import json
 import sys
 from typing import Iterator
 
@@ -24,8 +25,9 @@ def _write_report(kind: str, path: str, text: str) -> None:
 def _report_options(function):
     function = click.option("-o", "--output", "report_path", type=click.Path(dir_okay=False),
                             help="File the --report is written to (required with --report).")(function)
-    return click.option("--report", type=click.Choice(["html", "junit"]), default=None,
-                        help="Also write a report: html (one self-contained page) or junit (XML for CI).")(function)
+    return click.option("--report", type=click.Choice(["html", "junit", "json"]), default=None,
+                        help="Also write a report: html (one self-contained page), junit (XML for CI) or "
+                             "json (the records).")(function)
 
 
 def _check_report(report: str | None, path: str | None) -> None:
@@ -84,6 +86,8 @@ def cts_run(keys, acb, fmt, report, report_path, paths) -> None:
     elif report == "junit":
         from gbcs.io.reports import junit_xml
         _write_report("junit", report_path, junit_xml(kept))
+    elif report == "json":
+        _write_report("json", report_path, json.dumps(kept, indent=2) + "\n")
     sys.exit(1 if failed else 0)
 
 
@@ -167,4 +171,6 @@ def capture_analyse(fmt, udp_ports, tcp_ports, storm_window, storm_threshold, re
     elif report == "junit":
         from gbcs.io.reports import junit_capture_xml
         _write_report("junit", report_path, junit_capture_xml(kept))
+    elif report == "json":
+        _write_report("json", report_path, json.dumps(kept, indent=2) + "\n")
     sys.exit(1 if failed else 0)

@@ -148,3 +148,28 @@ def test_capture_html_report_with_timeline(tmp_path):
     assert 'id="timeline"' in dom and dom.count('class="storm"') == 1
     assert ESME.hex().upper() in dom and "GBCS-F006" in dom and "500 alerts" in dom
     assert "GBCS-F001" in dom and "grouping_header" in dom             # unanswered commands, tree shown
+
+
+def test_json_reports(tmp_path):
+    folder = scenario_folder(tmp_path)
+    report = tmp_path / "cts.json"
+    assert run("cts", "run", "--report", "json", "-o", str(report), folder).exit_code == 0
+    [record] = json.loads(report.read_text())
+    assert record["verdict"] == "pass"
+    path = write(tmp_path, "c.pcap", pcap_user([(0, read_command(1))]))
+    report = tmp_path / "cap.json"
+    assert run("capture", "analyse", "--report", "json", "-o", str(report), path).exit_code == 1
+    assert [r["record"] for r in json.loads(report.read_text())] == ["flow", "device", "summary"]
+
+
+def test_gbt_blocks_across_capture_frames(tmp_path):
+    from gbcs.builder import Envelope, gbt_blocks
+    reply = read_response(2)
+    blocks = gbt_blocks(reply, Envelope("response", 2, ESME, bytes.fromhex("AB00000000010000"), 0x0059), 20)
+    assert len(blocks) > 1
+    path = write(tmp_path, "gbt.pcap", pcap_user([(0, read_command(2))] + [(1 + i, b) for i, b in enumerate(blocks)]))
+    result = run("capture", "analyse", "--format", "jsonl", path)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.splitlines()[-1])["messages"] == 2       # command + the reassembled response
+    result = run("decode", path)
+    assert result.exit_code == 0 and "response 0x0059" in result.output
