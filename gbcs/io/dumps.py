@@ -19,23 +19,16 @@ Chunk = tuple[bytes | None, str, str | None, int | None]
 
 def _hex_area(rest: str) -> str:
     """The hex part of a dump line: before hexdump's |ascii|, or before the ASCII column that
-    xxd (two spaces) and Wireshark (three spaces) put after the padded hex."""
+    xxd and Wireshark put after the hex (hexdump -C's two mid-line spaces are not an end)."""
     if "|" in rest:
         return rest.split("|", 1)[0]
-    tokens = re.split(r"(\s+)", rest.strip())
-    area, seen_hex = [], False
-    for i in range(0, len(tokens), 2):
-        token = tokens[i]
-        gap = tokens[i - 1] if i else ""
-        if seen_hex and len(gap) >= 2 and not _HEXGROUP.match(token):
-            break
-        if not _HEXGROUP.match(token):
-            break
-        # a run of 2+ spaces ends the hex in xxd/Wireshark, but hexdump -C puts two mid-line
-        if seen_hex and len(gap) >= 3:
+    parts = re.split(r"(\s+)", rest.strip())
+    area: list[str] = []
+    for i in range(0, len(parts), 2):
+        token, gap = parts[i], parts[i - 1] if i else ""
+        if not _HEXGROUP.match(token) or (area and len(gap) >= 3):
             break
         area.append(token)
-        seen_hex = True
     return " ".join(area)
 
 
@@ -73,48 +66,44 @@ def looks_like_dump(lines: list[str]) -> bool:
 
 def from_dump(text: str) -> list[Chunk]:
     """The messages of one or more dumps in `text`."""
-    chunks: list[Chunk] = []
-    current: bytearray | None = None
-    first_line = 0
+    dumps: list[list] = []          # [first line, [(offset, bytes)], error, repeat-before-index set]
     expected: int | None = None
-    previous = b""
     repeat = False
-    error: str | None = None
-
-    def flush():
-        nonlocal current
-        if current is not None:
-            chunks.append((bytes(current), "hex-dump", error, first_line))
-        current = None
-
     for number, raw in enumerate(text.split("\n"), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        if line == "*":
+        if line == "*":             # hexdump/od: lines equal to the one before were left out
             repeat = True
             continue
         m = _OFFSET.match(line)
         if m is None:
-            error = error or f"line {number} is not a dump line (offset, then hex bytes): {line[:20]!r}"
+            if dumps:
+                dumps[-1][2] = dumps[-1][2] or f"line {number} is not a dump line (offset, then hex bytes): {line[:20]!r}"
             continue
         offset = int(m.group(1), 16)
         data = _line_bytes(m.group(2) or "")
+        if not dumps or (offset != expected and not (repeat and expected is not None and offset > expected)):
+            dumps.append([number, [], None, set()])          # offsets start again: a new message
+        dump = dumps[-1]
         if data is None:
-            error = error or f"line {number} has an odd number of hex digits"
+            dump[2] = dump[2] or f"line {number} has an odd number of hex digits"
             data = b""
-        if current is None or (expected is not None and offset != expected and not repeat) or \
-                (repeat is False and offset == 0 and current):
-            flush()
-            current, first_line, error = bytearray(), number, None
-            expected = offset
-        if repeat and previous and expected is not None and offset > expected:
-            gap = offset - expected
-            current += (previous * (gap // len(previous) + 1))[:gap]
-        repeat = False
-        current += data
-        expected = offset + len(data)
-        if data:
-            previous = data
-    flush()
-    return [c for c in chunks if c[0] or c[2]] or [(None, "hex-dump", "the dump holds no bytes", None)]
+        if repeat:
+            dump[3].add(len(dump[1]))
+        dump[1].append((offset, data))
+        expected, repeat = offset + len(data), False
+    chunks: list[Chunk] = []
+    for first, rows, error, repeats in dumps:
+        out = bytearray()
+        for i, (offset, data) in enumerate(rows):
+            if i + 1 < len(rows):
+                room = rows[i + 1][0] - offset
+                if i + 1 in repeats and data:       # fill up to the next offset with this line again
+                    data = (data * (room // len(data) + 1))[:room]
+                elif len(data) > room >= 0:          # an ASCII column that looked like hex
+                    data = data[:room]
+            out += data
+        if out or error:
+            chunks.append((bytes(out) if out else None, "hex-dump", error, first))
+    return chunks or [(None, "hex-dump", "the dump holds no bytes", None)]

@@ -209,3 +209,9 @@ def test_tshark_sees_the_same_messages(tmp_path):
               (line.split("\t") for line in run.stdout.splitlines() if line.strip())]
     ours = [(m.frame, m.data) for m in read(path, udp_ports={5000})]
     assert ours == theirs
+
+
+def test_ascii_column_that_looks_like_hex(tmp_path):
+    data = MESSAGES[0][:16] + b"deadbeefcafe0123" + MESSAGES[0][16:]
+    [m] = read(write(tmp_path, "x.txt", xxd_text(data)))
+    assert m.data == data
