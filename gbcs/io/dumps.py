@@ -68,10 +68,14 @@ def from_dump(text: str) -> list[Chunk]:
     """The messages of one or more dumps in `text`."""
     dumps: list[list] = []          # [first line, [(offset, bytes)], error, repeat-before-index set]
     expected: int | None = None
-    repeat = False
+    last = -1
+    repeat = blank = False
     for number, raw in enumerate(text.split("\n"), 1):
         line = raw.strip()
-        if not line or line.startswith("#"):
+        if not line:
+            blank = True
+            continue
+        if line.startswith("#"):
             continue
         if line == "*":             # hexdump/od: lines equal to the one before were left out
             repeat = True
@@ -83,8 +87,9 @@ def from_dump(text: str) -> list[Chunk]:
             continue
         offset = int(m.group(1), 16)
         data = _line_bytes(m.group(2) or "")
-        if not dumps or (offset != expected and not (repeat and expected is not None and offset > expected)):
-            dumps.append([number, [], None, set()])          # offsets start again: a new message
+        # a new message where the offsets start again, or after a blank line where they jump
+        if not dumps or offset <= last or (blank and offset != expected):
+            dumps.append([number, [], None, set()])
         dump = dumps[-1]
         if data is None:
             dump[2] = dump[2] or f"line {number} has an odd number of hex digits"
@@ -92,7 +97,7 @@ def from_dump(text: str) -> list[Chunk]:
         if repeat:
             dump[3].add(len(dump[1]))
         dump[1].append((offset, data))
-        expected, repeat = offset + len(data), False
+        expected, last, repeat, blank = offset + len(data), offset, False, False
     chunks: list[Chunk] = []
     for first, rows, error, repeats in dumps:
         out = bytearray()
