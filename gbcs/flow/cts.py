@@ -98,6 +98,11 @@ def discover(paths: Iterable[str]) -> Iterator[Scenario | ScenarioError]:
                 if any(RTDS_NAME.match(f) for f in filenames):
                     found = True
                     yield from rtds_scenarios(dirpath)
+                    for f in sorted(filenames):
+                        if RTDS_NAME.match(f) and parse_rtds_name(f) is None:
+                            yield ScenarioError(f"{os.path.join(dirpath, f)}: the name does not say what the file "
+                                                "holds — end it _PRECOMMAND_GBCS.HEX, _COMMAND_GBCS.HEX, "
+                                                "_RESPONSE_GBCS.HEX or …_ALERT[_label]_GBCS.HEX")
                 for f in sorted(filenames):
                     if f.endswith(".toml"):
                         found = True

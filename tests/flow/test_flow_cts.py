@@ -199,3 +199,11 @@ def test_bad_scenario_files_say_what_to_do(tmp_path, text, words):
 def test_discover_reports_empty_and_missing_paths(tmp_path):
     items = list(discover([str(tmp_path), str(tmp_path / "nope")]))
     assert all(isinstance(i, ScenarioError) for i in items) and len(items) == 2
+
+
+def test_unparseable_rtds_names_are_reported(tmp_path):
+    folder = variant(tmp_path)
+    write(folder, "ECSX1_1.1_IMMEDIATE_SUCCESS_OTHER_GBCS.HEX", "DF")
+    items = list(discover([folder]))
+    [error] = [i for i in items if isinstance(i, ScenarioError)]
+    assert "OTHER_GBCS.HEX" in error.message and "_RESPONSE_GBCS.HEX" in error.message
