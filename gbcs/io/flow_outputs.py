@@ -32,6 +32,10 @@ def write_json(records: Iterable[dict], out: TextIO) -> None:
     out.write("\n]\n")
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _finding_line(f: dict, indent: str) -> str:
     where = f" at offset {f['offset']}" if f.get("offset") is not None else ""
     field = f" in {safe(f['field'])}" if f.get("field") else ""
@@ -52,7 +56,7 @@ def write_scenarios_text(records: Iterable[dict], out: TextIO) -> None:
                 out.write(f"  {s['kind']} {safe(s['source'])}: {s['verdict']}\n")
                 for f in shown:
                     out.write(_finding_line(f, "    "))
-    out.write(f"\n{passed + failed} scenarios: {passed} passed, {failed} failed\n")
+    out.write(f"\n{_count(passed + failed, 'scenario')}: {passed} passed, {failed} failed\n")
 
 
 def write_capture_text(records: Iterable[dict], out: TextIO) -> None:
@@ -75,4 +79,4 @@ def write_capture_text(records: Iterable[dict], out: TextIO) -> None:
                           f"({', '.join(f'{c}×{n}' for c, n in s['codes'].items())})\n")
         elif kind == "summary":
             counts = ", ".join(f"{rule}×{n}" for rule, n in r["rules"].items()) or "no findings"
-            out.write(f"\n{r['messages']} messages, {r['devices']} devices: {counts}\n")
+            out.write(f"\n{_count(r['messages'], 'message')}, {_count(r['devices'], 'device')}: {counts}\n")

@@ -91,7 +91,7 @@ def test_capture_analyse_records(tmp_path):
 def test_capture_analyse_clean_capture_exits_0(tmp_path):
     path = write(tmp_path, "ok.pcap", pcap_user([(0, read_command(1)), (1, read_response(1))]))
     result = run("capture", "analyse", path)
-    assert result.exit_code == 0 and "1 devices" in result.output
+    assert result.exit_code == 0 and "2 messages, 1 device: no findings" in result.output
 
 
 def test_capture_analyse_options(tmp_path):
