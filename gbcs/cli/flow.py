@@ -144,14 +144,11 @@ def capture_analyse(fmt, udp_ports, tcp_ports, storm_window, storm_threshold, re
         for event in analyser.run(stream):
             record = event.to_dict()
             failed |= any(f["severity"] == "error" for f in record["findings"])
-            if report:
+            if report == "html" and event.data is not None and shown < MAX_MESSAGES_SHOWN:
+                shown += 1
+                kept.append(dict(record, data=event.data.hex()))   # the page shows its tree and hex
+            elif report:
                 kept.append(record)
-                if report == "html" and event.data is not None and shown < MAX_MESSAGES_SHOWN:
-                    shown += 1
-                    record = dict(record, data=event.data.hex())   # the page shows its tree and hex
-                    kept[-1] = record
-                    yield event.to_dict()
-                    continue
             yield record
         for summary in analyser.summaries():
             record = summary.to_dict()

@@ -189,8 +189,7 @@ def _read_step(kind: str, path: str, *, message: int | None = None, select: dict
     if len(good) > 1 and message is None and select is None and all(is_gbt_block(i.data) for i in good):
         data = b"".join(i.data for i in good)          # one message in GBT blocks
         return Step(kind, path, FlowMessage.from_bytes(data, path))
-    candidates = [FlowMessage.from_bytes(i.data, i.source, getattr(i, "timestamp", None), getattr(i, "frame", None))
-                  for i in good]
+    candidates = [FlowMessage.from_bytes(i.data, i.source, i.timestamp, i.frame) for i in good]
     if select:
         candidates = [c for c in candidates if _selected(c, select)]
         if len(candidates) != 1:

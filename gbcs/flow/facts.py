@@ -152,9 +152,9 @@ class Outcome:
     def describe(self) -> str:
         if not self.statuses:
             return "no status field"
-        shown = [f"{path.rsplit('.', 1)[-1] if path.count('.') > 3 else path} = {value}"
-                 + (f" ({meaning})" if meaning else "") for path, value, meaning in self.statuses if value]
-        return "; ".join(shown[:4]) or "all status fields report success"
+        failing = [f"{path} = {value}" + (f" ({meaning})" if meaning else "")
+                   for path, value, meaning in self.statuses if self.verdict == "success" or value]
+        return "; ".join(failing[:4])
 
 
 def response_outcome(message: Message) -> Outcome:

@@ -12,6 +12,7 @@ capture timestamp and frame number. Link types and ZigBee numbers: specs/capture
 """
 from __future__ import annotations
 
+import ipaddress
 import struct
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
@@ -121,7 +122,6 @@ def _ip_frame(carrier: str, buf: bytes, frame: int, ts: float, options: CaptureO
 
 
 def _addr(raw: bytes) -> str:
-    import ipaddress
     try:
         return str(ipaddress.ip_address(bytes(raw)))
     except ValueError:
