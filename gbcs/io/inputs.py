@@ -1,9 +1,11 @@
 """Turn user inputs (files, directories, stdin) into raw message bytes.
 
 Each file's format is detected from its bytes: DUIS XML (base64 in ``GBCSPayload`` and
-``DeviceGBCSResponse`` elements), raw binary, or text holding hex or base64, one message per
-line or wrapped over several lines. Nothing here decodes GBCS, and nothing raises on bad
-input: every problem becomes an InputMessage whose ``error`` says what went wrong.
+``DeviceGBCSResponse`` elements), pcap/pcapng captures (gbcs/io/captures.py; files named
+*.pcap, *.pcapng or *.cap are streamed whatever their size), hex dumps (gbcs/io/dumps.py: xxd,
+hexdump -C, od, Wireshark), raw binary, or text holding hex or base64, one message per line or
+wrapped over several lines. Nothing here decodes GBCS, and nothing raises on bad input: every
+problem becomes an InputMessage whose ``error`` says what went wrong.
 """
 from __future__ import annotations
 
@@ -37,9 +39,10 @@ _HEX = re.compile(r"[0-9A-Fa-f]+")
 @dataclass(frozen=True, slots=True)
 class InputMessage:
     """One message found in an input, or why a chunk of it could not be read."""
-    source: str              # path as given (+ walked relative path); "<stdin>"; ":N" when a file holds several
+    source: str              # path as given (+ walked relative path); "<stdin>"; ":N" when a file holds
+                             # several; "#N" (frame) in a capture
     data: bytes | None       # the message bytes, None when the chunk could not be read
-    encoding: str            # "hex" | "base64" | "binary" | "xml"
+    encoding: str            # "hex" | "base64" | "binary" | "xml" | "hex-dump" | "capture"
     error: InputError | None = None
     line: int | None = None  # 1-based first line of the chunk in a text file
     timestamp: float | None = None   # capture time (seconds since the epoch), for captures
