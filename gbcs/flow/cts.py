@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator
 from gbcs.decoding import is_gbt_block
 from gbcs.errors import GbcsError
 from gbcs.findings import Finding, finding
-from gbcs.flow.facts import FlowMessage, facts_of, response_outcome, scenario_words
+from gbcs.flow.facts import FlowMessage, facts_of, response_outcome, scenario_kinds, scenario_words
 
 KINDS = ("request", "precommand", "command", "response", "alert")
 RTDS_NAME = re.compile(r"^(?P<use_case>[^_]+)_(?P<sref>[^_]+)_(?P<rest>.+)_GBCS\.HEX$", re.IGNORECASE)
@@ -135,16 +135,18 @@ def parse_rtds_name(filename: str) -> _Named | None:
     if m is None:
         return None
     words = m.group("rest").upper().split("_")
-    if "ALERT" in words:
-        i = words.index("ALERT")
+    kinds = scenario_kinds()
+    alert_word = next((w for w, k in kinds.items() if k == "alert"), None)
+    if alert_word in words:                 # [code_]variant_ALERT[_label]
+        i = words.index(alert_word)
         before = words[:i]
         code = None
         if before and _ALERT_CODE.match(before[0]):
             code = int(before[0], 16) if before[0] != "NA" else None
             before = before[1:]
         return _Named(filename, "alert", tuple(before), code)
-    if words[-1] in ("PRECOMMAND", "COMMAND", "RESPONSE"):
-        return _Named(filename, words[-1].lower(), tuple(words[:-1]))
+    if kinds.get(words[-1]) in ("precommand", "command", "response"):
+        return _Named(filename, kinds[words[-1]], tuple(words[:-1]))
     return None
 
 

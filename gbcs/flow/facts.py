@@ -201,3 +201,12 @@ def _scenario_words(s) -> dict[str, ScenarioWord]:
 def scenario_words() -> dict[str, ScenarioWord]:
     """The words of RTDS-style names and what each promises (specs/flows.gbspec, scenario_word)."""
     return specs().derived(_scenario_words)
+
+
+def _scenario_kinds(s) -> dict[str, str]:
+    return {row.cells["word"]: row.cells["kind"] for item in s.of_kind("scenario_kind") for row in item.rows}
+
+
+def scenario_kinds() -> dict[str, str]:
+    """KIND word of an RTDS-style file name -> message kind (specs/flows.gbspec, scenario_kind)."""
+    return specs().derived(_scenario_kinds)
