@@ -215,3 +215,37 @@ def test_ascii_column_that_looks_like_hex(tmp_path):
     data = MESSAGES[0][:16] + b"deadbeefcafe0123" + MESSAGES[0][16:]
     [m] = read(write(tmp_path, "x.txt", xxd_text(data)))
     assert m.data == data
+
+
+# -- bad input never raises ------------------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_bytes_after_a_pcap_header_never_raise(tail):
+    import io
+    from gbcs.io.captures import read_capture
+    for link in (147, 1, 195):
+        header = pcap_user([], linktype=link)
+        found = list(read_capture(io.BytesIO(header + tail), CaptureOptions(frozenset({5000}), frozenset({6000}))))
+        assert all(f.data is not None or f.error for f in found)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=120))
+def test_any_zigbee_frame_never_raises(frame):
+    from gbcs.io.captures import zigbee_tunnel_data
+    zigbee_tunnel_data(frame)
+    message_extent(frame)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789abcdef :|*\t", max_size=60), max_size=8))
+def test_any_dump_like_text_never_raises(lines):
+    from gbcs.io.dumps import from_dump, looks_like_dump
+    text = "\n".join(["00000000  dd 00"] + lines)
+    looks_like_dump(text.split("\n"))
+    for data, _, error, _ in from_dump(text):
+        assert data is not None or error
