@@ -8,6 +8,7 @@ from gbcs.cli import tables  # noqa: F401  codes, alerts
 from gbcs.cli import rules  # noqa: F401  rules
 from gbcs.cli import duis  # noqa: F401  duis validate, sign, check
 from gbcs.cli import cert  # noqa: F401  cert lint
+from gbcs.cli import flow  # noqa: F401  cts run, capture analyse
 
 __all__ = ["main"]
 

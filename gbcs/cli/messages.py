@@ -18,6 +18,11 @@ FORMATS = {name: WRITERS[name] for name in ("text", "json", "jsonl")}          #
 VALIDATE_FORMATS = {name: WRITERS[name] for name in ("text", "json", "jsonl", "junit", "sarif")}
 
 
+def _file_of(source: str) -> str:
+    """The file of a message source: without ":N" (line group) or "#N" (capture frame)."""
+    return source.split("#", 1)[0].rsplit(":", 1)[0]
+
+
 def decode_inputs(inputs: Iterable[str], stdin=None) -> Iterator[Result]:
     """Read every input, decode every message in it; GBT blocks in a row are joined."""
     from gbcs.io.inputs import iter_inputs
@@ -46,7 +51,7 @@ def decode_inputs(inputs: Iterable[str], stdin=None) -> Iterator[Result]:
             yield Result(item.source, error=item.error or InputError("unreadable input", item.source))
             continue
         if is_gbt_block(item.data):
-            if pending and pending[0].source.rsplit(":", 1)[0] != item.source.rsplit(":", 1)[0]:
+            if pending and _file_of(pending[0].source) != _file_of(item.source):
                 yield from flush_pending(True)
             pending.append(item)
             yield from flush_pending(False)
