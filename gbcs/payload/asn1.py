@@ -27,6 +27,7 @@ from gbcs.spec.load import SpecSet
 MAX_DEPTH = 64          # nesting of constructed elements (and contained DER)
 MAX_TAG_BYTES = 4       # subsequent bytes of a high-number tag: tag numbers below 2**28
 MAX_LENGTH_BYTES = 4    # long-form length bytes, as the walker's ber_length allows
+DECIMAL_BITS = 1024     # larger numbers are shown in hex: decimal text is slow and capped by Python
 FALLBACK = "walked generically"   # every fallback note says this
 
 __all__ = ["decode_asn1", "decode_der", "asn1_type_for", "MAX_DEPTH", "FALLBACK",
@@ -760,18 +761,39 @@ def _type_text(typ) -> str:
 # Step 3: emit nodes
 # ======================================================================================
 
+def _number_text(value: int) -> str:
+    """Decimal, or hex with its size when too large for decimal text to be cheap (or allowed)."""
+    if value.bit_length() <= DECIMAL_BITS:
+        return str(value)
+    sign = "-" if value < 0 else ""
+    return f"{sign}0x{abs(value):X} ({abs(value).bit_length()}-bit number, shown in hex)"
+
+
+def _integer_text(raw: bytes) -> str:
+    return _number_text(int.from_bytes(raw, "big", signed=True))
+
+
+def _arc_value(group: bytes) -> int:
+    """The value of one sub-identifier's base-128 digits, in time linear in its length."""
+    if len(group) <= 8:
+        value = 0
+        for b in group:
+            value = (value << 7) | (b & 0x7F)
+        return value
+    return int("".join(format(b & 0x7F, "07b") for b in group), 2)   # base 2 parses linearly
+
+
 def _oid_text(raw: bytes, relative: bool = False) -> str:
-    arcs, value = [], 0
-    for b in raw:
-        value = (value << 7) | (b & 0x7F)
+    arcs, begin = [], 0
+    for i, b in enumerate(raw):
         if not b & 0x80:
-            arcs.append(value)
-            value = 0
+            arcs.append(_arc_value(raw[begin:i + 1]))
+            begin = i + 1
     if not relative and arcs:
         first = arcs[0]
         head = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
         arcs = head + arcs[1:]
-    return ".".join(map(str, arcs))
+    return ".".join(map(_number_text, arcs))
 
 
 def _time_text(decode: str, raw: bytes) -> str:
@@ -841,7 +863,7 @@ def _emit_value(w, t: _Tables, plan: _Plan) -> None:
                 w.last.meaning = names.get(value)
         else:
             raw = w.data[tlv.hdr_end:tlv.end]
-            w.bytes("value", n, str(int.from_bytes(raw, "big", signed=True)))
+            w.bytes("value", n, _integer_text(raw))
         return
     if decode == "boolean":
         value = w.uint("value", 1)
