@@ -8,53 +8,13 @@ from typing import Iterable, Iterator
 
 import click
 
-from gbcs.decoding import decode, is_gbt_block
+from gbcs.decoding import decode
 from gbcs.errors import EncodeError, GbcsError, InputError, KeystoreError
 from gbcs.cli.group import main
 from gbcs.io.outputs import Result, write_json, write_jsonl, write_text
+from gbcs.io.stream import decode_inputs
 
 FORMATS = {"text": write_text, "json": write_json, "jsonl": write_jsonl}
-
-
-def decode_inputs(inputs: Iterable[str], stdin=None) -> Iterator[Result]:
-    """Read every input, decode every message in it; GBT blocks in a row are joined."""
-    from gbcs.io.inputs import iter_inputs
-    pending: list = []
-
-    def flush_pending(final: bool) -> Iterator[Result]:
-        if not pending:
-            return
-        data = b"".join(p.data for p in pending)
-        source = pending[0].source if len(pending) == 1 else \
-            f"{pending[0].source}..{pending[-1].source.rsplit(':', 1)[-1]}"
-        try:
-            message = decode(data)
-        except GbcsError as exc:
-            if not final and getattr(exc, "rule", None) == "GBCS-D010":
-                return          # more blocks to come
-            pending.clear()
-            yield Result(source, data=data, error=exc)
-            return
-        pending.clear()
-        yield Result(source, message=message, data=data)
-
-    for item in iter_inputs(inputs, stdin=stdin):
-        if item.data is None:
-            yield from flush_pending(True)
-            yield Result(item.source, error=item.error or InputError("unreadable input", item.source))
-            continue
-        if is_gbt_block(item.data):
-            if pending and pending[0].source.rsplit(":", 1)[0] != item.source.rsplit(":", 1)[0]:
-                yield from flush_pending(True)
-            pending.append(item)
-            yield from flush_pending(False)
-            continue
-        yield from flush_pending(True)
-        try:
-            yield Result(item.source, message=decode(item.data), data=item.data)
-        except GbcsError as exc:
-            yield Result(item.source, data=item.data, error=exc)
-    yield from flush_pending(True)
 
 
 def _keystore(paths: tuple[str, ...]):
@@ -130,7 +90,7 @@ def decode_command(fmt: str, keys: tuple[str, ...], acb: str | None, inputs: tup
 
     def results() -> Iterator[Result]:
         nonlocal failed
-        for result in _checked(decode_inputs(inputs, stdin=sys.stdin.buffer), keystore, acb, findings=False):
+        for result in _checked(decode_inputs(inputs), keystore, acb, findings=False):
             failed |= not result.ok
             yield result
 
@@ -155,7 +115,7 @@ def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, inputs: t
 
     def results() -> Iterator[Result]:
         nonlocal bad
-        for result in _checked(decode_inputs(inputs, stdin=sys.stdin.buffer), keystore, acb, findings=True):
+        for result in _checked(decode_inputs(inputs), keystore, acb, findings=True):
             bad |= any(f["severity"] == "error" for f in result.extra.get("findings", ()))
             yield result
 
@@ -190,7 +150,7 @@ def sign_command(key_path: str, inputs: tuple[str, ...]) -> None:
         raise click.BadParameter(str(exc), param_hint="--key") from None
     out = sys.stdout.buffer
     failed = False
-    for item in iter_inputs(inputs, stdin=sys.stdin.buffer):
+    for item in iter_inputs(inputs):
         try:
             if item.data is None:
                 raise item.error or InputError("unreadable input", item.source)
