@@ -55,9 +55,9 @@ def test_huge_oid_arc_is_shown_in_hex_and_never_an_internal_error():
 def _best_time(data: bytes) -> float:
     best = float("inf")
     for _ in range(3):
-        start = time.perf_counter()
+        start = time.process_time()
         gbcs.decode(data)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
