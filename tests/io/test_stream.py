@@ -4,9 +4,12 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
+import gbcs
 import gbcs.io.stream as stream
 from gbcs.builder import Envelope, gbt_blocks, general_signing, mac_wrap
+from gbcs.errors import DecodeError
 from gbcs.io.stream import decode_inputs
 
 ENV = Envelope(cra="command", counter=1000, originator="90B3D51F30010000", recipient="00DB1234567890A0",
@@ -98,3 +101,25 @@ def test_a_broken_block_ends_the_run_with_its_decode_error(tmp_path, bad):
     results = list(decode_inputs([str(path)]))
     assert results[0].error is not None and results[0].error.rule.startswith("GBCS-D")
     assert results[-1].ok and results[-1].message.data == COMMAND
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(picks=st.lists(st.integers(0, 4), min_size=1, max_size=12))
+def test_incremental_reassembly_agrees_with_decoding_every_prefix(tmp_path, picks):
+    """Oracle: the old way, decoding the blocks held so far after each one, until it succeeds."""
+    blocks = gbt_blocks(COMMAND, ENV, block_size=-(-len(COMMAND) // 5))
+    assert len(blocks) == 5
+    sequence = [blocks[i] for i in picks]
+    expected, start = [], 0
+    for end in range(1, len(sequence) + 1):
+        try:
+            gbcs.decode(b"".join(sequence[start:end]))
+        except DecodeError as exc:
+            assert exc.rule == "GBCS-D010"
+            continue
+        expected.append((True, start, end))
+        start = end
+    if start < len(sequence):
+        expected.append((False, start, len(sequence)))
+    got = [(r.ok, r.data) for r in decode_inputs([_write(tmp_path, "picks.txt", sequence)])]
+    assert got == [(ok, b"".join(sequence[a:b])) for ok, a, b in expected]
