@@ -28,6 +28,7 @@ MAX_DEPTH = 64          # nesting of constructed elements (and contained DER)
 MAX_TAG_BYTES = 4       # subsequent bytes of a high-number tag: tag numbers below 2**28
 MAX_LENGTH_BYTES = 4    # long-form length bytes, as the walker's ber_length allows
 DECIMAL_BITS = 1024     # larger numbers are shown in hex: decimal text is slow and capped by Python
+BITS_LISTED = 16        # unnamed set bits of a named-bits BIT STRING listed one by one, at most
 FALLBACK = "walked generically"   # every fallback note says this
 
 __all__ = ["decode_asn1", "decode_der", "asn1_type_for", "MAX_DEPTH", "FALLBACK",
@@ -819,10 +820,18 @@ def _string_text(decode: str, raw: bytes) -> str:
     return text
 
 
+_NONZERO = re.compile(rb"[^\x00]")
+
+
 def _bits_text(names: dict[int, str], raw: bytes, unused: int) -> str:
+    """Set bits by name in bit order; past BITS_LISTED unnamed ones, only their count."""
     total = len(raw) * 8 - unused
-    set_bits = [i for i in range(total) if raw[i // 8] & (0x80 >> (i % 8))]
-    return ", ".join(names.get(i, f"bit {i}") for i in set_bits) or "no bits set"
+    named = [i for i in sorted(names) if i < total and raw[i // 8] & (0x80 >> (i % 8))]
+    unnamed = int.from_bytes(raw, "big").bit_count() - len(named)   # DER unused bits are zero
+    if unnamed > BITS_LISTED:
+        return ", ".join([names[i] for i in named] + [f"{unnamed} other bits set"])
+    set_bits = [m.start() * 8 + j for m in _NONZERO.finditer(raw) for j in range(8) if m[0][0] & (0x80 >> j)]
+    return ", ".join(names.get(i, f"bit {i}") for i in set_bits if i < total) or "no bits set"
 
 
 def _emit(w, t: _Tables, plan: _Plan) -> Node:

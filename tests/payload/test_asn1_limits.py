@@ -66,3 +66,14 @@ def test_oid_decoding_is_linear():
     small = _best_time(_response(der_sequence(_oid(40_000))))
     large = _best_time(_response(der_sequence(_oid(160_000))))
     assert large / small < 8, (small, large)             # 4x the bytes; quadratic would be ~16x
+
+
+def test_named_bits_text_stays_small_for_a_huge_bit_string():
+    from gbcs.payload.asn1 import BITS_LISTED, _bits_text
+    names = {0: "digitalSignature", 4: "keyAgreement"}
+    assert _bits_text(names, b"\xff" * 1_000_000, 0) == "digitalSignature, keyAgreement, 7999998 other bits set"
+    assert _bits_text(names, bytes(1_000_000) + b"\x01", 0) == "bit 8000007"
+    assert _bits_text(names, b"\x88\x40", 0) == "digitalSignature, keyAgreement, bit 9"
+    few = bytes([0x00, 0xFF, 0xFF, 0x01])                     # 17 unnamed bits: one more than listed
+    assert BITS_LISTED == 16 and _bits_text(names, few, 0) == "17 other bits set"
+    assert _bits_text(names, b"\x00", 0) == "no bits set"
