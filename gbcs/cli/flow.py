@@ -139,7 +139,7 @@ def capture_analyse(fmt, udp_ports, tcp_ports, storm_window, storm_threshold, re
     def records() -> Iterator[dict]:
         nonlocal failed
         # flows need headers and alert codes only: other payloads are left to `gbcs validate`
-        stream = flow_messages(paths, stdin=sys.stdin.buffer, capture=options, payloads="alerts")
+        stream = flow_messages(paths, capture=options, payloads="alerts")
         shown = 0
         for event in analyser.run(stream):
             record = event.to_dict()

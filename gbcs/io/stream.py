@@ -1,11 +1,14 @@
 """Inputs to decode results: every message of every input, GBT blocks in a row reassembled.
 
-Blocks are read once each as they arrive (their routing facts only); a message is decoded
-once, when its last missing block arrives or the run of blocks ends, so the work stays
-linear in the input. At most `max_blocks` blocks are held waiting for a message to complete.
+`units` is the one place that groups input messages: a lone message, or a run of GBT blocks of
+one file joined into the message they carry. Blocks are read once each as they arrive (their
+routing facts only); a run ends when its last missing block arrives, so the work stays linear in
+the input. At most `max_blocks` blocks are held waiting for a message to complete. Decoding
+(`decode_inputs`), capture analysis and the Dask partitions all build on it.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import BinaryIO, Iterable, Iterator
 
 from gbcs.decoding import GbtProgress, decode, is_gbt_block, read_gbt_blocks
@@ -16,20 +19,49 @@ from gbcs.io.outputs import Result
 DEFAULT_MAX_GBT_BLOCKS = 4096   # blocks held at once; far more than one real message needs
 
 
-def decode_inputs(inputs: Iterable[str], stdin: BinaryIO | None = None, *,
-                  max_blocks: int = DEFAULT_MAX_GBT_BLOCKS) -> Iterator[Result]:
-    """Read every input, decode every message in it; GBT blocks in a row are joined."""
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One message to decode: its bytes (blocks joined), where it was read, and the first input
+    message it came from (capture time, frame). `error` is set when the input could not be read
+    or the blocks cannot form a message; then there is nothing to decode."""
+    source: str
+    data: bytes | None
+    first: InputMessage
+    error: GbcsError | None = None
+
+
+def units(items: Iterable[InputMessage], *, max_blocks: int = DEFAULT_MAX_GBT_BLOCKS) -> Iterator[Unit]:
+    """The messages of a stream of input messages, GBT runs joined (see the module docstring)."""
     held = _HeldBlocks(max_blocks)
-    for item in iter_inputs(inputs, stdin=stdin):
+    for item in items:
         if item.data is None:
             yield from held.flush()
-            yield Result(item.source, error=item.error or InputError("unreadable input", item.source))
+            yield Unit(item.source, None, item, item.error or InputError("unreadable input", item.source))
         elif is_gbt_block(item.data):
             yield from held.add(item)
         else:
             yield from held.flush()
-            yield _decoded(item.source, item.data)
+            yield Unit(item.source, item.data, item)
     yield from held.flush()
+
+
+def decode_units(stream: Iterable[Unit]) -> Iterator[Result]:
+    for unit in stream:
+        if unit.error is not None:
+            yield Result(unit.source, data=unit.data, error=unit.error)
+        else:
+            yield _decoded(unit.source, unit.data)
+
+
+def decode_items(items: Iterable[InputMessage], *, max_blocks: int = DEFAULT_MAX_GBT_BLOCKS) -> Iterator[Result]:
+    """Decode every message of a stream of input messages."""
+    return decode_units(units(items, max_blocks=max_blocks))
+
+
+def decode_inputs(inputs: Iterable[str], stdin: BinaryIO | None = None, *,
+                  max_blocks: int = DEFAULT_MAX_GBT_BLOCKS) -> Iterator[Result]:
+    """Read every input, decode every message in it; GBT blocks in a row are joined."""
+    return decode_items(iter_inputs(inputs, stdin=stdin), max_blocks=max_blocks)
 
 
 def _decoded(source: str, data: bytes) -> Result:
@@ -57,55 +89,55 @@ class _HeldBlocks:
         self.key: tuple | None = None
         self.progress = GbtProgress()
 
-    def add(self, item: InputMessage) -> Iterator[Result]:
+    def add(self, item: InputMessage) -> Iterator[Unit]:
         if self.items and _file_of(self.items[0].source) != _file_of(item.source):
             yield from self.flush()
         self.items.append(item)
         try:
             blocks = read_gbt_blocks(item.data)
         except GbcsError:
-            yield self._decode_held()        # the error, with offsets in the joined blocks
+            yield self._held_unit()        # decoding the joined blocks says what is wrong
             return
         if len({b.key for b in blocks} | ({self.key} if self.key is not None else set())) > 1:
-            yield self._decode_held()        # blocks of two messages: decode says which
+            yield self._held_unit()        # blocks of two messages: decoding says which
             return
         self.key = blocks[0].key
         for b in blocks:
             self.progress.add(b.number, b.last, b.has_data)
         self.count += len(blocks)
         if self.progress.complete:
-            yield self._decode_held()
+            yield self._held_unit()
         elif self.count >= self.max_blocks:
             yield self._too_many()
 
-    def flush(self) -> Iterator[Result]:
-        """The held blocks as one result: the run of blocks has ended."""
+    def flush(self) -> Iterator[Unit]:
+        """The held blocks as one unit: the run of blocks has ended."""
         if not self.items:
             return
         if self.progress.complete or self.key is None:
-            yield self._decode_held()
+            yield self._held_unit()
             return
-        source, data = self._joined()
+        source, data, first = self._joined()
         error = self.progress.error(len(data))    # what decode would say, without decoding it all
         self._reset()
-        yield Result(source, data=data, error=error)
+        yield Unit(source, data, first, error)
 
-    def _joined(self) -> tuple[str, bytes]:
+    def _joined(self) -> tuple[str, bytes, InputMessage]:
         first, last = self.items[0].source, self.items[-1].source
         source = first if len(self.items) == 1 else f"{first}..{last.rsplit(':', 1)[-1]}"
-        return source, b"".join(i.data for i in self.items)
+        return source, b"".join(i.data for i in self.items), self.items[0]
 
-    def _decode_held(self) -> Result:
-        source, data = self._joined()
+    def _held_unit(self) -> Unit:
+        source, data, first = self._joined()
         self._reset()
-        return _decoded(source, data)
+        return Unit(source, data, first)
 
-    def _too_many(self) -> Result:
-        source, data = self._joined()
+    def _too_many(self) -> Unit:
+        source, data, first = self._joined()
         self._reset()
         error = ConstraintError(
             f"{self.max_blocks} GBT blocks held without completing a message (no last block, or blocks "
             "missing); they are reported together and reassembly starts again — give each message's "
             "blocks together, or raise max_blocks for a message this large", len(data), "gbt",
             rule="GBCS-D011")
-        return Result(source, data=data, error=error)
+        return Unit(source, data, first, error)
