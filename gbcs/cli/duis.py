@@ -107,7 +107,7 @@ def validate_command(keys, schemas, user_roles, select, ignore, strict, fmt, inp
     def records():
         nonlocal bad
         for result in validate_many(inputs, schema=schema, keystore=keystore, user_roles=roles,
-                                    stdin=sys.stdin.buffer, selector=selector(select, ignore)):
+                                    selector=selector(select, ignore)):
             bad |= result.failed(strict)
             yield result.to_dict(strict)
 
@@ -183,7 +183,7 @@ def check_command(fmt, request, messages) -> None:
         sys.exit(1)
     record["service_reference_variant"] = doc.service_reference_variant
     items = []
-    for item in iter_inputs(messages, stdin=sys.stdin.buffer):
+    for item in iter_inputs(messages):
         if item.data is None:
             record["findings"].append(finding("GBCS-U036", f"{item.source}: {item.error}").to_dict())
         else:

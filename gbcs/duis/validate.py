@@ -96,7 +96,10 @@ def read_sources(paths: Iterable[str], stdin: BinaryIO | None = None,
     """(source, bytes, None) per document, or (source, None, error); folders give their *.xml files."""
     for path in paths:
         if path == "-":
-            stream = stdin or sys.stdin.buffer
+            stream = stdin or getattr(sys.stdin, "buffer", None)
+            if stream is None:              # started with standard input closed (<&-)
+                yield "<stdin>", None, "standard input is closed; give a file instead of -"
+                continue
             data = stream.read(max_bytes + 1)
             yield ("<stdin>", data, None) if len(data) <= max_bytes else \
                 ("<stdin>", None, f"over the {max_bytes}-byte limit for a DUIS document")
