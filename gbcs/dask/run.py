@@ -17,7 +17,7 @@ from gbcs.io.parquet import FINDING_COLUMNS, MESSAGE_COLUMNS, finding_rows, mess
 def connect(address: str) -> Client:
     """A client for a scheduler address, or `local` / `local:N` for a local cluster of N workers.
 
-    A local cluster listens on the loopback interface only and has no dashboard.
+    A local cluster listens on the loopback interface only (its HTTP endpoint on a free port).
     """
     if address == "local" or address.startswith("local:"):
         text = address.partition(":")[2]
@@ -28,7 +28,7 @@ def connect(address: str) -> Client:
         if workers < 1:
             raise ValueError(f"{address!r}: a local cluster needs at least one worker")
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None)
+                               host="127.0.0.1", dashboard_address="127.0.0.1:0")
         return Client(cluster)
     return Client(address)
 
