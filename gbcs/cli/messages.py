@@ -13,6 +13,7 @@ from gbcs.errors import EncodeError, GbcsError, InputError, KeystoreError
 from gbcs.cli.group import main
 from gbcs.io.escape import escape_text
 from gbcs.io.outputs import WRITERS, Result
+from gbcs.io.records import validated
 from gbcs.io.stream import decode_inputs
 
 FORMATS = {name: WRITERS[name] for name in ("text", "json", "jsonl")}          # decode
@@ -62,29 +63,6 @@ def _checked(results: Iterable[Result], keystore, acb) -> Iterator[Result]:
                        "decryption": v.integrity.decryption, "integrity": v.integrity.to_dict(nodes=True)}
         else:
             r.extra = {"signature": None, "mac": None, "decryption": None}
-        yield r
-
-
-def _validated(results: Iterable[Result], keystore, acb, chosen, strict: bool) -> Iterator[Result]:
-    """Each result with its statuses, its outcome (verified / unverified / failed) and findings."""
-    from gbcs.findings import from_error
-    from gbcs.validate import Validation, check
-    for r in results:
-        if r.data is None:                           # nothing was read: an input error
-            error = r.error or InputError("unreadable input", r.source)
-            v = Validation(b"", None, error, source=r.source, findings=[from_error(error)])
-            if chosen is not None:
-                v.findings = [f for f in v.findings if chosen.wanted(f.rule)]
-        else:
-            try:
-                v = check(r.data, r.message, r.error, keystore, acb=acb, selector=chosen, source=r.source)
-            except KeystoreError as exc:
-                raise click.ClickException(escape_text(exc)) from None
-        r.extra = {"status": v.outcome(strict), "signature": v.signature, "mac": v.mac,
-                   "decryption": v.decryption, "valid": v.ok}
-        if v.unknown_parties:
-            r.extra["unknown_parties"] = v.unknown_parties
-        r.extra["findings"] = [f.to_dict() for f in v.findings]
         yield r
 
 
@@ -164,9 +142,12 @@ def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, select: t
 
     def results() -> Iterator[Result]:
         nonlocal bad
-        for result in _validated(decode_inputs(inputs), keystore, acb, chosen, strict):
-            bad |= result.extra["status"] == FAILED
-            yield result
+        try:
+            for result in validated(decode_inputs(inputs), keystore, acb, chosen, strict):
+                bad |= result.extra["status"] == FAILED
+                yield result
+        except KeystoreError as exc:
+            raise click.ClickException(escape_text(exc)) from None
 
     if fmt == "text":
         write = functools.partial(VALIDATE_FORMATS["text"], tree=False, summary=True)

@@ -8,9 +8,9 @@ stream them instead of building one huge string.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable, Iterator
 
-from gbcs.errors import GbcsError
+from gbcs.errors import GbcsError, InputError
 from gbcs.message import Message, Node
 
 
@@ -82,3 +82,34 @@ def result_record(result: Result, with_tree: bool = True) -> dict[str, Any]:
     if isinstance(record.get("tree"), Tree):
         record["tree"] = record["tree"].to_dict()
     return record
+
+
+def validated(results: Iterable[Result], keystore=None, acb=None, chosen=None, strict: bool = False) -> Iterator[Result]:
+    """Each result with its statuses, its outcome (verified / unverified / failed) and findings:
+    what `gbcs validate` writes. `chosen` is a gbcs.validate.RuleSelector (or None for all rules)."""
+    from gbcs.findings import from_error
+    from gbcs.validate import Validation, check
+    for r in results:
+        if r.data is None:                           # nothing was read: an input error
+            error = r.error or InputError("unreadable input", r.source)
+            v = Validation(b"", None, error, source=r.source, findings=[from_error(error)])
+            if chosen is not None:
+                v.findings = [f for f in v.findings if chosen.wanted(f.rule)]
+        else:
+            v = check(r.data, r.message, r.error, keystore, acb=acb, selector=chosen, source=r.source)
+        r.extra = {"status": v.outcome(strict), "signature": v.signature, "mac": v.mac,
+                   "decryption": v.decryption, "valid": v.ok}
+        if v.unknown_parties:
+            r.extra["unknown_parties"] = v.unknown_parties
+        r.extra["findings"] = [f.to_dict() for f in v.findings]
+        yield r
+
+
+def validation_records(items, keystore=None, *, acb=None, select=(), ignore=(), strict: bool = False,
+                       with_tree: bool = True) -> Iterator[dict]:
+    """The JSON-ready validate records of a stream of input messages (gbcs.io.inputs.InputMessage)."""
+    from gbcs.io.stream import decode_items
+    from gbcs.validate import selector
+    chosen = selector(select, ignore)
+    for r in validated(decode_items(items), keystore, acb, chosen, strict):
+        yield result_record(r, with_tree)

@@ -1,0 +1,85 @@
+"""Partition planning: which messages of which files each Dask task validates.
+
+A partition is a run of consecutive messages of one file. Boundaries never fall inside a run
+of GBT blocks, so every partition reassembles exactly the messages a single process would and
+names them the same way (`path`, `path:N`). Planning reads each file once (cheap: no decoding).
+Nothing here imports Dask.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from gbcs.decoding import is_gbt_block
+from gbcs.io.inputs import InputMessage, iter_inputs
+
+DEFAULT_PARTITION_MESSAGES = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    path: str            # one input file (or the directory walk's file) as iter_inputs names it
+    first: int           # index of its first message in the file
+    count: int           # messages in the partition (GBT blocks count one each)
+
+    def messages(self) -> list[InputMessage]:
+        """The partition's messages, read from its file."""
+        items = _file_messages(self.path)
+        return items[self.first:self.first + self.count]
+
+
+def input_files(paths: Iterable[str]) -> list[str]:
+    """The files a run reads, in the order a single process reads them (directories walked, sorted)."""
+    files: list[str] = []
+    for item in paths:
+        if item == "-":
+            raise ValueError("standard input cannot be spread over a cluster; give files or folders")
+        if os.path.isdir(item):
+            found = []
+            for dirpath, dirnames, filenames in os.walk(item):
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                rel = os.path.relpath(dirpath, item)
+                base = () if rel == "." else tuple(rel.split(os.sep))
+                found += [base + (name,) for name in filenames if not name.startswith(".")]
+            files += [os.path.join(item, *parts) for parts in sorted(found)] or [item]
+        else:
+            files.append(item)
+    return files
+
+
+def _file_messages(path: str) -> list[InputMessage]:
+    # A file named inside a walked folder is read as a walk reads it (regular files only).
+    return list(iter_inputs([path]))
+
+
+def boundaries(items: list[InputMessage]) -> list[int]:
+    """Indexes where a partition may start: not inside a run of GBT blocks."""
+    allowed = []
+    for i, item in enumerate(items):
+        inside_run = (i > 0 and item.data is not None and is_gbt_block(item.data)
+                      and items[i - 1].data is not None and is_gbt_block(items[i - 1].data))
+        if not inside_run:
+            allowed.append(i)
+    return allowed
+
+
+def plan_file(path: str, per_partition: int = DEFAULT_PARTITION_MESSAGES) -> list[Partition]:
+    """Partitions of about `per_partition` messages covering one file."""
+    if per_partition < 1:
+        raise ValueError("a partition holds at least one message")
+    items = _file_messages(path)
+    if not items:
+        return []
+    starts = boundaries(items)
+    cuts = [0]
+    for s in starts:
+        if s - cuts[-1] >= per_partition:
+            cuts.append(s)
+    cuts.append(len(items))
+    return [Partition(path, a, b - a) for a, b in zip(cuts, cuts[1:])]
+
+
+def plan(paths: Iterable[str], per_partition: int = DEFAULT_PARTITION_MESSAGES) -> Iterator[Partition]:
+    for path in input_files(paths):
+        yield from plan_file(path, per_partition)
