@@ -1,10 +1,57 @@
-"""Packaging: the package, specs/ and grammars/ shipped inside it as data, and the optional
-compiled twin of gbcs/wire/walker.py (skipped, with a message, where no compiler works)."""
+"""Packaging: the package, specs/ and grammars/ shipped inside it as data, the spec tables
+compiled to data (gbcs/spec/compiled_specs.json, so an installed gbcs never runs lark), and the
+optional compiled twin of gbcs/wire/walker.py (skipped, with a message, where no compiler works)."""
 import os
 import sys
+import types
+from pathlib import Path
 
 from setuptools import find_packages, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
+
+ROOT = Path(__file__).resolve().parent
+
+
+def compile_specs(target: Path) -> None:
+    """Parse and check specs/ now and store the tables as data at `target`.
+
+    gbcs/__init__ imports the whole decoder and its dependencies, which the build environment
+    lacks; a bare package object lets gbcs.spec load alone (it needs only lark).
+    """
+    saved = {k: v for k, v in sys.modules.items() if k == "gbcs" or k.startswith("gbcs.")}
+    package = types.ModuleType("gbcs")
+    package.__path__ = [str(ROOT / "gbcs")]
+    sys.modules["gbcs"] = package
+    try:
+        from gbcs.spec import compiled
+        from gbcs.spec.load import load_specs, specs_digest, _data_dir
+        folder = _data_dir("specs")
+        digest, _ = specs_digest(folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        compiled.write(target, load_specs(folder, use_cache=False), digest, mode=0o644)
+    finally:
+        for k in [k for k in sys.modules if k == "gbcs" or k.startswith("gbcs.")]:
+            del sys.modules[k]
+        sys.modules.update(saved)
+
+
+class BuildPyWithSpecs(build_py):
+    """Also writes the compiled spec tables (into the source tree for an editable install)."""
+
+    def run(self):
+        super().run()
+        base = ROOT if self.editable_mode else Path(self.build_lib)
+        try:
+            compile_specs(base / "gbcs" / "spec" / "compiled_specs.json")
+        except Exception as exc:  # noqa: BLE001 - gbcs still works: it parses the specs at first use
+            print(f"gbcs: spec tables not compiled ({exc}); they will be parsed at first use", file=sys.stderr)
+
+    def get_outputs(self, include_bytecode=True):
+        outputs = list(super().get_outputs(include_bytecode))
+        if not self.editable_mode:
+            outputs.append(str(Path(self.build_lib) / "gbcs" / "spec" / "compiled_specs.json"))
+        return outputs
 
 
 class OptionalBuildExt(build_ext):
@@ -44,5 +91,5 @@ setup(
     package_dir={"gbcs.specs": "specs", "gbcs.grammars": "grammars"},
     package_data={"gbcs.specs": ["*.gbspec"], "gbcs.grammars": ["*.lark"]},
     ext_modules=extensions(),
-    cmdclass={"build_ext": OptionalBuildExt},
+    cmdclass={"build_ext": OptionalBuildExt, "build_py": BuildPyWithSpecs},
 )
