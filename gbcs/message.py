@@ -65,6 +65,19 @@ class Node:
             for child in self.children or ():
                 yield from child.leaves()
 
+    def __reduce__(self):
+        # A tree pickles as one flat list (pre-order, with child counts) rebuilt without
+        # recursion: several times faster than node by node, and no depth limit.
+        flat, stack = [], [self]
+        while stack:
+            node = stack.pop()
+            children = node.children
+            flat.append((node.name, node.start, node.end, node.codec, node.value, node.meaning,
+                         -1 if children is None else len(children)))
+            if children:
+                stack.extend(reversed(children))
+        return _rebuild_tree, (flat,)
+
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"name": self.name, "offset": self.start, "length": self.end - self.start}
         if self.is_leaf:
@@ -75,6 +88,24 @@ class Node:
         if self.children is not None:
             out["children"] = [c.to_dict() for c in self.children]
         return out
+
+
+def _rebuild_tree(flat: list) -> Node:
+    root = None
+    open_nodes: list[list] = []          # [node, children still to attach]
+    for name, start, end, codec, value, meaning, count in flat:
+        node = Node(name, start, end, codec, value, meaning, None if count < 0 else [])
+        if open_nodes:
+            parent = open_nodes[-1]
+            parent[0].children.append(node)
+            parent[1] -= 1
+            if parent[1] == 0:
+                open_nodes.pop()
+        else:
+            root = node
+        if count > 0:
+            open_nodes.append([node, count])
+    return root
 
 
 def json_value(value: Any) -> Any:

@@ -19,6 +19,11 @@ FORMATS = {"text": write_text, "json": write_json, "jsonl": write_jsonl}
 def decode_inputs(inputs: Iterable[str], stdin=None) -> Iterator[Result]:
     """Read every input, decode every message in it; GBT blocks in a row are joined."""
     from gbcs.io.inputs import iter_inputs
+    return decode_items(iter_inputs(inputs, stdin=stdin))
+
+
+def decode_items(items) -> Iterator[Result]:
+    """Decode every InputMessage of `items`; GBT blocks in a row are joined."""
     pending: list = []
 
     def flush_pending(final: bool) -> Iterator[Result]:
@@ -38,7 +43,7 @@ def decode_inputs(inputs: Iterable[str], stdin=None) -> Iterator[Result]:
         pending.clear()
         yield Result(source, message=message, data=data)
 
-    for item in iter_inputs(inputs, stdin=stdin):
+    for item in items:
         if item.data is None:
             yield from flush_pending(True)
             yield Result(item.source, error=item.error or InputError("unreadable input", item.source))
@@ -102,6 +107,27 @@ def _checked(results: Iterable[Result], keystore, acb, *, findings: bool) -> Ite
         yield r
 
 
+def _pipeline(keys: tuple[str, ...], acb: str | None, findings: bool):
+    """What each --jobs worker runs over its chunk of inputs (gbcs.io.parallel)."""
+    from gbcs.crypto import Keystore
+    keystore = Keystore.load(list(keys)) if keys else None
+    return lambda items: _checked(decode_items(items), keystore, acb, findings=findings)
+
+
+def _results(inputs, keys, keystore, acb, jobs: int, *, findings: bool) -> Iterator[Result]:
+    from gbcs.io.inputs import iter_inputs
+    from gbcs.io.parallel import ordered_results, with_progress
+    if jobs == 1:
+        results = _checked(decode_inputs(inputs, stdin=sys.stdin.buffer), keystore, acb, findings=findings)
+    else:
+        results = ordered_results(iter_inputs(inputs, stdin=sys.stdin.buffer),
+                                  functools.partial(_pipeline, keys, acb, findings), jobs)
+    return with_progress(results)
+
+
+JOBS_OPTION = click.option(
+    "--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
+    help="Worker processes (0: one per CPU). Output order and content do not change.")
 FORMAT_OPTION = click.option(
     "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
     help="text: an indented tree with offsets, hex and meanings; json: one array; jsonl: one object per message.")
@@ -117,8 +143,9 @@ ACB_OPTION = click.option(
 @FORMAT_OPTION
 @KEYS_OPTION
 @ACB_OPTION
+@JOBS_OPTION
 @click.argument("inputs", nargs=-1, required=True)
-def decode_command(fmt: str, keys: tuple[str, ...], acb: str | None, inputs: tuple[str, ...]) -> None:
+def decode_command(fmt: str, keys: tuple[str, ...], acb: str | None, jobs: int, inputs: tuple[str, ...]) -> None:
     """Decode every GBCS message in INPUTS (files, folders, or - for stdin).
 
     Files may hold one message or one per line, as hex, base64 or binary; DUIS XML files are
@@ -130,7 +157,7 @@ def decode_command(fmt: str, keys: tuple[str, ...], acb: str | None, inputs: tup
 
     def results() -> Iterator[Result]:
         nonlocal failed
-        for result in _checked(decode_inputs(inputs, stdin=sys.stdin.buffer), keystore, acb, findings=False):
+        for result in _results(inputs, keys, keystore, acb, jobs, findings=False):
             failed |= not result.ok
             yield result
 
@@ -142,8 +169,9 @@ def decode_command(fmt: str, keys: tuple[str, ...], acb: str | None, inputs: tup
 @FORMAT_OPTION
 @KEYS_OPTION
 @ACB_OPTION
+@JOBS_OPTION
 @click.argument("inputs", nargs=-1, required=True)
-def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, inputs: tuple[str, ...]) -> None:
+def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, jobs: int, inputs: tuple[str, ...]) -> None:
     """Decode and check every GBCS message in INPUTS; report findings.
 
     Each record has the decode keys, `signature` and `mac` (valid, invalid, absent, no-key,
@@ -155,7 +183,7 @@ def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, inputs: t
 
     def results() -> Iterator[Result]:
         nonlocal bad
-        for result in _checked(decode_inputs(inputs, stdin=sys.stdin.buffer), keystore, acb, findings=True):
+        for result in _results(inputs, keys, keystore, acb, jobs, findings=True):
             bad |= any(f["severity"] == "error" for f in result.extra.get("findings", ()))
             yield result
 
