@@ -54,8 +54,35 @@ class BuildPyWithSpecs(build_py):
         return outputs
 
 
+def compiled_modules() -> tuple:
+    """gbcs.backend.COMPILED, read without importing gbcs (its dependencies may be absent here)."""
+    import ast
+    tree = ast.parse((ROOT / "gbcs" / "backend.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "COMPILED" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise RuntimeError("gbcs/backend.py has no COMPILED tuple")
+
+
+TWINS = set(compiled_modules())
+
+
+def twin_name(module: str) -> str:
+    """gbcs.payload.dlms -> gbcs.payload._c_dlms: where the compiled twin is written (its module
+    name stays gbcs.payload.dlms; gbcs.backend loads it under that name)."""
+    package, _, last = module.rpartition(".")
+    return f"{package}._c_{last}"
+
+
 class OptionalBuildExt(build_ext):
-    """The pure-Python walker is complete on its own; a failed compile must not fail the install."""
+    """The pure-Python twins are complete on their own; a failed compile must not fail the install."""
+
+    def get_ext_filename(self, fullname):
+        return super().get_ext_filename(twin_name(fullname) if fullname in TWINS else fullname)
+
+    def get_ext_fullpath(self, ext_name):
+        fullname = self.get_ext_fullname(ext_name)
+        return super().get_ext_fullpath(twin_name(fullname) if fullname in TWINS else ext_name)
 
     def run(self):
         try:
@@ -78,12 +105,17 @@ def extensions():
         from setuptools import Extension
     except ImportError:
         return []
-    try:
-        return cythonize([Extension("gbcs.wire._walker_c", ["gbcs/wire/walker.py"])],
-                         compiler_directives={"language_level": 3}, quiet=True)
-    except Exception as exc:  # noqa: BLE001
-        print(f"gbcs: cannot cythonize the walker ({exc}); using the pure-Python walker", file=sys.stderr)
-        return []
+    wanted = [Extension("gbcs.wire._walker_c", ["gbcs/wire/walker.py"])]
+    wanted += [Extension(name, [name.replace(".", "/") + ".py"]) for name in sorted(TWINS)]
+    built = []
+    for ext in wanted:             # one by one: a module Cython rejects stays pure Python alone
+        try:
+            built += cythonize([ext], compiler_directives={"language_level": 3, "binding": True},
+                               quiet=True)
+        except Exception as exc:  # noqa: BLE001
+            print(f"gbcs: cannot cythonize {ext.name} ({exc}); its pure-Python twin will be used",
+                  file=sys.stderr)
+    return built
 
 
 setup(

@@ -53,17 +53,22 @@ class Node:
 
     def walk(self, prefix: str = "") -> Iterator[tuple[str, "Node"]]:
         """Every node below this one with its dotted path, depth first, in byte order."""
-        path = f"{prefix}.{self.name}" if prefix else self.name
-        yield path, self
-        for child in self.children or ():
-            yield from child.walk(path)
+        stack = [(f"{prefix}.{self.name}" if prefix else self.name, self)]
+        while stack:                      # no recursion: deep trees, and no generator per level
+            path, node = stack.pop()
+            yield path, node
+            children = node.children
+            if children:
+                stack.extend((f"{path}.{c.name}", c) for c in reversed(children))
 
     def leaves(self) -> Iterator["Node"]:
-        if self.is_leaf:
-            yield self
-        else:
-            for child in self.children or ():
-                yield from child.leaves()
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            if node.codec is not None:
+                yield node
+            elif node.children:
+                stack.extend(reversed(node.children))
 
     def __reduce__(self):
         # A tree pickles as one flat list (pre-order, with child counts) rebuilt without
@@ -138,7 +143,14 @@ class Message:
     @property
     def unparsed_bytes(self) -> int:
         """Bytes the decoder could not give a structure to (kept, as opaque leaves)."""
-        return sum(n.end - n.start for n in self.root.leaves() if n.codec == "unparsed")
+        total, stack = 0, [self.root]
+        while stack:
+            node = stack.pop()
+            if node.codec == "unparsed":
+                total += node.end - node.start
+            elif node.children:
+                stack.extend(node.children)
+        return total
 
     def find(self, path: str) -> Node | None:
         if path == self.root.name:

@@ -7,8 +7,8 @@ from gbcs import __version__
 
 
 def _version_text() -> str:
-    from gbcs.wire.backend import BACKEND
-    return f"gbcs {__version__} (backend: {BACKEND})"
+    from gbcs.backend import describe
+    return f"gbcs {__version__} (backend: {describe()})"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
