@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -52,12 +53,20 @@ def env(pure: bool) -> dict:
     return e
 
 
+CPU: dict[str, float] = {}      # CPU seconds (user + system) of the last wall() command, best run
+
+
 def wall(cmd: list[str], *, env_=None, stdin=None, repeat: int = 3) -> float:
-    best = float("inf")
+    """Best wall time of `cmd`; its CPU time goes to CPU["last"] (robust on a busy machine)."""
+    best, best_cpu = float("inf"), float("inf")
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run(cmd, env=env_, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         best = min(best, time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        best_cpu = min(best_cpu, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    CPU["last"] = best_cpu
     return best
 
 
@@ -66,16 +75,16 @@ import gc, json, sys, time
 import gbcs, gbcs.backend
 msgs = [bytes.fromhex(l) for l in open(sys.argv[1]).read().split()]
 gbcs.decode(msgs[0])
-best = float("inf")
+best = best_cpu = float("inf")
 for _ in range(int(sys.argv[2])):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for m in msgs:
         try:
             gbcs.decode(m)
         except gbcs.GbcsError:
             pass
-    best = min(best, time.perf_counter() - t0)
-print(json.dumps({"seconds": best, "messages": len(msgs), "backend": gbcs.backend.describe()}))
+    best, best_cpu = min(best, time.perf_counter() - t0), min(best_cpu, time.process_time() - c0)
+print(json.dumps({"seconds": best, "cpu": best_cpu, "messages": len(msgs), "backend": gbcs.backend.describe()}))
 """
 
 
@@ -83,7 +92,7 @@ def decode_rate(hexfile: Path, pure: bool, repeat: int) -> dict:
     out = subprocess.run([PY, "-c", _DECODE, str(hexfile), str(repeat)], env=env(pure), check=True,
                          capture_output=True, text=True).stdout
     r = json.loads(out)
-    r["rate"] = r["messages"] / r["seconds"]
+    r["rate"], r["cpu_rate"] = r["messages"] / r["seconds"], r["messages"] / r["cpu"]
     return r
 
 
@@ -114,10 +123,13 @@ def tshark_rate(msgs: list[bytes], tmp: Path) -> dict | None:
         return wall([tshark, "-n", "-r", str(p), "-o", uat, "-T", "fields", "-e", "frame.number",
                      "-e", "gbcs_message.grouping_header.message_code"], repeat=3)
     check = subprocess.run([tshark, "-n", "-r", str(one), "-o", uat, "-V"], capture_output=True, text=True).stdout
-    t_many, t_one = run(many), run(one)
-    seconds = max(t_many - t_one, 1e-9)
+    t_many = run(many)
+    c_many = CPU["last"]
+    t_one = run(one)
+    c_one = CPU["last"]
+    seconds, cpu = max(t_many - t_one, 1e-9), max(c_many - c_one, 1e-9)
     return {"seconds": seconds, "messages": len(msgs), "rate": len(msgs) / seconds, "startup": t_one,
-            "dissected": "GBCS" in check or "gbcs" in check.lower()}
+            "cpu_rate": len(msgs) / cpu, "dissected": "GBCS" in check or "gbcs" in check.lower()}
 
 
 _CRYPTO = r"""
@@ -160,10 +172,12 @@ def validate_vs_crypto(msgs: list[bytes], keys: Path, hexfile: Path, tmp: Path) 
                                        capture_output=True, text=True).stdout)
     t_validate = wall([PY, "-m", "gbcs.cli", "validate", "--keys", str(keys), "--format", "jsonl", str(hexfile)],
                       env_=env(False), repeat=2)
+    c_validate = CPU["last"]
     t_start = wall([PY, "-m", "gbcs.cli", "validate", "--keys", str(keys), "--format", "jsonl",
                     str(_one_file(msgs[0], tmp))], env_=env(False), repeat=2)
+    c_start = CPU["last"]
     return {"validate": t_validate, "validate_startup": t_start, "validate_work": t_validate - t_start,
-            "crypto": crypto["seconds"], "counts": crypto["counts"]}
+            "validate_work_cpu": c_validate - c_start, "crypto": crypto["seconds"], "counts": crypto["counts"]}
 
 
 def _one_file(m: bytes, tmp: Path) -> Path:
@@ -174,28 +188,30 @@ def _one_file(m: bytes, tmp: Path) -> Path:
 
 _FIRST = r"""
 import time
-t0 = time.perf_counter()
+data = bytes.fromhex(open(__import__("sys").argv[1]).read().strip())
+t0, c0 = time.perf_counter(), time.process_time()
 import gbcs
-t1 = time.perf_counter()
-gbcs.decode(bytes.fromhex(open(__import__("sys").argv[1]).read().strip()))
-t2 = time.perf_counter()
-print(t1 - t0, t2 - t1)
+t1, c1 = time.perf_counter(), time.process_time()
+gbcs.decode(data)
+t2, c2 = time.perf_counter(), time.process_time()
+print(t1 - t0, t2 - t1, c1 - c0, c2 - c1)
 """
 
 
 def startup(one: Path) -> dict:
-    out = {"version": wall([PY, "-m", "gbcs.cli", "--version"], env_=env(False), repeat=5),
-           "decode_one": wall([PY, "-m", "gbcs.cli", "decode", str(one)], env_=env(False), repeat=5)}
+    out = {"version": wall([PY, "-m", "gbcs.cli", "--version"], env_=env(False), repeat=5)}
+    out["version_cpu"] = CPU["last"]
+    out["decode_one"] = wall([PY, "-m", "gbcs.cli", "decode", str(one)], env_=env(False), repeat=5)
+    out["decode_one_cpu"] = CPU["last"]
     gbcs_bin = Path(PY).with_name("gbcs")
     if gbcs_bin.exists():
         out["decode_one_script"] = wall([str(gbcs_bin), "decode", str(one)], env_=env(False), repeat=5)
     firsts = []
     for _ in range(5):
-        imp, first = map(float, subprocess.run([PY, "-c", _FIRST, str(one)], env=env(False), check=True,
-                                               capture_output=True, text=True).stdout.split())
-        firsts.append((imp, first))
-    out["import"] = min(f[0] for f in firsts)
-    out["first_decode"] = min(f[1] for f in firsts)
+        firsts.append(tuple(map(float, subprocess.run([PY, "-c", _FIRST, str(one)], env=env(False), check=True,
+                                                      capture_output=True, text=True).stdout.split())))
+    for i, key in enumerate(("import", "first_decode", "import_cpu", "first_decode_cpu")):
+        out[key] = min(f[i] for f in firsts)
     return out
 
 
@@ -240,9 +256,12 @@ def main() -> None:
         hexfile.write_text("\n".join(m.hex() for m in msgs * args.repeat) + "\n")
         print(f"messages: {name}, {len(msgs)} x {args.repeat} = {len(msgs) * args.repeat}")
         compiled, pure = decode_rate(hexfile, False, 3), decode_rate(hexfile, True, 3)
-        print(f"decode  compiled: {compiled['rate']:10,.0f} msg/s   [{compiled['backend']}]")
-        print(f"decode  pure:     {pure['rate']:10,.0f} msg/s   [{pure['backend']}]")
-        print(f"        compiled / pure = {compiled['rate'] / pure['rate']:.2f}x")
+        print(f"decode  compiled: {compiled['rate']:10,.0f} msg/s wall, {compiled['cpu_rate']:10,.0f} msg/s CPU"
+              f"   [{compiled['backend']}]")
+        print(f"decode  pure:     {pure['rate']:10,.0f} msg/s wall, {pure['cpu_rate']:10,.0f} msg/s CPU"
+              f"   [{pure['backend']}]")
+        print(f"        compiled / pure = {compiled['rate'] / pure['rate']:.2f}x wall,"
+              f" {compiled['cpu_rate'] / pure['cpu_rate']:.2f}x CPU")
         if not args.quick:
             ts = tshark_rate(msgs * args.repeat, tmp)
             if ts is None:
@@ -250,20 +269,27 @@ def main() -> None:
             elif "skipped" in ts:
                 print(f"tshark: {ts['skipped']}")
             else:
-                print(f"tshark  gbcs dissector: {ts['rate']:10,.0f} msg/s (start-up {ts['startup']:.2f} s subtracted;"
-                      f" dissected: {ts['dissected']});  compiled gbcs / tshark = {compiled['rate'] / ts['rate']:.2f}x")
+                print(f"tshark  gbcs dissector: {ts['rate']:10,.0f} msg/s wall, {ts['cpu_rate']:10,.0f} msg/s CPU"
+                      f" (start-up {ts['startup']:.2f} s subtracted; dissected: {ts['dissected']})")
+                print(f"        compiled gbcs / tshark = {compiled['rate'] / ts['rate']:.2f}x wall,"
+                      f" {compiled['cpu_rate'] / ts['cpu_rate']:.2f}x CPU")
         if keys is not None:
             plain = tmp / "plain.hex"
             plain.write_text("\n".join(m.hex() for m in msgs) + "\n")
             v = validate_vs_crypto(msgs, keys, plain, tmp)
             counts = ", ".join(f"{k} {n}" for k, n in sorted(v["counts"].items()))
-            print(f"validate --keys: {v['validate']:.2f} s ({v['validate_work']:.2f} s after start-up)"
-                  f"  bare crypto: {v['crypto']:.3f} s [{counts}]"
-                  f"  ratio {v['validate_work'] / max(v['crypto'], 1e-9):.1f}x")
+            print(f"validate --keys: {v['validate']:.2f} s wall ({v['validate_work']:.2f} s wall,"
+                  f" {v['validate_work_cpu']:.2f} s CPU after start-up)")
+            print(f"        bare crypto: {v['crypto']:.3f} s [{counts}]; ratio"
+                  f" {v['validate_work'] / max(v['crypto'], 1e-9):.1f}x wall,"
+                  f" {v['validate_work_cpu'] / max(v['crypto'], 1e-9):.1f}x CPU")
         s = startup(_one_file(msgs[0], tmp))
-        print(f"start-up: gbcs --version {s['version']:.3f} s; gbcs decode one.hex {s['decode_one']:.3f} s"
-              + (f" (console script {s['decode_one_script']:.3f} s)" if "decode_one_script" in s else "")
-              + f"; import gbcs {s['import'] * 1000:.0f} ms; first decode {s['first_decode'] * 1000:.0f} ms")
+        print(f"start-up: gbcs --version {s['version']:.3f} s wall ({s['version_cpu']:.3f} s CPU);"
+              f" gbcs decode one.hex {s['decode_one']:.3f} s wall ({s['decode_one_cpu']:.3f} s CPU)"
+              + (f", console script {s['decode_one_script']:.3f} s wall" if "decode_one_script" in s else ""))
+        print(f"          import gbcs {s['import'] * 1000:.0f} ms wall ({s['import_cpu'] * 1000:.0f} ms CPU);"
+              f" first decode in a fresh process {s['first_decode'] * 1000:.0f} ms wall"
+              f" ({s['first_decode_cpu'] * 1000:.0f} ms CPU)")
         if not args.quick:
             mem = memory(tmp)
             print(f"memory: 1 MB message: API peak {mem['api_peak_mb']:.0f} MB"

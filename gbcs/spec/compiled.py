@@ -259,5 +259,5 @@ def write_cache(spec_set, digest: str) -> None:
         return
     try:
         write(cache_file(digest), spec_set, digest)
-    except OSError:
+    except (OSError, TypeError, ValueError):   # TypeError: a cell type this format cannot hold yet
         pass

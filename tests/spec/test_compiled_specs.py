@@ -181,3 +181,19 @@ def test_a_fresh_process_does_not_import_lark(cache, parsed):
     env = dict(os.environ, GBCS_CACHE_DIR=str(cache))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_any_text_and_nested_values_round_trip():
+    from support import core_schema_items
+    from gbcs.spec.load import parse_text
+    schema = parse_text("schema notes {\n code u16 key\n text text\n extra any optional\n}\n", "s.gbspec")
+    items = parse_text('notes n "Notes" ref "§1" (p = 3) {\n 0x0001 "m³ Ω \\\\ \\" tab\\there" f(a, 2, "x")\n'
+                       ' 2 "" -\n}\nstruct st "S" {\n a u8\n b repeat(a) {\n  c u16 enum(e) "title"\n }\n}\n'
+                       'enum e { 1 one }\n', "n.gbspec")
+    s = SpecSet(core_schema_items() + schema + items, "x" * 64)
+    back = SpecSet.restore(compiled.loads(compiled.dumps(s, "x" * 64), "x" * 64), "x" * 64)
+    same(s, back)
+    row = back.get("notes", "n").by_key[1]
+    assert row.cells["text"] == s.get("notes", "n").by_key[1].cells["text"]
+    assert any(ord(ch) > 127 for ch in row.cells["text"]) and row.cells["extra"] == s.get("notes", "n").by_key[1].cells["extra"]
+    assert back.get("struct", "st").rows[1].block[0].cells["options"] == {"enum": "e"}
