@@ -1,6 +1,7 @@
 """Packaging: the package, specs/ and grammars/ shipped inside it as data, the spec tables
 compiled to data (gbcs/spec/compiled_specs.json, so an installed gbcs never runs lark), and the
-optional compiled twin of gbcs/wire/walker.py (skipped, with a message, where no compiler works)."""
+optional compiled twins of the decode path (gbcs/backend.py COMPILED, plus gbcs/wire/walker.py),
+each cythonized from its own .py; skipped, with a message, where no compiler works."""
 import os
 import sys
 import types
@@ -88,13 +89,16 @@ class OptionalBuildExt(build_ext):
         try:
             super().run()
         except Exception as exc:  # noqa: BLE001 - any compiler trouble means: use the Python twin
-            print(f"gbcs: compiled walker not built ({exc}); the pure-Python walker will be used", file=sys.stderr)
+            print(f"gbcs: compiled twins not built ({exc}); the pure-Python modules will be used", file=sys.stderr)
 
     def build_extension(self, ext):
+        if self.compiler.compiler_type == "unix":
+            # no debug info: the twins are several times smaller, load faster and build faster
+            ext.extra_compile_args = [*ext.extra_compile_args, "-g0", "-O2"]
         try:
             super().build_extension(ext)
         except Exception as exc:  # noqa: BLE001
-            print(f"gbcs: compiled walker not built ({exc}); the pure-Python walker will be used", file=sys.stderr)
+            print(f"gbcs: {ext.name} not compiled ({exc}); its pure-Python twin will be used", file=sys.stderr)
 
 
 def extensions():
