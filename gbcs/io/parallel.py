@@ -18,6 +18,7 @@ import sys
 from collections import deque
 from typing import Callable, Iterable, Iterator, TypeVar
 
+from gbcs.errors import GbcsError
 from gbcs.io.inputs import InputMessage
 
 T = TypeVar("T")
@@ -28,6 +29,10 @@ CHUNK_BYTES = 1 << 20           # ... or this many input bytes, whichever comes 
 WINDOW_PER_JOB = 3              # chunks in flight per worker: keeps workers busy, memory flat
 
 _pipeline: Pipeline | None = None      # set in each worker by _start_worker
+
+
+class WorkerError(GbcsError):
+    """A worker process stopped without an answer (killed, out of memory)."""
 
 
 def default_jobs() -> int:
@@ -81,6 +86,7 @@ def ordered_results(items: Iterable[InputMessage], make_pipeline: Callable[[], P
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
     executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
                                    initializer=_start_worker, initargs=(make_pipeline,))
+    from concurrent.futures.process import BrokenProcessPool
     in_flight: deque = deque()
     limit = window or jobs * WINDOW_PER_JOB
     try:
@@ -90,6 +96,9 @@ def ordered_results(items: Iterable[InputMessage], make_pipeline: Callable[[], P
                 yield from in_flight.popleft().result()
         while in_flight:
             yield from in_flight.popleft().result()
+    except BrokenProcessPool:
+        raise WorkerError(f"a worker process stopped without finishing its messages (killed, or out of "
+                          f"memory?); run again with fewer --jobs, or --jobs 1") from None
     finally:
         for future in in_flight:
             future.cancel()

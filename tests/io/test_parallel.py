@@ -166,3 +166,19 @@ def test_jobs_with_keys_check_the_same_macs(tmp_path):
     assert parallel_run.output == serial.output and parallel_run.exit_code == serial.exit_code == 1
     macs = [json.loads(line)["mac"] for line in serial.output.splitlines()]
     assert macs.count("valid") == 100 and macs.count("invalid") == 50
+
+
+def _dying_pipeline():
+    import os
+
+    def pipeline(items):
+        if any(i.data[1] == 7 for i in items):
+            os._exit(3)               # as if the OOM killer took the worker
+        return [len(i.data) for i in items]
+    return pipeline
+
+
+def test_a_dead_worker_is_a_clear_error():
+    items = (item(bytes([0xDF, n % 256]), n) for n in range(50))
+    with pytest.raises(parallel.WorkerError, match="fewer --jobs"):
+        list(parallel.ordered_results(items, _dying_pipeline, jobs=2))
