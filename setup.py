@@ -101,6 +101,11 @@ class OptionalBuildExt(build_ext):
             print(f"gbcs: {ext.name} not compiled ({exc}); its pure-Python twin will be used", file=sys.stderr)
 
 
+# annotation_typing off: a twin must accept exactly what its .py accepts (`x: int` would
+# otherwise reject None or an int subclass); C types come only from the .pxd files.
+DIRECTIVES = {"language_level": 3, "binding": True, "annotation_typing": False}
+
+
 def extensions():
     if os.environ.get("GBCS_PURE_PYTHON") == "1":
         return []
@@ -114,7 +119,7 @@ def extensions():
     built = []
     for ext in wanted:             # one by one: a module Cython rejects stays pure Python alone
         try:
-            built += cythonize([ext], compiler_directives={"language_level": 3, "binding": True},
+            built += cythonize([ext], compiler_directives=DIRECTIVES,
                                quiet=True)
         except Exception as exc:  # noqa: BLE001
             print(f"gbcs: cannot cythonize {ext.name} ({exc}); its pure-Python twin will be used",
