@@ -57,3 +57,21 @@ def test_pure_python_switch_and_version_text():
     assert f"backend: {backend.describe()}" in version
     if backend.compiled_modules():
         assert "cython (" in version
+
+
+def _declared(pxd: str) -> set[str]:
+    import re
+    from pathlib import Path
+    text = (Path(backend.__file__).parent / pxd).read_text()
+    names: set[str] = set()
+    for line in re.findall(r"^\s*cdef public [\w ]+? ([\w, ]+?)\s*(?:#.*)?$", text, re.M):
+        names |= {n.strip() for n in line.split(",")}
+    return names
+
+
+def test_pxd_declares_every_slot_of_its_class():
+    """A twin's extension type has exactly the .py class's slots (a new slot needs a .pxd line)."""
+    from gbcs.message import Node
+    from gbcs.wire.walker import Walker
+    assert _declared("message.pxd") == set(Node.__slots__)
+    assert _declared("wire/_walker_c.pxd") == set(Walker.__slots__)
