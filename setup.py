@@ -131,6 +131,7 @@ setup(
     packages=find_packages(include=["gbcs", "gbcs.*"]) + ["gbcs.specs", "gbcs.grammars"],
     package_dir={"gbcs.specs": "specs", "gbcs.grammars": "grammars"},
     package_data={"gbcs.specs": ["*.gbspec"], "gbcs.grammars": ["*.lark"]},
+    exclude_package_data={"": ["*.c"]},      # Cython's generated C: build input, not package data
     ext_modules=extensions(),
     cmdclass={"build_ext": OptionalBuildExt, "build_py": BuildPyWithSpecs},
 )
