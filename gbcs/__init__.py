@@ -5,7 +5,11 @@
     >>> gbcs.encode(message) == data
     True
 """
-from gbcs.decoding import decode, encode
+from gbcs import backend as _backend
+
+_backend.install()          # compiled twins of the decode path, unless GBCS_PURE_PYTHON=1
+
+from gbcs.decoding import decode, encode  # noqa: E402
 from gbcs.errors import (CertificateError, ConstraintError, DecodeError, EncodeError, GbcsError, InputError, KeystoreError,
                          LengthError, SpecError, SpecReferenceError, SpecSyntaxError, TruncatedError,
                          UnknownCodeError)

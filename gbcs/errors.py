@@ -30,6 +30,18 @@ class GbcsError(Exception):
     def to_dict(self) -> dict:
         return {"type": type(self).__name__, "message": self.message}
 
+    def __reduce__(self):
+        # Subclasses take more than `message` in __init__; rebuild from state, not from args,
+        # so errors cross process boundaries (gbcs.io.parallel) whatever their signature.
+        return _restore_error, (type(self), self.args, self.__dict__)
+
+
+def _restore_error(cls: type, args: tuple, state: dict) -> GbcsError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class SpecError(GbcsError):
     """A specification file under specs/ is wrong: says where and what was expected."""

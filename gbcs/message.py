@@ -53,17 +53,35 @@ class Node:
 
     def walk(self, prefix: str = "") -> Iterator[tuple[str, "Node"]]:
         """Every node below this one with its dotted path, depth first, in byte order."""
-        path = f"{prefix}.{self.name}" if prefix else self.name
-        yield path, self
-        for child in self.children or ():
-            yield from child.walk(path)
+        stack = [(f"{prefix}.{self.name}" if prefix else self.name, self)]
+        while stack:                      # no recursion: deep trees, and no generator per level
+            path, node = stack.pop()
+            yield path, node
+            children = node.children
+            if children:
+                stack.extend((f"{path}.{c.name}", c) for c in reversed(children))
 
     def leaves(self) -> Iterator["Node"]:
-        if self.is_leaf:
-            yield self
-        else:
-            for child in self.children or ():
-                yield from child.leaves()
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            if node.codec is not None:
+                yield node
+            elif node.children:
+                stack.extend(reversed(node.children))
+
+    def __reduce__(self):
+        # A tree pickles as one flat list (pre-order, with child counts) rebuilt without
+        # recursion: several times faster than node by node, and no depth limit.
+        flat, stack = [], [self]
+        while stack:
+            node = stack.pop()
+            children = node.children
+            flat.append((node.name, node.start, node.end, node.codec, node.value, node.meaning,
+                         -1 if children is None else len(children)))
+            if children:
+                stack.extend(reversed(children))
+        return _rebuild_tree, (flat,)
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"name": self.name, "offset": self.start, "length": self.end - self.start}
@@ -75,6 +93,24 @@ class Node:
         if self.children is not None:
             out["children"] = [c.to_dict() for c in self.children]
         return out
+
+
+def _rebuild_tree(flat: list) -> Node:
+    root = None
+    open_nodes: list[list] = []          # [node, children still to attach]
+    for name, start, end, codec, value, meaning, count in flat:
+        node = Node(name, start, end, codec, value, meaning, None if count < 0 else [])
+        if open_nodes:
+            parent = open_nodes[-1]
+            parent[0].children.append(node)
+            parent[1] -= 1
+            if parent[1] == 0:
+                open_nodes.pop()
+        else:
+            root = node
+        if count > 0:
+            open_nodes.append([node, count])
+    return root
 
 
 def json_value(value: Any) -> Any:
@@ -107,7 +143,14 @@ class Message:
     @property
     def unparsed_bytes(self) -> int:
         """Bytes the decoder could not give a structure to (kept, as opaque leaves)."""
-        return sum(n.end - n.start for n in self.root.leaves() if n.codec == "unparsed")
+        total, stack = 0, [self.root]
+        while stack:
+            node = stack.pop()
+            if node.codec == "unparsed":
+                total += node.end - node.start
+            elif node.children:
+                stack.extend(node.children)
+        return total
 
     def find(self, path: str) -> Node | None:
         if path == self.root.name:

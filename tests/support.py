@@ -69,3 +69,48 @@ def core_schema_items() -> list:
     path = _data_dir("specs") / "schemas.gbspec"
     items = parse_text(path.read_text(encoding="utf-8"), "specs/schemas.gbspec")
     return [i for i in items if i.kind == "schema" and i.name in ("schema", "enum")]
+
+
+# -- the pure-Python twin in another process (tests/test_twins.py) ------------------------
+
+def twin_outcome(data: bytes, keystore=None) -> list:
+    """Everything a decode (and, with a keystore, the integrity and decryption checks) says
+    about `data`, as JSON-ready data: the tree or the error, in full."""
+    import gbcs
+
+    def tree(root) -> list:
+        return [[path, n.start, n.end, n.codec, repr(n.value), n.meaning] for path, n in root.walk()]
+
+    try:
+        m = gbcs.decode(data)
+    except gbcs.GbcsError as exc:
+        return ["error", type(exc).__name__, str(exc), getattr(exc, "offset", None),
+                getattr(exc, "field", None), getattr(exc, "rule", None)]
+    out = ["ok", tree(m.root), tree(m.inner.root) if m.inner is not None else None,
+           repr(sorted(m.summary().items())), repr(sorted(m.extras.items()))]
+    if keystore is not None:
+        from gbcs.crypto import check_integrity
+        try:
+            checked = check_integrity(m, keystore)
+        except gbcs.GbcsError as exc:
+            out.append(["integrity-error", type(exc).__name__, str(exc)])
+        else:
+            out.append([repr(checked.to_dict()), [
+                [d.status, d.plaintext.hex() if d.plaintext is not None else None,
+                 tree(d.tree) if d.tree is not None else None, repr(d.error)] for d in checked.decrypted]])
+    return out
+
+
+def twin_server() -> None:
+    """Read `<keystore folder or ->\\t<hex>` lines, answer each with the JSON of twin_outcome."""
+    import json
+    import sys
+    from gbcs.crypto import Keystore
+    stores: dict = {}
+    for line in sys.stdin:
+        folder, _, hex_data = line.rstrip("\n").partition("\t")
+        keystore = None
+        if folder != "-":
+            keystore = stores.get(folder) or stores.setdefault(folder, Keystore.load([folder]))
+        sys.stdout.write(json.dumps(twin_outcome(bytes.fromhex(hex_data), keystore)) + "\n")
+        sys.stdout.flush()

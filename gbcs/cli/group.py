@@ -115,8 +115,8 @@ class GbcsGroup(click.Group):
 
 
 def _version_text() -> str:
-    from gbcs.wire.backend import BACKEND
-    return f"gbcs {__version__} (backend: {BACKEND})"
+    from gbcs.backend import describe
+    return f"gbcs {__version__} (backend: {describe()})"
 
 
 @click.group(cls=GbcsGroup, context_settings={"help_option_names": ["-h", "--help"]})

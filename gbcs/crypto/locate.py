@@ -24,6 +24,8 @@ class EncryptedPart:
 
 def _is_part(node: Node) -> bool:
     names = [c.name for c in node.children or ()]
+    if "ciphertext" not in names:        # the common case, decided in one scan
+        return False
     return all(n in names for n in _PART_FIELDS) and names.index("security_header") < names.index("tag")
 
 
@@ -44,18 +46,16 @@ def find_encrypted(root: Node | None, family: str | None) -> list[EncryptedPart]
     if payload is None or family not in ("gbz", "dlms"):
         return []
     out: list[EncryptedPart] = []
-
-    def visit(node: Node, parents: list[Node]) -> None:
+    stack: list[tuple[Node, Node | None]] = [(payload, None)]
+    while stack:                  # depth first in byte order, without recursion
+        node, parent = stack.pop()
         if node.children is None:
-            return
+            continue
         if _is_part(node):
             start = node.get("security_header").start
             end = node.get("tag").end
-            context = _gbz_context(parents[-1]) if family == "gbz" and parents else {}
+            context = _gbz_context(parent) if family == "gbz" and parent is not None else {}
             out.append(EncryptedPart(family, start, end, context))
-            return
-        for child in node.children:
-            visit(child, parents + [node])
-
-    visit(payload, [])
+            continue
+        stack.extend((child, node) for child in reversed(node.children))
     return out

@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from gbcs.decoding import is_gbt_block
 from gbcs.io.inputs import InputMessage, iter_inputs
+from gbcs.io.parallel import chunks
 
 DEFAULT_PARTITION_MESSAGES = 2000
 
@@ -53,31 +53,15 @@ def _file_messages(path: str) -> list[InputMessage]:
     return list(iter_inputs([path]))
 
 
-def boundaries(items: list[InputMessage]) -> list[int]:
-    """Indexes where a partition may start: not inside a run of GBT blocks."""
-    allowed = []
-    for i, item in enumerate(items):
-        inside_run = (i > 0 and item.data is not None and is_gbt_block(item.data)
-                      and items[i - 1].data is not None and is_gbt_block(items[i - 1].data))
-        if not inside_run:
-            allowed.append(i)
-    return allowed
-
-
 def plan_file(path: str, per_partition: int = DEFAULT_PARTITION_MESSAGES) -> list[Partition]:
-    """Partitions of about `per_partition` messages covering one file."""
+    """Partitions of about `per_partition` messages covering one file (cut as --jobs cuts chunks)."""
     if per_partition < 1:
         raise ValueError("a partition holds at least one message")
-    items = _file_messages(path)
-    if not items:
-        return []
-    starts = boundaries(items)
-    cuts = [0]
-    for s in starts:
-        if s - cuts[-1] >= per_partition:
-            cuts.append(s)
-    cuts.append(len(items))
-    return [Partition(path, a, b - a) for a, b in zip(cuts, cuts[1:])]
+    parts, first = [], 0
+    for chunk in chunks(_file_messages(path), max_messages=per_partition, max_bytes=1 << 62):
+        parts.append(Partition(path, first, len(chunk)))
+        first += len(chunk)
+    return parts
 
 
 def plan(paths: Iterable[str], per_partition: int = DEFAULT_PARTITION_MESSAGES) -> Iterator[Partition]:

@@ -1,21 +1,18 @@
-"""Read specs/*.gbspec with lark, check every row against its schema, return a SpecSet.
+"""Read specs/*.gbspec (parsed by gbcs/spec/parse.py), check every row against its schema,
+return a SpecSet.
 
-Errors name file:line:col and what was expected. The checked SpecSet is cached on disk by
-the content hash of the grammar and the spec files, so a CLI start does not re-parse.
+Errors name file:line:col and what was expected. The checked tables are kept in a data-only
+compiled form (gbcs/spec/compiled.py) keyed by the content hash of the grammar and the spec
+files, so a start neither re-parses nor imports lark.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-from lark import Lark, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
-from gbcs.errors import SpecError, SpecReferenceError, SpecSyntaxError
+from gbcs.errors import SpecError, SpecReferenceError
 from gbcs.spec.ast import ABSENT, Call, Item, Name, Pos, Row
 from gbcs.spec.types import FIELD_OPTIONS, LAYOUT_TYPES
 
@@ -35,118 +32,10 @@ def _data_dir(name: str) -> Path:
                     f"reinstall gbcs or set GBCS_{name.upper()}")
 
 
-@lru_cache(maxsize=1)
-def _parser() -> Lark:
-    grammar = (_data_dir("grammars") / "gbspec.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
-
-
-def _unescape(text: str) -> str:
-    """Backslash escapes of a quoted spec string, keeping non-ASCII text (m³, Ω) intact."""
-    return text.encode("latin-1", "backslashreplace").decode("unicode_escape")
-
-
-class _ToAst(Transformer):
-    def __init__(self, file: str):
-        super().__init__()
-        self.file = file
-
-    def _pos(self, meta_or_token) -> Pos:
-        return Pos(self.file, getattr(meta_or_token, "line", 0), getattr(meta_or_token, "column", 0))
-
-    def hex(self, children):
-        return (int(children[0], 16), self._pos(children[0]))
-
-    def int(self, children):
-        return (int(children[0]), self._pos(children[0]))
-
-    def string(self, children):
-        tok = children[0]
-        return (_unescape(tok[1:-1]), self._pos(tok))
-
-    def absent(self, children):
-        return (ABSENT, Pos(self.file, 0, 0))
-
-    def name(self, children):
-        tok = children[0]
-        pos = self._pos(tok)
-        return (Name(str(tok), pos), pos)
-
-    @v_args(meta=True)
-    def call(self, meta, children):
-        tok, *args = children
-        pos = self._pos(tok)
-        return (Call(str(tok), tuple(a[0] for a in args), pos), pos)
-
-    @v_args(meta=True)
-    def row(self, meta, children):
-        block = None
-        if children and isinstance(children[-1], list):
-            block = children.pop()
-        values = [c[0] for c in children]
-        positions = [c[1] for c in children]
-        return Row(values, block, positions[0] if positions else self._pos(meta), positions)
-
-    def block(self, children):
-        return list(children)
-
-    def title(self, children):
-        return ("title", _unescape(children[0][1:-1]))
-
-    def ref(self, children):
-        return ("ref", _unescape(children[0][1:-1]))
-
-    def prop(self, children):
-        return (str(children[0]), children[1][0])
-
-    def props(self, children):
-        return ("props", dict(children))
-
-    @v_args(meta=True)
-    def item(self, meta, children):
-        kind, name = children[0], children[1]
-        parts = dict(c for c in children[2:-1])
-        return Item(str(kind), str(name), parts.get("title"), parts.get("ref"), parts.get("props", {}),
-                    children[-1], self._pos(kind))
-
-    def start(self, children):
-        return list(children)
-
-
 def parse_text(text: str, file: str = "<spec>") -> list[Item]:
-    """Parse one spec document into Items (syntax only, no schema checks)."""
-    try:
-        tree = _parser().parse(text if text.endswith("\n") else text + "\n")
-    except UnexpectedInput as exc:
-        raise _syntax_error(exc, text, file) from None
-    return _ToAst(file).transform(tree)
-
-
-def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> SpecSyntaxError:
-    line, column = getattr(exc, "line", 0) or 0, getattr(exc, "column", 0) or 0
-    if isinstance(exc, UnexpectedToken):
-        expected = sorted(exc.accepts or exc.expected)
-        got = "end of line" if exc.token.type == "_NL" else repr(str(exc.token))
-        if exc.token.type == "$END":
-            got = "end of file"
-        message = f"unexpected {got}"
-    elif isinstance(exc, UnexpectedCharacters):
-        expected = sorted(exc.allowed or ())
-        message = f"unexpected character {text[exc.pos_in_stream]!r}"
-    elif isinstance(exc, UnexpectedEOF):
-        expected = sorted(exc.expected)
-        message = "unexpected end of file (a '}' is missing?)"
-        line, column = text.count("\n") + 1, 1
-    else:
-        expected, message = [], str(exc)
-    shown = ", ".join(_TOKEN_WORDS.get(t, t) for t in expected[:8])
-    return SpecSyntaxError(f"{message}; expected {shown or 'something else'}",
-                           file, line, column, expected=shown)
-
-
-_TOKEN_WORDS = {"_NL": "end of line", "NAME": "a name", "STRING": "a quoted string", "HEX": "0x… number",
-                "INT": "a number", "LBRACE": "'{'", "RBRACE": "'}'", "LPAR": "'('", "RPAR": "')'",
-                "MINUS": "'-'", "COMMA": "','", "EQUAL": "'='", "REF": "ref"}
+    """Parse one spec document into Items (syntax only, no schema checks). Imports lark."""
+    from gbcs.spec.parse import parse_text as parse
+    return parse(text, file)
 
 
 # -- schema checking -------------------------------------------------------------------
@@ -204,10 +93,16 @@ class SpecSet:
             value = cache[factory] = factory(self)
         return value
 
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state.pop("_derived", None)        # derived tables are rebuilt, never pickled
-        return state
+    @classmethod
+    def restore(cls, items: Iterable[Item], digest: str) -> "SpecSet":
+        """A SpecSet from items checked when they were compiled (gbcs/spec/compiled.py)."""
+        self = cls.__new__(cls)
+        self.digest = digest
+        self._items, self._by_kind = {}, {}
+        for item in items:
+            self._items[(item.kind, item.name)] = item
+            self._by_kind.setdefault(item.kind, []).append(item)
+        return self
 
     # -- look-ups --
     def get(self, kind: str, name: str) -> Item:
@@ -426,55 +321,44 @@ def _spec_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.gbspec"))
 
 
-def load_specs(folder: str | os.PathLike | None = None, *, use_cache: bool = True) -> SpecSet:
-    folder = Path(folder) if folder is not None else _data_dir("specs")
+def specs_digest(folder: Path) -> tuple[str, list[Path]]:
+    """SHA-256 over the grammar and every spec file (names and bytes): what a compiled form is of."""
     files = _spec_files(folder)
     if not files:
         raise SpecError(f"no *.gbspec files in {folder}")
     h = hashlib.sha256(CACHE_VERSION.encode())
-    grammar_path = _data_dir("grammars") / "gbspec.lark"
-    h.update(grammar_path.read_bytes())
-    texts = []
+    h.update((_data_dir("grammars") / "gbspec.lark").read_bytes())
     for f in files:
-        raw = f.read_bytes()
-        h.update(f.name.encode() + b"\0" + raw)
-        texts.append((f, raw.decode("utf-8")))
-    digest = h.hexdigest()
-    cache = _cache_path(digest) if use_cache else None
-    if cache is not None and cache.is_file():
-        try:
-            with cache.open("rb") as fh:
-                loaded = pickle.load(fh)
-            if isinstance(loaded, SpecSet) and loaded.digest == digest:
-                return loaded
-        except Exception:   # a stale or broken cache is only a missed shortcut
-            pass
-    items: list[Item] = []
-    for f, text in texts:
-        items.extend(parse_text(text, _display_name(f)))
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest(), files
+
+
+def load_specs(folder: str | os.PathLike | None = None, *, use_cache: bool = True) -> SpecSet:
+    """The checked specs in `folder` (default: the project's).
+
+    Read from their compiled form (gbcs/spec/compiled.py: data only, checked against the digest
+    of the specs) when one exists; otherwise parsed with lark, checked, and cached.
+    """
+    from gbcs.spec import compiled
+    folder = Path(folder) if folder is not None else _data_dir("specs")
+    digest, files = specs_digest(folder)
+    if use_cache:
+        items = compiled.read(compiled.PACKAGED, digest, owned=False)
+        if items is None:
+            items = compiled.read_cache(digest)
+        if items is not None:
+            return SpecSet.restore(items, digest)
+    items = []
+    for f in files:
+        items.extend(parse_text(f.read_bytes().decode("utf-8"), _display_name(f)))
     result = SpecSet(items, digest)
-    if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, cache)
-        except OSError:
-            pass
+    if use_cache:
+        compiled.write_cache(result, digest)
     return result
 
 
 def _display_name(path: Path) -> str:
     return f"specs/{path.name}" if path.parent.name == "specs" else str(path)
-
-
-def _cache_path(digest: str) -> Path | None:
-    base = os.environ.get("GBCS_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base else Path.home() / ".cache"
-    if not os.environ.get("GBCS_CACHE_DIR"):
-        root = root / "gbcs"
-    return root / f"specs-{digest[:32]}.pickle"
 
 
 _DEFAULT: SpecSet | None = None
