@@ -67,10 +67,12 @@ def main() -> None:
         "# ECS52 command (MAC'd) and the meter's response, one message per line\n"
         + command.hex(" ").upper() + "\n" + response.hex(" ").upper() + "\n")
 
-    # ECS04a-like critical command: a pre-command, then signed by the supplier and MAC'd.
+    # ECS04a critical command (adjust the meter balance by 1,200,000): a pre-command, then signed
+    # by the supplier and MAC'd.
     env = Envelope("command", 0x1001, SUPPLIER, ESME, 0x001C)
-    set_ = dlms.build_access_request([("set", 1, "0-0:96.58.1.255", 2)], [b"\x00\x00\x01\x00"], invoke_id=0x1001)
-    pre = precommand(env, set_)
+    adjust = dlms.build_access_request([("action", 112, "0-0:19.10.0.255", 1)], [("double_long", 1_200_000)],
+                                       invoke_id=0x1001)
+    pre = precommand(env, adjust)
     signed = sign_precommand(pre, key(f"{SUPPLIER.hex()}-ds"))
     (out / "critical-precommand.txt").write_text(pre.hex().upper() + "\n")
     (out / "critical-command.b64").write_text(
@@ -88,14 +90,12 @@ def main() -> None:
     (out / "gsme-encrypted-response.bin").write_bytes(
         mac_wrap_with_keystore(general_signing(renv, content, b""), ks))
 
-    # Alerts: a DLMS generic alert from the ESME and a GBZ one from the GSME (signed by devices:
-    # their private keys are ours here because we made them).
+    # Non-critical alerts (MAC'd, unsigned): a DLMS generic alert from the ESME and a GBZ one from
+    # the GSME. The MAC key pair is the supplier's KA key with the device's KA certificate.
     aenv = Envelope("alert", 0x2000, ESME, SUPPLIER, 0x1001)
-    dlms_alert = general_signing(aenv, dlms.build_alert(0x810E, stamp, invoke_id=0x2000), b"")
-    dlms_alert = sign_precommand(dlms_alert[:-1], key(f"{ESME.hex()}-ds"))
+    dlms_alert = mac_wrap_with_keystore(general_signing(aenv, dlms.build_alert(0x810E, stamp, invoke_id=0x2000), b""), ks)
     genv = Envelope("alert", 0x2001, GSME, SUPPLIER, 0x1001)
-    gbz_alert = general_signing(genv, gbz.build_gbz_alert(0x810E, stamp), b"")
-    gbz_alert = sign_precommand(gbz_alert[:-1], key(f"{GSME.hex()}-ds"))
+    gbz_alert = mac_wrap_with_keystore(general_signing(genv, gbz.build_gbz_alert(0x810E, stamp), b""), ks)
     (out / "alerts.txt").write_text(dlms_alert.hex().upper() + "\n" + gbz_alert.hex().upper() + "\n")
 
     # CS04B unjoin (ASN.1), sent as a DUIS-style XML response body.

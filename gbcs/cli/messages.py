@@ -143,9 +143,9 @@ def _rule_words(ctx, param, value: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @main.command("validate")
-@click.option("--format", "fmt", type=click.Choice(list(VALIDATE_FORMATS)), default="text", show_default=True,
+@click.option("--format", "fmt", type=click.Choice([*VALIDATE_FORMATS, "parquet"]), default="text", show_default=True,
               help="text: findings and a summary; json / jsonl: records; junit: a test case per message; "
-                   "sarif: SARIF 2.1.0, a result per finding.")
+                   "sarif: SARIF 2.1.0, a result per finding; parquet: message and finding tables (-o DIR).")
 @KEYS_OPTION
 @ACB_OPTION
 @click.option("--select", multiple=True, metavar="RULES", callback=_rule_words,
@@ -155,9 +155,15 @@ def _rule_words(ctx, param, value: tuple[str, ...]) -> tuple[str, ...]:
               help="Do not report these rules (ids, id prefixes or topics; comma-separated, repeatable).")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1), e.g. a message whose keys are missing.")
 @JOBS_OPTION
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Spread the work over a Dask cluster: a scheduler address, or local / local:N for a local "
+                   "cluster of N workers (pip install 'gbcs[dask]'). Workers must see the inputs and --keys.")
+@click.option("-o", "--output", type=click.Path(file_okay=False), metavar="DIR",
+              help="With --format parquet: the dataset folder to write (messages/ and findings/ tables).")
 @click.argument("inputs", nargs=-1, required=True)
 def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, select: tuple[str, ...],
-                     ignore: tuple[str, ...], strict: bool, jobs: int, inputs: tuple[str, ...]) -> None:
+                     ignore: tuple[str, ...], strict: bool, jobs: int, scheduler: str | None, output: str | None,
+                     inputs: tuple[str, ...]) -> None:
     """Decode and check every GBCS message in INPUTS; report findings.
 
     Each message is verified (every signature, MAC and encrypted part it carries checked and
@@ -168,19 +174,31 @@ def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, select: t
     Exit status: 0 when no message failed, 1 otherwise, 2 for usage errors.
     """
     from gbcs.validate import FAILED
+    if fmt == "parquet" and not output:
+        raise click.UsageError("--format parquet writes a dataset folder: give it with -o DIR")
+    if scheduler and "-" in inputs:
+        raise click.UsageError("standard input cannot be spread over a cluster: give files or folders")
     keystore = _keystore(keys)
     bad = False
 
-    def results() -> Iterator[Result]:
+    def results() -> Iterator[Result | dict]:
         nonlocal bad
         try:
+            if scheduler:
+                for record in _cluster_records(scheduler, inputs, keys, acb, select, ignore, strict,
+                                               with_tree=fmt in ("json", "jsonl")):
+                    bad |= record["status"] == FAILED
+                    yield record
+                return
             for result in _results(inputs, keys, keystore, acb, jobs, validate=(select, ignore, strict)):
                 bad |= result.extra["status"] == FAILED
                 yield result
         except KeystoreError as exc:
             raise click.ClickException(escape_text(exc)) from None
 
-    if fmt == "text":
+    if fmt == "parquet":
+        write = functools.partial(_write_parquet, path=output)
+    elif fmt == "text":
         write = functools.partial(VALIDATE_FORMATS["text"], tree=False, summary=True)
     elif fmt == "junit":
         write = functools.partial(VALIDATE_FORMATS["junit"], fail_on=("error", "warning") if strict else ("error",))
@@ -188,6 +206,34 @@ def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, select: t
         write = VALIDATE_FORMATS[fmt]
     write(results(), sys.stdout)
     sys.exit(1 if bad else 0)
+
+
+def _cluster_records(address: str, inputs, keys, acb, select, ignore, strict: bool, with_tree: bool) -> Iterator[dict]:
+    try:
+        import gbcs.dask
+    except ImportError:
+        raise click.UsageError("--scheduler needs Dask: pip install 'gbcs[dask]'") from None
+    try:
+        client = gbcs.dask.connect(address)
+    except (ValueError, OSError) as exc:
+        raise click.BadParameter(escape_text(exc), param_hint="--scheduler") from None
+    with client:
+        yield from gbcs.dask.stream(client, list(inputs), keystore=keys or None, acb=acb, select=select,
+                                    ignore=ignore, strict=strict, with_tree=with_tree)
+
+
+def _write_parquet(items, out, path: str) -> None:
+    """The records as a Parquet dataset; the run's summary on standard output."""
+    from gbcs.io.parquet import write_parquet
+    from gbcs.io.records import record_of
+    from gbcs.io.text import Summary
+    counts = Summary()
+    try:
+        for record in write_parquet((record_of(i, with_tree=False) for i in items), path):
+            counts.add(record)
+    except GbcsError as exc:
+        raise click.ClickException(escape_text(exc)) from None
+    out.write(f"wrote {path}/messages and {path}/findings\n" + "\n".join(counts.lines()) + "\n")
 
 
 def _encode_like(data: bytes, encoding: str) -> bytes:

@@ -144,3 +144,40 @@ def test_local_address_is_checked():
     import gbcs.dask
     with pytest.raises(ValueError, match="local:N"):
         gbcs.dask.connect("local:two")
+
+
+def run_cli(*args):
+    from click.testing import CliRunner
+    from gbcs.cli import main
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_cli_scheduler_gives_the_single_process_output(capture):
+    args = ["validate", "--format", "jsonl", "--keys", KEYS, "--acb", ACB, str(capture)]
+    single = run_cli(*args)
+    clustered = run_cli(*args[:1], "--scheduler", "local:2", *args[1:])
+    assert clustered.exit_code == single.exit_code
+    assert clustered.stdout == single.stdout and single.stdout.count("\n") > 100
+
+
+def test_cli_scheduler_on_the_rtds_corpus(rtds):
+    root = rtds[0][0].parents[2]
+    args = ["validate", "--format", "jsonl", "--keys", str(root / "keystore"), str(root / "RTDS-4.5.0")]
+    single = run_cli(*args)
+    clustered = run_cli(*args[:1], "--scheduler", "local:2", *args[1:])
+    assert clustered.stdout == single.stdout and single.stdout.count("\n") == len(rtds)
+
+
+def test_cli_parquet_needs_a_folder_and_writes_both_tables(capture, tmp_path):
+    import pandas as pd
+    assert run_cli("validate", "--format", "parquet", str(capture)).exit_code == 2
+    result = run_cli("validate", "--format", "parquet", "-o", str(tmp_path / "pq"), "--keys", KEYS, "--acb", ACB,
+                     str(capture))
+    assert result.exit_code == 0, result.output
+    assert "verified" in result.output
+    messages = pd.read_parquet(tmp_path / "pq" / "messages")
+    assert len(messages) == len(single_process([capture])) and messages["ok"].all()
+
+
+def test_cli_scheduler_refuses_stdin():
+    assert run_cli("validate", "--scheduler", "local:1", "-").exit_code == 2
