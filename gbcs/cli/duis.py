@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from gbcs.cli.group import main
-from gbcs.cli.messages import _rule_words
+from gbcs.cli.options import IGNORE_OPTION, SELECT_OPTION, STRICT_OPTION, load_keystore
 from gbcs.errors import DuisError, DuisSchemaError, GbcsError, KeystoreError
 
 FORMATS = ("text", "json", "jsonl", "junit", "sarif")
@@ -24,19 +24,6 @@ KEYS_OPTION = click.option("--keys", "keys", multiple=True, type=click.Path(exis
 @main.group("duis")
 def duis_group() -> None:
     """DUIS XML service requests, responses and alerts."""
-
-
-def _keystore(keys: tuple[str, ...]):
-    if not keys:
-        return None
-    from gbcs.crypto import Keystore
-    try:
-        ks = Keystore.load(list(keys))
-    except KeystoreError as exc:
-        raise click.BadParameter(str(exc), param_hint="--keys") from None
-    for warning in ks.warnings:
-        click.echo(f"gbcs: keystore: {warning}", err=True)
-    return ks
 
 
 def _writer(fmt: str, strict: bool = False):
@@ -71,11 +58,9 @@ def _user_roles(values: tuple[str, ...]) -> dict[bytes, set[str]]:
 @click.option("--user-roles", "user_roles", multiple=True, metavar="EUI=ROLES",
               help="User roles an organisation holds (e.g. 90B3D51F30010000=IS,GS), added to those its "
                    "certificates imply. Repeatable.")
-@click.option("--select", multiple=True, metavar="RULES", callback=_rule_words,
-              help="Report only these rules: ids, id prefixes or topics; comma-separated, repeatable.")
-@click.option("--ignore", multiple=True, metavar="RULES", callback=_rule_words,
-              help="Do not report these rules (ids, id prefixes or topics).")
-@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
+@SELECT_OPTION
+@IGNORE_OPTION
+@STRICT_OPTION
 @FORMAT_OPTION
 @click.argument("inputs", nargs=-1, required=True)
 def validate_command(keys, schemas, user_roles, select, ignore, strict, fmt, inputs) -> None:
@@ -91,7 +76,7 @@ def validate_command(keys, schemas, user_roles, select, ignore, strict, fmt, inp
     from gbcs.duis.validate import validate_many
     from gbcs.validate import selector
     write = _writer(fmt, strict)
-    keystore = _keystore(keys)
+    keystore = load_keystore(keys)
     roles = _user_roles(user_roles)
     folder = schema_folder(schemas)
     schema = None
@@ -137,7 +122,7 @@ def sign_command(keys, signer, role, output, keep_counter, files) -> None:
         role_code = int(role, 16) if role is not None else None
     except ValueError:
         raise click.BadParameter(f"{role!r} is not a hex role code such as 87", param_hint="--role") from None
-    keystore = _keystore(keys)
+    keystore = load_keystore(keys)
     base = time.time_ns() // 10**6
     failed = False
     for i, path in enumerate(files):

@@ -8,7 +8,7 @@ from typing import Iterator
 import click
 
 from gbcs.cli.group import main
-from gbcs.cli.messages import ACB_OPTION, KEYS_OPTION, _keystore
+from gbcs.cli.options import ACB_OPTION, KEYS_OPTION, load_keystore
 
 FORMAT_CHOICE = click.Choice(["text", "json", "jsonl"])
 MAX_MESSAGES_SHOWN = 500          # messages an HTML capture report draws (tree beside hex)
@@ -61,7 +61,7 @@ def cts_run(keys, acb, fmt, report, report_path, paths) -> None:
     from gbcs.flow.cts import ScenarioError, run_all
     from gbcs.io.flow_outputs import write_json, write_jsonl, write_scenarios_text
     _check_report(report, report_path)
-    keystore = _keystore(keys)
+    keystore = load_keystore(keys)
     kept: list = []
     failed = False
 

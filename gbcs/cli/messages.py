@@ -11,6 +11,8 @@ import click
 from gbcs.decoding import decode
 from gbcs.errors import EncodeError, GbcsError, InputError, KeystoreError
 from gbcs.cli.group import main
+from gbcs.cli.options import (ACB_OPTION, IGNORE_OPTION, KEYS_OPTION, SELECT_OPTION, STRICT_OPTION,
+                              load_keystore)
 from gbcs.io.escape import escape_text
 from gbcs.io.outputs import WRITERS, Result
 from gbcs.io.records import validated
@@ -18,31 +20,6 @@ from gbcs.io.stream import decode_inputs
 
 FORMATS = {name: WRITERS[name] for name in ("text", "json", "jsonl")}          # decode
 VALIDATE_FORMATS = {name: WRITERS[name] for name in ("text", "json", "jsonl", "junit", "sarif")}
-
-
-def _keystore(paths: tuple[str, ...]):
-    if not paths:
-        return None
-    from gbcs.crypto import Keystore
-    try:
-        ks = Keystore.load(list(paths))
-    except KeystoreError as exc:
-        raise click.BadParameter(escape_text(exc), param_hint="--keys") from None
-    for warning in ks.warnings:
-        click.echo(escape_text(f"gbcs: keystore: {warning}"), err=True)
-    return ks
-
-
-def _acb_option(ctx, param, value: str | None) -> str | None:
-    """A malformed --acb is a usage error (exit 2), not a failure found later."""
-    if value is None:
-        return None
-    from gbcs.crypto.keystore import normalise_eui
-    try:
-        normalise_eui(value)
-    except KeystoreError as exc:
-        raise click.BadParameter(escape_text(exc)) from None
-    return value
 
 
 def _checked(results: Iterable[Result], keystore, acb) -> Iterator[Result]:
@@ -99,12 +76,6 @@ JOBS_OPTION = click.option(
 FORMAT_OPTION = click.option(
     "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
     help="text: an indented tree with offsets, hex and meanings; json: one array; jsonl: one object per message.")
-KEYS_OPTION = click.option(
-    "--keys", "keys", multiple=True, type=click.Path(exists=True),
-    help="Keystore: a folder of <eui>-ds|-ka .pem/.key files, or a DCC Boxed keystore JSON. Repeatable.")
-ACB_OPTION = click.option(
-    "--acb", default=None, metavar="EUI", callback=_acb_option,
-    help="Access Control Broker whose KA key MACs commands (default 90B3D51F30000002).")
 
 
 @main.command("decode")
@@ -120,7 +91,7 @@ def decode_command(fmt: str, keys: tuple[str, ...], acb: str | None, jobs: int, 
     searched for their GBCSPayload elements. With --keys, signatures and MACs are checked and
     encrypted content is decrypted. Exit status: 0 all decoded, 1 some failed.
     """
-    keystore = _keystore(keys)
+    keystore = load_keystore(keys)
     failed = False
 
     def results() -> Iterator[Result]:
@@ -133,27 +104,15 @@ def decode_command(fmt: str, keys: tuple[str, ...], acb: str | None, jobs: int, 
     sys.exit(1 if failed else 0)
 
 
-def _rule_words(ctx, param, value: tuple[str, ...]) -> tuple[str, ...]:
-    from gbcs.validate import RuleSelector
-    try:
-        RuleSelector(value if param.name == "select" else (), value if param.name == "ignore" else ())
-    except ValueError as exc:
-        raise click.BadParameter(escape_text(exc)) from None
-    return value
-
-
 @main.command("validate")
 @click.option("--format", "fmt", type=click.Choice([*VALIDATE_FORMATS, "parquet"]), default="text", show_default=True,
               help="text: findings and a summary; json / jsonl: records; junit: a test case per message; "
                    "sarif: SARIF 2.1.0, a result per finding; parquet: message and finding tables (-o DIR).")
 @KEYS_OPTION
 @ACB_OPTION
-@click.option("--select", multiple=True, metavar="RULES", callback=_rule_words,
-              help="Report only these rules: ids (GBCS-M001), id prefixes (GBCS-M) or topics (mac); "
-                   "comma-separated, repeatable. `gbcs rules` lists them.")
-@click.option("--ignore", multiple=True, metavar="RULES", callback=_rule_words,
-              help="Do not report these rules (ids, id prefixes or topics; comma-separated, repeatable).")
-@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1), e.g. a message whose keys are missing.")
+@SELECT_OPTION
+@IGNORE_OPTION
+@STRICT_OPTION
 @JOBS_OPTION
 @click.option("--scheduler", metavar="ADDRESS",
               help="Spread the work over a Dask cluster: a scheduler address, or local / local:N for a local "
@@ -178,7 +137,7 @@ def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, select: t
         raise click.UsageError("--format parquet writes a dataset folder: give it with -o DIR")
     if scheduler and "-" in inputs:
         raise click.UsageError("standard input cannot be spread over a cluster: give files or folders")
-    keystore = _keystore(keys)
+    keystore = load_keystore(keys)
     bad = False
 
     def results() -> Iterator[Result | dict]:
@@ -267,7 +226,7 @@ def sign_command(key_path: str, keys: tuple[str, ...], force: bool, inputs: tupl
         key = load_private_key(key_path)
     except KeystoreError as exc:
         raise click.BadParameter(escape_text(exc), param_hint="--key") from None
-    keystore = _keystore(keys)
+    keystore = load_keystore(keys)
     point = public_point(key.public_key())
     out = sys.stdout.buffer
     failed = False
