@@ -1,0 +1,292 @@
+"""Hypothesis strategies for whole GBCS messages, payloads and alerts, generated from specs/.
+
+A message is built the way a DCC user and a device build one: a payload of the family the
+use-case table names, the General-Signing grouping header, a signature where the message type
+is signed, and the MAC header and MAC. With keys (a `Parties` or explicit ones) signatures and
+MACs are real; without, they are random bytes of the right size (unverifiable, never valid).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import strategies as st
+
+from gbcs import builder
+from gbcs.payload import asn1 as _asn1
+from gbcs.payload import dlms as _dlms
+from gbcs.payload import gbz as _gbz
+from gbcs.spec import specs
+from gbcs.spec.load import SpecSet
+from gbcs.testing import tables
+from gbcs.testing.values import dlms_data, der_value, struct_fields
+
+_EUI = st.binary(min_size=8, max_size=8)
+_COUNTER = st.integers(1, 2**63 - 1)
+_STAMP = st.integers(0, 2**31 - 1)          # seconds since 2000 (GBZ), also read as a DLMS date-time
+
+
+# -- keys --------------------------------------------------------------------------------
+
+def _derived_key(label: str) -> ec.EllipticCurvePrivateKey:
+    scalar = int.from_bytes(hashlib.sha256(b"gbcs.testing " + label.encode()).digest(), "big")
+    return ec.derive_private_key(scalar % (2**256 - 2**224 - 1) or 1, ec.SECP256R1())
+
+
+@dataclass
+class Parties:
+    """A remote party (supplier), a device and the Access Control Broker with TEST keys, and
+    a keystore holding all of them: pass it to messages(parties=...) and to gbcs.validate.
+
+    Keys are derived from the EUIs, so the same EUIs give the same keys on every run.
+    Never use them for anything real.
+    """
+    supplier: bytes = bytes.fromhex("AB00000000010000")
+    device: bytes = bytes.fromhex("AB000000000000E1")
+    acb: bytes | None = None                 # default: the ACB id of specs/crypto.gbspec
+    keystore: object = field(init=False)
+    keys: dict = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from gbcs.crypto import Keystore, make_certificate
+        from gbcs.crypto._facts import facts
+        if self.acb is None:
+            self.acb = facts().acb_default
+        self.keystore = Keystore()
+        self.keys = {}
+        for eui, device in ((self.supplier, False), (self.acb, False), (self.device, True)):
+            for usage in ("ds", "ka"):
+                key = _derived_key(f"{eui.hex()}-{usage}")
+                cert = make_certificate(key, eui, usage, device=device, role=2)
+                self.keystore.add_key(eui, usage, private_key=key, certificate=cert, source="gbcs.testing")
+                self.keys[(eui, usage)] = key
+
+    def signing_key(self, eui: bytes) -> ec.EllipticCurvePrivateKey | None:
+        return self.keys.get((bytes(eui), "ds"))
+
+
+# -- payloads ----------------------------------------------------------------------------
+
+def _alert_codes(spec_set: SpecSet) -> list[int]:
+    return sorted(spec_set.get("alert_codes", "gbcs").by_key)
+
+
+def _dlms_facts(spec_set: SpecSet):
+    t = _dlms._t(spec_set)
+    members: dict[tuple[int, str], list[int]] = {}
+    for (cid, kind, index) in t.members:
+        members.setdefault((cid, kind), []).append(index)
+    objects = sorted((raw, cid) for raw, (cid, _, _) in t.objects.items())
+    choices = [name for _, (name, _) in sorted(t.request_choices.items())
+               if name in {n for n, _ in t.response_choices.values()}]
+    return t, members, objects, choices
+
+
+@st.composite
+def _dlms_specs(draw, spec_set: SpecSet) -> list[tuple]:
+    t, members, objects, choices = spec_set.derived(_dlms_facts)
+    out = []
+    for _ in range(draw(st.integers(1, 3))):
+        choice = draw(st.sampled_from(choices))
+        kind = "method" if choice == "action" else "attribute"
+        usable = [(raw, cid) for raw, cid in objects if members.get((cid, kind))]
+        raw, cid = draw(st.sampled_from(usable))
+        out.append((choice, cid, _dlms.obis_text(raw), draw(st.sampled_from(sorted(members[(cid, kind)])))))
+    return out
+
+
+@st.composite
+def _dlms_payload(draw, kind: str, code: int, counter: int, spec_set: SpecSet,
+                  alert_code: int | None = None) -> bytes:
+    invoke_id = counter & 0xFFFFFF
+    if kind == "alert":
+        if alert_code is None:
+            alert_code = draw(st.sampled_from(_alert_codes(spec_set)))
+        stamp = _dlms.dlms_datetime(draw(st.datetimes(min_value=_dt_min(), max_value=_dt_max())), deviation=0)
+        return _dlms.build_alert(alert_code, stamp, invoke_id=invoke_id, spec_set=spec_set)
+    request = draw(_dlms_specs(spec_set))
+    if kind == "command":
+        data = [draw(dlms_data(spec_set=spec_set)) if choice != "get" else None for choice, *_ in request]
+        return _dlms.build_access_request(request, data, invoke_id=invoke_id, spec_set=spec_set)
+    data = [draw(dlms_data(spec_set=spec_set)) if choice == "get" else None for choice, *_ in request]
+    results = [(choice, "success") for choice, *_ in request]
+    return _dlms.build_access_response(data, results, invoke_id=invoke_id, spec_set=spec_set)
+
+
+def _dt_min():
+    import datetime
+    return datetime.datetime(2000, 1, 1)
+
+
+def _dt_max():
+    import datetime
+    return datetime.datetime(2099, 12, 31)
+
+
+def _zcl_facts(spec_set: SpecSet):
+    f = _gbz._facts(spec_set)
+    clusters = sorted(f.cluster_titles)
+    by_kind: dict[str, list] = {"command": [], "response": []}
+    for cmd in f.commands.values():
+        if cmd.layout is None:
+            continue
+        for kind, direction in (("command", 0), ("response", 1)):
+            if cmd.direction is None or cmd.direction == direction:
+                by_kind[kind].append(cmd)
+    for kind in by_kind:
+        by_kind[kind].sort(key=lambda c: (c.cluster is not None, c.cluster or 0, c.direction or 0, c.id))
+    return f, clusters, by_kind
+
+
+@st.composite
+def _gbz_component(draw, kind: str, spec_set: SpecSet) -> bytes:
+    f, clusters, by_kind = spec_set.derived(_zcl_facts)
+    cmd = draw(st.sampled_from(by_kind[kind]))
+    cluster = cmd.cluster if cmd.cluster is not None else draw(st.sampled_from(clusters))
+    fc = _gbz.build_frame_control(cmd.cluster is not None, kind != "command", specs=spec_set)
+    fields = draw(struct_fields(cmd.layout, spec_set))
+    from_date_time = draw(st.none() | _STAMP)
+    return _gbz.build_component(cluster, cmd.id, fields, frame_control=fc, sequence=draw(st.integers(0, 255)),
+                                from_date_time=from_date_time, specs=spec_set)
+
+
+@st.composite
+def _gbz_payload(draw, kind: str, code: int, spec_set: SpecSet, alert_code: int | None = None) -> bytes:
+    if kind == "alert":
+        f = _gbz._facts(spec_set)
+        if alert_code is None:
+            alert_code = draw(st.sampled_from(_alert_codes(spec_set)))
+        body_row = f.alert_bodies.get(code)
+        form = body_row.cells["form"] if body_row is not None else None
+        body: bytes | dict | None = None
+        if form == "struct":
+            body = draw(struct_fields(body_row.cells["layout"], spec_set))
+        elif form == "component":
+            body = draw(_gbz_component("response", spec_set))
+        return _gbz.build_gbz_alert(alert_code, draw(_STAMP), body, message_code=code, specs=spec_set)
+    components = draw(st.lists(_gbz_component(kind, spec_set), min_size=1, max_size=3))
+    return _gbz.build_gbz(components, specs=spec_set)
+
+
+@st.composite
+def _asn1_payload(draw, kind: str, code: int, spec_set: SpecSet) -> bytes:
+    cra = tables.KINDS.index(kind) + 1
+    type_name = _asn1.asn1_type_for(spec_set, code, cra)
+    if type_name is None:                     # no type in the dispatch table: any DER SEQUENCE
+        return _asn1.der_sequence(_asn1.der_integer(draw(st.integers(0, 2**31))))
+    return draw(der_value(type_name, spec_set))
+
+
+def payloads(family: str | None = None, kind: str | None = None, *, message_code: int | None = None,
+             counter: int | None = None, spec_set: SpecSet | None = None) -> st.SearchStrategy[bytes]:
+    """Message content (the bytes between grouping header and signature) of a payload family
+    (dlms, gbz, asn1) for a CRA kind (command, response, alert); any when left out."""
+    s = spec_set or specs()
+    if family is not None and family not in ("dlms", "gbz", "asn1"):
+        raise ValueError(f"family must be dlms, gbz or asn1, not {family!r}")
+    if kind is not None and kind not in tables.KINDS:
+        raise ValueError(f"kind must be one of {', '.join(tables.KINDS)}, not {kind!r}")
+
+    @st.composite
+    def build(draw) -> bytes:
+        fam = family or draw(st.sampled_from(("dlms", "gbz", "asn1")))
+        knd = kind or draw(st.sampled_from(tables.KINDS))
+        code = message_code if message_code is not None else draw(st.sampled_from(tables.all_codes(s)))
+        if fam == "dlms":
+            return draw(_dlms_payload(knd, code, counter if counter is not None else draw(_COUNTER), s))
+        if fam == "gbz":
+            return draw(_gbz_payload(knd, code, s))
+        return draw(_asn1_payload(knd, code, s))
+    return build()
+
+
+# -- whole messages ----------------------------------------------------------------------
+
+def _codes_for(use_case: str | None, message_code: int | None, kind: str | None, s: SpecSet) -> list[int]:
+    if message_code is not None:
+        codes = [tables.code_facts(message_code, s).code]
+    elif use_case is not None:
+        codes = tables.codes_of(use_case, s)
+    else:
+        codes = tables.all_codes(s)
+    if kind is not None:
+        if kind not in tables.KINDS:
+            raise ValueError(f"kind must be one of {', '.join(tables.KINDS)}, not {kind!r}")
+        codes = [c for c in codes if kind in tables.code_facts(c, s).kinds]
+        if not codes:
+            what = use_case or (f"0x{message_code:04X}" if message_code is not None else "any use case")
+            raise ValueError(f"{what} has no {kind}; its message types travel as "
+                             + ", ".join(sorted({k for c in (tables.codes_of(use_case, s) if use_case else [])
+                                                 for k in tables.code_facts(c, s).kinds})) or "nothing")
+    return codes
+
+
+def messages(use_case: str | None = None, kind: str | None = None, *, message_code: int | None = None,
+             parties: Parties | None = None, signed_by: ec.EllipticCurvePrivateKey | None = None,
+             mac_keys=None, originator: bytes | None = None, recipient: bytes | None = None,
+             alert_code: int | None = None, spec_set: SpecSet | None = None) -> st.SearchStrategy[bytes]:
+    """Whole, structurally valid GBCS messages (MAC header, grouping header, content, signature, MAC).
+
+    use_case: an id of gbcs.testing.use_cases() (any when left out); kind: command, response or
+    alert (any the use case has). parties: a Parties whose keys sign and MAC (validate with
+    parties.keystore). signed_by: the private DS key for the messages the message type signs;
+    mac_keys: a Keystore, or (private KA key, peer public KA key) for the MAC. Without keys,
+    signature and MAC are random bytes of the right size. alert_code: the event code alerts carry
+    (any of specs/alerts.gbspec when left out).
+    """
+    s = spec_set or specs()
+    codes = _codes_for(use_case, message_code, kind, s)
+
+    @st.composite
+    def build(draw) -> bytes:
+        code = draw(st.sampled_from(codes))
+        facts = tables.code_facts(code, s)
+        knd = kind or draw(st.sampled_from(facts.kinds))
+        family = draw(st.sampled_from(facts.families))
+        counter = draw(_COUNTER)
+        remote = parties.supplier if parties else draw(_EUI)
+        device = parties.device if parties else draw(_EUI)
+        orig, recip = (remote, device) if knd == "command" else (device, remote)
+        orig = originator if originator is not None else orig
+        recip = recipient if recipient is not None else recip
+        if family == "dlms":
+            content = draw(_dlms_payload(knd, code, counter, s, alert_code))
+        elif family == "gbz":
+            content = draw(_gbz_payload(knd, code, s, alert_code))
+        else:
+            content = draw(_asn1_payload(knd, code, s))
+        env = builder.Envelope(knd, counter, orig, recip, code)
+        apdu = builder.general_signing(env, content, b"")
+        if knd in facts.signed:
+            key = signed_by or (parties.signing_key(orig) if parties else None)
+            if key is not None:
+                from gbcs.crypto import sign_precommand
+                apdu = sign_precommand(apdu[:-1], key)
+            else:
+                apdu = apdu[:-1] + bytes([64]) + draw(st.binary(min_size=64, max_size=64))
+        return _mac(draw, apdu, parties, mac_keys)
+    return build()
+
+
+def _mac(draw, apdu: bytes, parties: Parties | None, mac_keys) -> bytes:
+    from gbcs.crypto import Keystore, mac_wrap_with_keys, mac_wrap_with_keystore
+    keys = mac_keys if mac_keys is not None else (parties.keystore if parties else None)
+    if isinstance(keys, Keystore):
+        return mac_wrap_with_keystore(apdu, keys, acb=parties.acb if parties else None)
+    if keys is not None:
+        private, public = keys
+        return mac_wrap_with_keys(apdu, private, public)
+    return builder.mac_wrap(apdu, draw(st.binary(min_size=12, max_size=12)))
+
+
+def alerts(code: int | None = None, *, message_code: int | None = None, parties: Parties | None = None,
+           signed_by: ec.EllipticCurvePrivateKey | None = None, mac_keys=None,
+           spec_set: SpecSet | None = None) -> st.SearchStrategy[bytes]:
+    """Alerts carrying alert code `code` (any of the alert_codes table when left out), in the
+    alert message codes of the tables (or `message_code`)."""
+    s = spec_set or specs()
+    if code is not None and code not in s.get("alert_codes", "gbcs").by_key:
+        raise ValueError(f"alert code 0x{code:04X} is not in specs/alerts.gbspec")
+    return messages(kind="alert", message_code=message_code, alert_code=code, parties=parties,
+                    signed_by=signed_by, mac_keys=mac_keys, spec_set=s)
