@@ -20,7 +20,7 @@ from gbcs.payload import gbz as _gbz
 from gbcs.spec import specs
 from gbcs.spec.load import SpecSet
 from gbcs.testing import tables
-from gbcs.testing.values import dlms_data, der_value, struct_fields
+from gbcs.testing.values import dlms_data, der_value, random_part, shaped_dlms_data, struct_fields
 
 _EUI = st.binary(min_size=8, max_size=8)
 _COUNTER = st.integers(1, 2**63 - 1)
@@ -97,21 +97,54 @@ def _dlms_specs(draw, spec_set: SpecSet) -> list[tuple]:
 
 
 @st.composite
-def _dlms_payload(draw, kind: str, code: int, counter: int, spec_set: SpecSet,
-                  alert_code: int | None = None) -> bytes:
+def _dlms_payload(draw, kind: str, code: int, counter: int, spec_set: SpecSet, alert_code: int | None = None,
+                  ends: tuple[bytes, bytes] | None = None, cipher=None) -> bytes:
+    """DLMS content; `ends` (originator, recipient) go into protection parameters, `cipher`
+    encrypts protected parts (random ciphertext without it)."""
+    t = _dlms._t(spec_set)
     invoke_id = counter & 0xFFFFFF
+    ends = ends or (bytes(8), bytes(8))
     if kind == "alert":
         if alert_code is None:
             alert_code = draw(st.sampled_from(_alert_codes(spec_set)))
         stamp = _dlms.dlms_datetime(draw(st.datetimes(min_value=_dt_min(), max_value=_dt_max())), deviation=0)
-        return _dlms.build_alert(alert_code, stamp, invoke_id=invoke_id, spec_set=spec_set)
+        shape = t.alert_bodies.get(code)
+        extra = []
+        if shape is not None:    # elements 0 and 1 are the alert code and timestamp build_alert writes
+            extra = [draw(shaped_dlms_data(shape.child(i), spec_set, 1, cipher))
+                     for i in sorted(shape.children) if i >= 2]
+            if any(child.read == "ciphered" for child in shape.children.values()):
+                extra = [_protection(t, counter, ends) if child.type == "array" else value
+                         for child, value in zip([shape.child(i) for i in sorted(shape.children) if i >= 2], extra)]
+        return _dlms.build_alert(alert_code, stamp, *extra, invoke_id=invoke_id, spec_set=spec_set)
     request = draw(_dlms_specs(spec_set))
     if kind == "command":
-        data = [draw(dlms_data(spec_set=spec_set)) if choice != "get" else None for choice, *_ in request]
+        data = []
+        for choice, cid, _, member in request:
+            shape = t.parameter_shapes.get((cid, "method" if choice == "action" else "attribute", member))
+            if choice == "get":
+                data.append(None)
+            elif shape is not None:
+                data.append(draw(shaped_dlms_data(shape, spec_set, cipher=cipher)))
+            else:
+                data.append(draw(dlms_data(spec_set=spec_set)))
         return _dlms.build_access_request(request, data, invoke_id=invoke_id, spec_set=spec_set)
-    data = [draw(dlms_data(spec_set=spec_set)) if choice == "get" else None for choice, *_ in request]
+    data = []
+    for choice, *_ in request:
+        if choice != "get":
+            data.append(None)
+        elif code in t.protected_codes:
+            plaintext = _dlms.encode_data(draw(dlms_data(spec_set=spec_set)), spec_set)
+            part = cipher(plaintext) if cipher is not None else random_part(draw, plaintext, spec_set)
+            data.append(("structure", [_protection(t, counter, ends), ("octet_string", part)]))
+        else:
+            data.append(draw(dlms_data(spec_set=spec_set)))
     results = [(choice, "success") for choice, *_ in request]
     return _dlms.build_access_response(data, results, invoke_id=invoke_id, spec_set=spec_set)
+
+
+def _protection(t, counter: int, ends: tuple[bytes, bytes]):
+    return _dlms.protection_parameters(counter, ends[0], ends[1])
 
 
 def _dt_min():
@@ -251,7 +284,8 @@ def messages(use_case: str | None = None, kind: str | None = None, *, message_co
         orig = originator if originator is not None else orig
         recip = recipient if recipient is not None else recip
         if family == "dlms":
-            content = draw(_dlms_payload(knd, code, counter, s, alert_code))
+            content = draw(_dlms_payload(knd, code, counter, s, alert_code, (orig, recip),
+                                         _cipher(parties, orig, recip, counter)))
         elif family == "gbz":
             content = draw(_gbz_payload(knd, code, s, alert_code))
         else:
@@ -267,6 +301,16 @@ def messages(use_case: str | None = None, kind: str | None = None, *, message_co
                 apdu = apdu[:-1] + bytes([64]) + draw(st.binary(min_size=64, max_size=64))
         return _mac(draw, apdu, parties, mac_keys)
     return build()
+
+
+def _cipher(parties: Parties | None, originator: bytes, recipient: bytes, counter: int):
+    """Encrypt a payload part as the originator does for the recipient, when parties hold the keys."""
+    if parties is None or (recipient, "ka") not in parties.keys or (originator, "ka") not in parties.keys:
+        return None
+    from gbcs.crypto import encrypt_payload_part, payload_encryption_key
+    key = payload_encryption_key(parties.keys[(recipient, "ka")], parties.keys[(originator, "ka")].public_key(),
+                                 originator=originator, counter=counter, recipient=recipient)
+    return lambda plaintext: encrypt_payload_part(key, originator, plaintext)
 
 
 def _mac(draw, apdu: bytes, parties: Parties | None, mac_keys) -> bytes:

@@ -71,6 +71,64 @@ def _encodable(typ) -> bool:
     return typ.read != "none" or typ.name in ("null_data", "dont_care")
 
 
+@st.composite
+def shaped_dlms_data(draw, shape, spec_set: SpecSet | None = None, depth: int = 0,
+                     cipher=None) -> tuple:
+    """A DLMS Data value that fits a dlms_shape (a compiled gbcs.payload.dlms shape node):
+    element types, enum/lookup/class/OBIS values, octet-strings laid out by their struct.
+    `cipher(plaintext) -> part` makes `ciphered` elements; random bytes of that form otherwise."""
+    t = _dlms._t(spec_set)
+    s = t.specs
+    read = shape.read
+    if isinstance(read, tuple) and read[0] == "shape":
+        return draw(shaped_dlms_data(t.shapes[read[1]], spec_set, depth, cipher))
+    if shape.type == "any":
+        return draw(dlms_data(depth, spec_set))
+    if shape.type == "der_sequence":
+        body = _struct_bytes(draw, read[1], s) if isinstance(read, tuple) and read[0] == "layout" else b""
+        return ("raw", _asn1.der_sequence(body))
+    typ = t.type_by_name[shape.type]
+    if typ.read == "list":
+        if shape.type == "array" or shape.star is not None and not shape.children:
+            n = shape.count if shape.count is not None else draw(st.integers(0 if depth else 1, 2))
+        else:
+            n = shape.count if shape.count is not None else max(shape.children, default=-1) + 1
+        items = []
+        for i in range(n):
+            child = shape.child(i)
+            items.append(draw(shaped_dlms_data(child, spec_set, depth + 1, cipher)) if child is not None
+                         else draw(dlms_data(depth + 1, spec_set)))
+        return (shape.type, items)
+    if isinstance(read, tuple) and read[0] in ("enum", "lookup"):
+        keys = sorted(t.enum(read[1]) if read[0] == "enum" else s.get(read[1], read[2]).by_key)
+        return (shape.type, draw(st.sampled_from(keys)))
+    if read == "class_id":
+        return (shape.type, draw(st.sampled_from(sorted(t.classes))))
+    if read == "obis":
+        return (shape.type, draw(st.sampled_from(sorted(t.objects))))
+    if isinstance(read, tuple) and read[0] == "layout":
+        return (shape.type, _struct_bytes(draw, read[1], s))
+    if read == "ciphered":
+        plaintext = _dlms.encode_data(draw(dlms_data(depth + 1, spec_set)), s)
+        return (shape.type, cipher(plaintext) if cipher is not None else random_part(draw, plaintext, s))
+    if typ.read == "none":
+        return ("raw", bytes([typ.tag]))
+    return (shape.type, _dlms_plain(typ, draw))
+
+
+def random_part(draw, plaintext: bytes, s: SpecSet) -> bytes:
+    """An encrypted part (security control, invocation counter, ciphertext, 12-byte tag) whose
+    ciphertext and tag are random: the shape of a real one, unverifiable."""
+    security = bytes.fromhex(s.get("crypto_constant", "gbcs").by_key["payload_security"].cells["hex"])
+    return security + bytes(4) + draw(st.binary(min_size=len(plaintext), max_size=len(plaintext))) \
+        + draw(st.binary(min_size=12, max_size=12))
+
+
+def _struct_bytes(draw, layout: str, s: SpecSet) -> bytes:
+    from gbcs.compile import build_struct
+    return build_struct(s, layout, draw(struct_fields(layout, s)))
+
+
 # -- ASN.1 DER from asn1_type items --------------------------------------------------------
 
 def _der_universal(draw, u, hints: dict, t) -> bytes:
@@ -119,9 +177,10 @@ def _tlv(tag: bytes, content: bytes) -> bytes:
     return _asn1.der_tlv(tag, content)
 
 
-def _der(draw, typ, t, hints: dict, depth: int, implicit: int | None = None) -> bytes:
+def _der(draw, typ, t, hints: dict, depth: int, implicit: int | None = None, found: dict | None = None) -> bytes:
     """DER of one element of type `typ` (an asn1.py compiled type); `implicit` replaces the tag
-    with a context-specific one of that number."""
+    with a context-specific one of that number. The OIDs a SEQUENCE holds are noted in `found`
+    by dotted field path (what typed_by refers to)."""
     A = _asn1
     if isinstance(typ, A._TAny):
         inner = _tlv(b"\x02", _asn1._int_body(draw(st.integers(0, 1000)))) if draw(st.booleans()) else \
@@ -133,11 +192,14 @@ def _der(draw, typ, t, hints: dict, depth: int, implicit: int | None = None) -> 
         item = typ.item
         if item.form == "alias":
             f = item.fields[0]
-            return _der(draw, f.type, t, {**f.hints, **hints}, depth, implicit)
+            return _der(draw, f.type, t, {**f.hints, **hints}, depth, implicit, found)
         if item.form == "choice":
             alt = draw(st.sampled_from(item.fields))
-            return _der(draw, alt.type, t, {**alt.hints, **hints}, depth)
-        return _constructed(implicit, 0x30, _sequence(draw, item, t, depth + 1))
+            return _der(draw, alt.type, t, {**alt.hints, **hints}, depth, found=found)
+        body, oids = _sequence(draw, item, t, depth + 1)
+        if found is not None:
+            found.update(oids)
+        return _constructed(implicit, 0x30, body)
     if isinstance(typ, A._TUni):
         u = typ.u
         content = _der_universal(draw, u, hints, t) if u.decode != "constructed" else b""
@@ -154,7 +216,7 @@ def _der(draw, typ, t, hints: dict, depth: int, implicit: int | None = None) -> 
         number = typ.number if implicit is None else implicit
         if typ.explicit:
             return _tlv(bytes([0xA0 | number]), _der(draw, typ.inner, t, hints, depth + 1))
-        return _der(draw, typ.inner, t, hints, depth, number)
+        return _der(draw, typ.inner, t, hints, depth, number, found)
     if isinstance(typ, A._TContaining):
         inner = _der(draw, typ.inner, t, hints, depth + 1)
         content = (b"\x00" + inner) if typ.bits else inner
@@ -167,22 +229,30 @@ def _constructed(implicit: int | None, universal_tag: int, content: bytes) -> by
     return _tlv(bytes([0xA0 | implicit]) if implicit is not None else bytes([universal_tag]), content)
 
 
-def _sequence(draw, item, t, depth: int) -> bytes:
+def _sequence(draw, item, t, depth: int) -> tuple[bytes, dict[str, str]]:
     parts: list[bytes] = []
     oids: dict[str, str] = {}
     for f in item.fields:
         if f.optional and (depth >= MAX_DEPTH or draw(st.booleans())):
             continue
         typ = f.type
-        if f.typed_by is not None and len(f.typed_by) == 1 and f.typed_by[0] in oids:
-            entry = t.oids.get(oids[f.typed_by[0]])
+        if f.typed_by is not None and ".".join(f.typed_by) in oids:
+            entry = t.oids.get(oids[".".join(f.typed_by)])
             if entry is not None and entry[1] is not None and entry[1] in t.items:
                 typ = _asn1._subst_any(typ, _asn1._TRef(t.items[entry[1]]))
-        encoded = _der(draw, typ, t, f.hints, depth)
-        if isinstance(typ, _asn1._TUni) and typ.u.decode == "oid":
+        inner: dict[str, str] = {}
+        encoded = _der(draw, typ, t, f.hints, depth, found=inner)
+        oids.update({f"{f.name}.{path}": oid for path, oid in inner.items()})
+        if _is_oid(typ):
             oids[f.name] = _asn1._oid_text(encoded[2:])
         parts.append(encoded)
-    return b"".join(parts)
+    return b"".join(parts), oids
+
+
+def _is_oid(typ) -> bool:
+    while isinstance(typ, _asn1._TRef) and typ.item.form == "alias":
+        typ = typ.item.fields[0].type
+    return isinstance(typ, _asn1._TUni) and typ.u.decode == "oid"
 
 
 @st.composite
