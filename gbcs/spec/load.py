@@ -168,7 +168,7 @@ class Column:
         flags = {str(v) for v in vals[2:]}
         self.optional, self.key, self.unique = "optional" in flags, "key" in flags, "unique" in flags
         self.pos = row.positions[1]
-        known = set(_SCALARS) | {"name", "text", "bool", "any", "enum", "table"}
+        known = set(_SCALARS) | {"name", "text", "bool", "any", "enum", "table", "list"}
         if self.type not in known:
             raise SpecError(f"unknown column type {self.type!r}", self.pos.file, self.pos.line,
                             self.pos.column, expected=", ".join(sorted(known)))
@@ -250,16 +250,17 @@ class SpecSet:
                     self._check_struct_refs(item.rows)
                 continue
             for col in columns[item.kind]:
-                if col.type == "enum":
+                if col.type == "enum" or (col.type == "list" and col.arg not in (None, "hex")):
                     for row in item.rows:
                         v = row.cells.get(col.name)
                         if v is None:
                             continue
-                        self._check_ref(col, row, v)
+                        for member in (v if col.type == "list" else (v,)):
+                            self._check_ref(col, row, member)
 
     def _check_ref(self, col: Column, row: Row, value: Any) -> None:
         pos = row.positions[list(row.cells).index(col.name)] if row.positions else row.pos
-        if col.type == "enum":
+        if col.type in ("enum", "list"):
             enum = self._items.get(("enum", col.arg))
             if enum is None:
                 raise SpecReferenceError(f"column {col.name} refers to enum {col.arg!r}, which is not defined",
@@ -377,6 +378,20 @@ def _coerce(col: Column, value: Any, pos: Pos) -> Any:
         return value.text
     if t == "table":
         return value.text if isinstance(value, Name) else value
+    if t == "list":
+        # a/b/c as one name, or "a b c" as a string; list(hex) members are hex numbers
+        if isinstance(value, Name):
+            members = value.text.split("/")
+        elif isinstance(value, str):
+            members = value.replace(",", " ").split()
+        else:
+            raise bad("a/b/c names or a \"quoted list\"")
+        if col.arg == "hex":
+            try:
+                return tuple(int(m, 16) for m in members)
+            except ValueError:
+                raise bad("hex numbers") from None
+        return tuple(members)
     if t == "text":
         if not isinstance(value, str):
             raise bad('a "quoted string"')

@@ -1,0 +1,128 @@
+"""Envelope rules (GBCS-E…): message code, CRA flag, the protection a message class demands,
+other-information, date-times, counters and length forms. The facts come from
+specs/use_cases.gbspec (message codes, message_type_class, protection)."""
+from __future__ import annotations
+
+from gbcs.validate.engine import Context, rule_check
+from gbcs.validate.facts import carried, code_node, cra_name, facts, has_mac, signature_length
+
+_DLMS_INVOKE_ID_BITS = 24          # Long-Invoke-Id-And-Priority: bits 0-23 are the invoke id
+
+
+@rule_check("GBCS-E101", "GBCS-E102")
+def message_code_and_cra(ctx: Context):
+    m = carried(ctx.message)
+    f = facts(ctx.specs)
+    node = code_node(m)
+    row = f.codes.get(m.message_code)
+    if row is None:
+        yield ctx.finding("GBCS-E101", f"message code 0x{m.message_code:04X} is in no GBCS use-case table; "
+                          "check the code, or `gbcs codes` for the known ones",
+                          node.start if node else None, "grouping_header.other_information.message_code")
+        return
+    cra = cra_name(m, f)
+    allowed = row["cra"]
+    if cra is not None and allowed and cra not in allowed:
+        what = f"{row['use_case'] or 'an alert-only code'} ({row['title']})"
+        flag = m.find("grouping_header.transaction_id.cra_flag")
+        yield ctx.finding("GBCS-E102", f"CRA flag says {cra}, but message code 0x{m.message_code:04X} is "
+                          f"{what}, which is carried only as {' or '.join(allowed)}",
+                          flag.start if flag else None, "grouping_header.transaction_id.cra_flag")
+
+
+@rule_check("GBCS-E103", "GBCS-E104", "GBCS-E105", "GBCS-E106", "GBCS-E107")
+def protection(ctx: Context):
+    m = carried(ctx.message)
+    f = facts(ctx.specs)
+    row = f.codes.get(m.message_code)
+    criticality = f.criticality.get(row["message_type"]) if row is not None else None
+    cra = cra_name(m, f)
+    mac, sig = has_mac(m), signature_length(m)
+    signed = bool(sig)
+    label = f"{row['message_type']} " if row is not None else ""
+    if m.kind == "precommand":
+        if criticality == "non_critical":
+            yield ctx.finding("GBCS-E107", f"a command with neither MAC nor signature (a pre-command) for "
+                              f"0x{m.message_code:04X}, whose class {row['message_type']} is not critical: only critical "
+                              "commands are handed out as pre-commands; send it MAC'd", 0, "message")
+        return
+    if cra is None:
+        return
+    need = f.protection.get((criticality, cra)) if criticality else None
+    if need is None:                      # unknown code: at least some protection
+        need = {"mac": "either", "signature": "either"}
+    if need["mac"] == "required" and not mac:
+        yield ctx.finding("GBCS-E104", f"this {label}{cra} must be MAC'd but has no MAC header (DD …): "
+                          "a bare grouping-header message cannot be authenticated", 0, "mac_header")
+    sig_node = m.find("signature")
+    sig_at = sig_node.start if sig_node is not None else None
+    if need["signature"] == "required" and not signed:
+        yield ctx.finding("GBCS-E103", f"this {label}{cra} must carry a 64-byte signature, but its signature "
+                          f"field is {'00 (unsigned)' if sig == 0 else 'absent'}; sign it with the originator's "
+                          "DS key", sig_at, "signature")
+    if need["signature"] == "forbidden" and signed:
+        yield ctx.finding("GBCS-E106", f"this {label}{cra} is non-critical and should not be signed "
+                          "(signature length 00)", sig_at, "signature")
+    if need == {"mac": "either", "signature": "either"} and not mac and not signed:
+        yield ctx.finding("GBCS-E105", f"this {cra} carries neither a MAC nor a signature: nothing "
+                          "authenticates it", 0, "message")
+
+
+@rule_check("GBCS-E108")
+def other_information(ctx: Context):
+    m = carried(ctx.message)
+    srp = m.find("grouping_header.other_information.supplementary_remote_party_id")
+    if srp is not None and srp.value in (m.originator, m.recipient):
+        yield ctx.finding("GBCS-E108", "the supplementary remote party id repeats the originator or recipient; "
+                          "it names the party behind an Access Control Broker", srp.start,
+                          "grouping_header.other_information.supplementary_remote_party_id")
+    cert = m.find("grouping_header.other_information.certificate")
+    if cert is not None and m.kind not in ("command", "precommand"):
+        yield ctx.finding("GBCS-E108", f"a certificate in the other-information of a {m.kind}: only commands "
+                          "carry the supplementary remote party's certificate", cert.start,
+                          "grouping_header.other_information.certificate")
+
+
+@rule_check("GBCS-E109", "GBCS-E110")
+def date_times(ctx: Context):
+    m = carried(ctx.message)
+    f = facts(ctx.specs)
+    cra = cra_name(m, f)
+    if m.date_time is not None and cra in ("command", "alert"):
+        node = m.find("grouping_header.date_time")
+        yield ctx.finding("GBCS-E109", f"a grouping-header date-time ({m.date_time}) in a {cra}; "
+                          "only responses carry one", node.start if node else None, "grouping_header.date_time")
+    row = f.codes.get(m.message_code)
+    apdu_dt = m.find("payload.date_time_length")
+    if (cra == "command" and m.payload_type == "dlms" and apdu_dt is not None and apdu_dt.value
+            and row is not None and row["future_dated"] in ("no", "dsp")):
+        yield ctx.finding("GBCS-E110", f"the DLMS Access-Request carries an execution date-time, but "
+                          f"{row['use_case']} is {'not future dated' if row['future_dated'] == 'no' else 'future dated by the DCC, not on the device'}; "
+                          "send it without one", apdu_dt.start, "payload.date_time")
+
+
+@rule_check("GBCS-E111", "GBCS-E112")
+def counters(ctx: Context):
+    m = carried(ctx.message)
+    node = m.find("grouping_header.transaction_id.originator_counter")
+    if m.originator_counter == 0:
+        yield ctx.finding("GBCS-E111", "the originator counter is 0; counters must exceed the last one the "
+                          "recipient accepted", node.start if node else None, "grouping_header.transaction_id.originator_counter")
+    invoke = m.find("payload.long_invoke_id_and_priority")
+    if m.payload_type == "dlms" and invoke is not None and m.originator_counter is not None:
+        mask = (1 << _DLMS_INVOKE_ID_BITS) - 1
+        if (invoke.value & mask) != (m.originator_counter & mask):
+            yield ctx.finding("GBCS-E112", f"the DLMS invoke id is {invoke.value & mask}, but the originator "
+                              f"counter's low 24 bits are {m.originator_counter & mask}", invoke.start,
+                              "payload.long_invoke_id_and_priority")
+
+
+@rule_check("GBCS-E113")
+def length_forms(ctx: Context):
+    for path, node in ctx.message.root.walk():
+        if node.codec != "ber_len":
+            continue
+        minimal = 1 if node.value < 0x80 else 1 + (node.value.bit_length() + 7) // 8
+        if node.end - node.start > minimal:
+            yield ctx.finding("GBCS-E113", f"length {node.value} is written in {node.end - node.start} bytes; "
+                              f"DER needs {minimal}", node.start, path.split(".", 1)[-1])

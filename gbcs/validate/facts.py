@@ -1,0 +1,132 @@
+"""Look-ups the message rules derive from the spec tables (use cases, protection, payload
+shapes, alerts, units), built once per SpecSet, plus small readers of the decoded tree."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gbcs.message import Message, Node
+from gbcs.spec.load import SpecSet
+
+
+@dataclass(frozen=True)
+class Facts:
+    codes: dict                  # message code -> message_codes row cells
+    criticality: dict            # message type -> criticality
+    protection: dict             # (criticality, cra name) -> {"mac": req, "signature": req}
+    cra_names: dict              # CRA flag value -> name
+    apdu_form: dict              # (family, cra name) -> apdu name
+    dlms_apdu: dict              # DLMS APDU tag -> name
+    asn1_types: dict             # message code -> {cra name: type name}
+    dlms_targets: dict           # message code -> {(access, class, obis, member)}
+    gbz_commands: dict           # (message code, cra name) -> {(cluster, frame, direction, command)}
+    zcl_frame_types: dict        # frame type value -> name
+    zcl_directions: dict         # direction value -> name
+    alerts: dict                 # alert code -> alert_codes row cells
+    scaled: dict                 # (message code, cluster, command) -> zse_scaled_value cells
+    scaled_any: dict             # (cluster, command) -> zse_scaled_value cells (first row)
+    units: dict                  # ZSE unit of measure -> (name, title)
+
+
+def _facts(s: SpecSet) -> Facts:
+    def enum(name):
+        return {r.cells["value"]: r.cells["name"] for r in s.enum(name).rows}
+    protection = {(r.cells["criticality"], r.cells["cra"]): {"mac": r.cells["mac"], "signature": r.cells["signature"]}
+                  for r in s.get("protection", "gbcs").rows}
+    asn1_types: dict = {}
+    for r in s.get("asn1_dispatch", "gbcs").rows:
+        asn1_types[r.cells["code"]] = {k: r.cells[k] for k in ("command", "response", "alert") if r.cells[k]}
+    targets: dict = {}
+    for r in s.get("dlms_access_shape", "gbcs").rows:
+        c = r.cells
+        targets.setdefault(c["code"], set()).add((c["access"], c["class_id"], c["obis"], c["member"]))
+    gbz: dict = {}
+    for r in s.get("gbz_command_shape", "gbcs").rows:
+        c = r.cells
+        gbz.setdefault((c["code"], c["cra"]), set()).add((c["cluster"], c["frame"], c["direction"], c["command"]))
+    scaled, scaled_any = {}, {}
+    for r in s.get("zse_scaled_value", "gbcs").rows:
+        c = r.cells
+        scaled[(c["code"], c["cluster"], c["command"])] = c
+        scaled_any.setdefault((c["cluster"], c["command"]), c)
+    return Facts(
+        codes={code: row.cells for code, row in s.get("message_codes", "gbcs").by_key.items()},
+        criticality={k: r.cells["criticality"] for k, r in s.get("message_type_class", "gbcs").by_key.items()},
+        protection=protection,
+        cra_names=enum("cra_flag"),
+        apdu_form={(r.cells["family"], r.cells["cra"]): r.cells["apdu"] for r in s.get("payload_apdu", "gbcs").rows},
+        dlms_apdu=enum("dlms_apdu"),
+        asn1_types=asn1_types,
+        dlms_targets=targets,
+        gbz_commands=gbz,
+        zcl_frame_types=enum("zcl_frame_type"),
+        zcl_directions=enum("zcl_direction"),
+        alerts={code: row.cells for code, row in s.get("alert_codes", "gbcs").by_key.items()},
+        scaled=scaled,
+        scaled_any=scaled_any,
+        units={r.cells["value"]: (r.cells["name"], r.cells["title"]) for r in s.enum("zse_unit_of_measure").rows},
+    )
+
+
+def facts(s: SpecSet) -> Facts:
+    return s.derived(_facts)
+
+
+# -- reading the decoded tree ------------------------------------------------------------
+
+def carried(message: Message) -> Message:
+    """The GBCS message itself: for GBT-reassembled input, the message the blocks carry."""
+    return message.inner if message.inner is not None else message
+
+
+def has_mac(message: Message) -> bool:
+    return message.find("mac_header") is not None
+
+
+def signature_length(message: Message) -> int | None:
+    """0x40 signed, 0 explicitly unsigned, None when there is no signature field (pre-command)."""
+    node = message.find("signature.length")
+    return None if node is None else node.value
+
+
+def code_node(message: Message) -> Node | None:
+    return message.find("grouping_header.other_information.message_code")
+
+
+def cra_name(message: Message, f: Facts) -> str | None:
+    return f.cra_names.get(message.cra_flag)
+
+
+def leaf_value(node: Node | None):
+    """A leaf's value, or the `value` leaf of a DLMS typed-data group."""
+    if node is None:
+        return None
+    if node.is_leaf:
+        return node.value
+    inner = node.get("value")
+    return inner.value if inner is not None and inner.is_leaf else None
+
+
+def alert_code(message: Message) -> tuple[int, Node] | None:
+    """The alert code a payload carries (GBZ header, DLMS alert structure or ASN.1 alert)."""
+    payload = message.find("payload")
+    if payload is None:
+        return None
+    for _, node in payload.walk():
+        if node.name == "alert_code":
+            value = leaf_value(node)
+            if isinstance(value, int):
+                return value, node
+    return None
+
+
+def gbz_components(message: Message):
+    """(component node, cluster, frame control, command id, zcl_payload node) of each plaintext component."""
+    components = message.find("payload.components")
+    for comp in (components.children or ()) if components is not None else ():
+        cluster, header = comp.get("cluster_id"), comp.get("zcl_header")
+        if cluster is None or header is None:
+            continue                      # encrypted and not decrypted: nothing to read
+        fc, cmd = header.get("frame_control"), header.get("command_id")
+        if fc is None or cmd is None:
+            continue
+        yield comp, cluster.value, fc.value, cmd.value, comp.get("zcl_payload")

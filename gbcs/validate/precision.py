@@ -1,0 +1,55 @@
+"""Precision rules (GBCS-N…): values carried with the unit, multiplier and divisor their use
+case prescribes (specs/units.gbspec zse_scaled_value), no zero divisors, known units."""
+from __future__ import annotations
+
+from gbcs.validate.engine import Context, rule_check
+from gbcs.validate.facts import carried, facts, gbz_components
+
+_BCD_FLAG = 0x80                  # ZSE unit of measure: BCD forms set bit 7
+
+
+@rule_check("GBCS-N101", "GBCS-N102")
+def prescribed_scaling(ctx: Context):
+    m = carried(ctx.message)
+    f = facts(ctx.specs)
+    if m.payload_type != "gbz":
+        return
+    for comp, cluster, _, command, zcl in gbz_components(m):
+        row = f.scaled.get((m.message_code, cluster, command))
+        if row is None or zcl is None:
+            continue
+        where = f"payload.components.{comp.name}.zcl_payload"
+        for field, want in ((row["multiplier_field"], row["multiplier"]), (row["divisor_field"], row["divisor"])):
+            node = zcl.get(field)
+            if node is not None and node.value != want:
+                yield ctx.finding("GBCS-N101", f"{m.use_case or f'0x{m.message_code:04X}'} carries "
+                                  f"{row['value']} with {field} {node.value}; it must be {want} "
+                                  f"({row['decimals']} decimal places, {row['minimum']} to {row['maximum']}"
+                                  f"{', DUIS ' + row['duis'] if row['duis'] else ''})", node.start, f"{where}.{field}")
+        unit = zcl.get(row["unit_field"])
+        want_unit = next(v for v, (name, _) in f.units.items() if name == row["unit"])
+        if unit is not None and unit.value != want_unit:
+            yield ctx.finding("GBCS-N102", f"{row['value']} is carried in unit {unit.value:#04x}; "
+                              f"{m.use_case or 'this use case'} prescribes {f.units[want_unit][1]} ({want_unit:#04x})",
+                              unit.start, f"{where}.{row['unit_field']}")
+
+
+@rule_check("GBCS-N103", "GBCS-N104")
+def scaling_fields(ctx: Context):
+    m = carried(ctx.message)
+    f = facts(ctx.specs)
+    for comp, _, _, _, zcl in gbz_components(m):
+        if zcl is None:
+            continue
+        for path, node in zcl.walk():
+            if not node.is_leaf or not isinstance(node.value, int):
+                continue
+            where = f"payload.components.{comp.name}.{path}"
+            if node.name == "divisor" or node.name.endswith("_divisor"):
+                if node.value == 0:
+                    yield ctx.finding("GBCS-N103", f"{node.name} is 0: the value it scales has no meaning; "
+                                      "use 1 for an unscaled value", node.start, where)
+            elif node.name == "unit_of_measure" or node.name.endswith("_unit_of_measure"):
+                if node.value & ~_BCD_FLAG not in f.units:
+                    yield ctx.finding("GBCS-N104", f"unit of measure {node.value:#04x} is not in the ZSE "
+                                      "enumeration", node.start, where)
