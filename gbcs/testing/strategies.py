@@ -68,8 +68,13 @@ class Parties:
 
 # -- payloads ----------------------------------------------------------------------------
 
-def _alert_codes(spec_set: SpecSet) -> list[int]:
-    return sorted(spec_set.get("alert_codes", "gbcs").by_key)
+def _alert_code(draw, code: int, family: str, alert_code: int | None, spec_set: SpecSet) -> int:
+    """The alert code to carry: the one asked for, else one the alert table lets this message
+    code carry in this family."""
+    if alert_code is not None:
+        return alert_code
+    usable = tables.code_facts(code, spec_set).alert_codes.get(family) if code in tables.all_codes(spec_set) else None
+    return draw(st.sampled_from(usable or sorted(spec_set.get("alert_codes", "gbcs").by_key)))
 
 
 def _dlms_facts(spec_set: SpecSet):
@@ -84,8 +89,13 @@ def _dlms_facts(spec_set: SpecSet):
 
 
 @st.composite
-def _dlms_specs(draw, spec_set: SpecSet) -> list[tuple]:
+def _dlms_specs(draw, code: int, spec_set: SpecSet) -> list[tuple]:
+    """Request specs: targets the payload-shape table gives the code, else any object and member."""
+    known = tables.code_facts(code, spec_set).dlms_targets if code in tables.all_codes(spec_set) else ()
     t, members, objects, choices = spec_set.derived(_dlms_facts)
+    if known:
+        chosen = draw(st.lists(st.sampled_from(known), min_size=1, max_size=min(3, len(known)), unique=True))
+        return [spec + draw(_selection(t, spec, spec_set)) for spec in chosen]
     out = []
     for _ in range(draw(st.integers(1, 3))):
         choice = draw(st.sampled_from(choices))
@@ -97,6 +107,24 @@ def _dlms_specs(draw, spec_set: SpecSet) -> list[tuple]:
 
 
 @st.composite
+def _selection(draw, t, spec: tuple, spec_set: SpecSet) -> tuple:
+    """(selector, parameters) of a *_with_selection spec, fitting a selector shape of its class."""
+    if not spec[0].endswith("_with_selection"):
+        return ()
+    selectors = sorted(sel for (cid, sel) in t.selector_shapes if cid == spec[1])
+    if not selectors:
+        return (1, draw(dlms_data(spec_set=spec_set)))
+    selector = draw(st.sampled_from(selectors))
+    return (selector, draw(shaped_dlms_data(t.selector_shapes[(spec[1], selector)], spec_set)))
+
+
+def _response_choice(t, choice: str) -> str:
+    """The Access-Response choice answering a request choice (get answers get-with-selection)."""
+    names = sorted((n for n, _ in t.response_choices.values()), key=len, reverse=True)
+    return next(n for n in names if choice == n or choice.startswith(n + "_"))
+
+
+@st.composite
 def _dlms_payload(draw, kind: str, code: int, counter: int, spec_set: SpecSet, alert_code: int | None = None,
                   ends: tuple[bytes, bytes] | None = None, cipher=None) -> bytes:
     """DLMS content; `ends` (originator, recipient) go into protection parameters, `cipher`
@@ -105,22 +133,23 @@ def _dlms_payload(draw, kind: str, code: int, counter: int, spec_set: SpecSet, a
     invoke_id = counter & 0xFFFFFF
     ends = ends or (bytes(8), bytes(8))
     if kind == "alert":
-        if alert_code is None:
-            alert_code = draw(st.sampled_from(_alert_codes(spec_set)))
-        stamp = _dlms.dlms_datetime(draw(st.datetimes(min_value=_dt_min(), max_value=_dt_max())), deviation=0)
+        alert_code = _alert_code(draw, code, "dlms", alert_code, spec_set)
+        stamp = _dlms.dlms_datetime(draw(st.datetimes(min_value=_DT_MIN, max_value=_DT_MAX)), deviation=0)
         shape = t.alert_bodies.get(code)
         extra = []
         if shape is not None:    # elements 0 and 1 are the alert code and timestamp build_alert writes
-            extra = [draw(shaped_dlms_data(shape.child(i), spec_set, 1, cipher))
-                     for i in sorted(shape.children) if i >= 2]
-            if any(child.read == "ciphered" for child in shape.children.values()):
-                extra = [_protection(t, counter, ends) if child.type == "array" else value
-                         for child, value in zip([shape.child(i) for i in sorted(shape.children) if i >= 2], extra)]
+            for i in sorted(shape.children):
+                if i < 2:
+                    continue
+                child = shape.child(i)
+                protected = child.read == ("shape", "dlms_protection_parameters")
+                extra.append(_protection(counter, ends) if protected
+                             else draw(shaped_dlms_data(child, spec_set, 1, cipher)))
         return _dlms.build_alert(alert_code, stamp, *extra, invoke_id=invoke_id, spec_set=spec_set)
-    request = draw(_dlms_specs(spec_set))
+    request = draw(_dlms_specs(code, spec_set))
     if kind == "command":
         data = []
-        for choice, cid, _, member in request:
+        for choice, cid, _, member, *_ in request:
             shape = t.parameter_shapes.get((cid, "method" if choice == "action" else "attribute", member))
             if choice == "get":
                 data.append(None)
@@ -131,84 +160,129 @@ def _dlms_payload(draw, kind: str, code: int, counter: int, spec_set: SpecSet, a
         return _dlms.build_access_request(request, data, invoke_id=invoke_id, spec_set=spec_set)
     data = []
     for choice, *_ in request:
-        if choice != "get":
-            data.append(None)
-        elif code in t.protected_codes:
+        choice = _response_choice(t, choice)
+        if code in t.protected_codes and choice in ("get", "action"):
             plaintext = _dlms.encode_data(draw(dlms_data(spec_set=spec_set)), spec_set)
             part = cipher(plaintext) if cipher is not None else random_part(draw, plaintext, spec_set)
-            data.append(("structure", [_protection(t, counter, ends), ("octet_string", part)]))
-        else:
+            data.append(("structure", [_protection(counter, ends), ("octet_string", part)]))
+        elif choice == "get":
             data.append(draw(dlms_data(spec_set=spec_set)))
-    results = [(choice, "success") for choice, *_ in request]
+        else:
+            data.append(None)
+    results = [(_response_choice(t, choice), "success") for choice, *_ in request]
     return _dlms.build_access_response(data, results, invoke_id=invoke_id, spec_set=spec_set)
 
 
-def _protection(t, counter: int, ends: tuple[bytes, bytes]):
+def _protection(counter: int, ends: tuple[bytes, bytes]):
     return _dlms.protection_parameters(counter, ends[0], ends[1])
 
 
-def _dt_min():
-    import datetime
-    return datetime.datetime(2000, 1, 1)
-
-
-def _dt_max():
-    import datetime
-    return datetime.datetime(2099, 12, 31)
+_DT_MIN = __import__("datetime").datetime(2000, 1, 1)
+_DT_MAX = __import__("datetime").datetime(2099, 12, 31)
 
 
 def _zcl_facts(spec_set: SpecSet):
+    """Every ZCL command with a payload layout, as ZclShapes per kind (the fallback when the
+    payload-shape table has no row for a code)."""
     f = _gbz._facts(spec_set)
     clusters = sorted(f.cluster_titles)
-    by_kind: dict[str, list] = {"command": [], "response": []}
+    by_kind: dict[str, list[tables.ZclShape]] = {"command": [], "response": []}
     for cmd in f.commands.values():
         if cmd.layout is None:
             continue
         for kind, direction in (("command", 0), ("response", 1)):
             if cmd.direction is None or cmd.direction == direction:
-                by_kind[kind].append(cmd)
-    for kind in by_kind:
-        by_kind[kind].sort(key=lambda c: (c.cluster is not None, c.cluster or 0, c.direction or 0, c.id))
-    return f, clusters, by_kind
+                for cluster in ([cmd.cluster] if cmd.cluster is not None else clusters):
+                    by_kind[kind].append(tables.ZclShape(cluster, cmd.cluster is not None, bool(direction), cmd.id,
+                                                         False, False, None))
+    return f, by_kind
 
 
 @st.composite
-def _gbz_component(draw, kind: str, spec_set: SpecSet) -> bytes:
-    f, clusters, by_kind = spec_set.derived(_zcl_facts)
-    cmd = draw(st.sampled_from(by_kind[kind]))
-    cluster = cmd.cluster if cmd.cluster is not None else draw(st.sampled_from(clusters))
-    fc = _gbz.build_frame_control(cmd.cluster is not None, kind != "command", specs=spec_set)
-    fields = draw(struct_fields(cmd.layout, spec_set))
-    from_date_time = draw(st.none() | _STAMP)
-    return _gbz.build_component(cluster, cmd.id, fields, frame_control=fc, sequence=draw(st.integers(0, 255)),
+def _zcl_fields(draw, code: int, shape: tables.ZclShape, layout: str, spec_set: SpecSet) -> dict:
+    """Fields of a ZCL payload: the attributes the shape names, the unit, multiplier and divisor
+    the use case prescribes (zse_scaled_value), no zero divisors, known units."""
+    from gbcs.validate.facts import facts
+    fields = draw(struct_fields(layout, spec_set))
+    if shape.attributes and "attributes" in fields:
+        fields["attributes"] = [{"attribute_id": a} for a in shape.attributes]
+    f = facts(spec_set)
+    prescribed = f.scaled.get((code, shape.cluster, shape.command))
+    if prescribed is not None:
+        unit = next(v for v, (name, _) in f.units.items() if name == prescribed["unit"])
+        fields.update({prescribed["unit_field"]: unit, prescribed["multiplier_field"]: prescribed["multiplier"],
+                       prescribed["divisor_field"]: prescribed["divisor"]})
+    _sane_scaling(fields, sorted(f.units))
+    return fields
+
+
+def _sane_scaling(fields, units: list[int]) -> None:
+    """Divisors of zero and unknown units are what the precision rules flag: keep them out of
+    valid messages (mutations put them back)."""
+    if isinstance(fields, list):
+        for item in fields:
+            _sane_scaling(item, units)
+        return
+    if not isinstance(fields, dict):
+        return
+    for name, value in list(fields.items()):
+        if isinstance(value, (dict, list)):
+            _sane_scaling(value, units)
+        elif isinstance(value, int) and (name == "divisor" or name.endswith("_divisor")) and value == 0:
+            fields[name] = 1
+        elif isinstance(value, int) and (name == "unit_of_measure" or name.endswith("_unit_of_measure")) \
+                and value & 0x7F not in units:
+            fields[name] = units[value % len(units)]
+
+
+@st.composite
+def _gbz_component(draw, code: int, kind: str, spec_set: SpecSet, cipher=None) -> bytes:
+    f, fallback = spec_set.derived(_zcl_facts)
+    known = tables.code_facts(code, spec_set).zcl.get(kind) if code in tables.all_codes(spec_set) else None
+    shape = draw(st.sampled_from(known or fallback[kind]))
+    fc = _gbz.build_frame_control(shape.cluster_specific, shape.server_to_client, specs=spec_set)
+    cmd = f.command(shape.cluster, fc, shape.command)
+    payload = b""
+    if cmd is not None and cmd.layout is not None:
+        from gbcs.compile import build_struct
+        payload = build_struct(spec_set, cmd.layout, draw(_zcl_fields(code, shape, cmd.layout, spec_set)))
+    from_date_time = draw(_STAMP) if shape.from_date_time else None
+    sequence = draw(st.integers(0, 255))
+    if shape.encrypted:
+        part = cipher(payload) if cipher is not None else random_part(draw, payload, spec_set)
+        return _gbz.build_encrypted_component(shape.cluster, shape.command, part[5:-12], part[-12:], frame_control=fc,
+                                              sequence=sequence, from_date_time=from_date_time, specs=spec_set)
+    return _gbz.build_component(shape.cluster, shape.command, payload, frame_control=fc, sequence=sequence,
                                 from_date_time=from_date_time, specs=spec_set)
 
 
 @st.composite
-def _gbz_payload(draw, kind: str, code: int, spec_set: SpecSet, alert_code: int | None = None) -> bytes:
+def _gbz_payload(draw, kind: str, code: int, spec_set: SpecSet, alert_code: int | None = None, cipher=None) -> bytes:
     if kind == "alert":
         f = _gbz._facts(spec_set)
-        if alert_code is None:
-            alert_code = draw(st.sampled_from(_alert_codes(spec_set)))
+        alert_code = _alert_code(draw, code, "gbz", alert_code, spec_set)
         body_row = f.alert_bodies.get(code)
         form = body_row.cells["form"] if body_row is not None else None
         body: bytes | dict | None = None
         if form == "struct":
             body = draw(struct_fields(body_row.cells["layout"], spec_set))
         elif form == "component":
-            body = draw(_gbz_component("response", spec_set))
+            body = draw(_gbz_component(code, "response", spec_set, cipher))
         return _gbz.build_gbz_alert(alert_code, draw(_STAMP), body, message_code=code, specs=spec_set)
-    components = draw(st.lists(_gbz_component(kind, spec_set), min_size=1, max_size=3))
+    components = draw(st.lists(_gbz_component(code, kind, spec_set, cipher), min_size=1, max_size=3))
     return _gbz.build_gbz(components, specs=spec_set)
 
 
 @st.composite
-def _asn1_payload(draw, kind: str, code: int, spec_set: SpecSet) -> bytes:
+def _asn1_payload(draw, kind: str, code: int, spec_set: SpecSet, alert_code: int | None = None) -> bytes:
     cra = tables.KINDS.index(kind) + 1
     type_name = _asn1.asn1_type_for(spec_set, code, cra)
     if type_name is None:                     # no type in the dispatch table: any DER SEQUENCE
         return _asn1.der_sequence(_asn1.der_integer(draw(st.integers(0, 2**31))))
-    return draw(der_value(type_name, spec_set))
+    prefer = {}
+    if kind == "alert":
+        prefer[("alert_codes", "gbcs")] = (_alert_code(draw, code, "asn1", alert_code, spec_set),)
+    return draw(der_value(type_name, spec_set, prefer))
 
 
 def payloads(family: str | None = None, kind: str | None = None, *, message_code: int | None = None,
@@ -287,9 +361,9 @@ def messages(use_case: str | None = None, kind: str | None = None, *, message_co
             content = draw(_dlms_payload(knd, code, counter, s, alert_code, (orig, recip),
                                          _cipher(parties, orig, recip, counter)))
         elif family == "gbz":
-            content = draw(_gbz_payload(knd, code, s, alert_code))
+            content = draw(_gbz_payload(knd, code, s, alert_code, _cipher(parties, orig, recip, counter)))
         else:
-            content = draw(_asn1_payload(knd, code, s))
+            content = draw(_asn1_payload(knd, code, s, alert_code))
         env = builder.Envelope(knd, counter, orig, recip, code)
         apdu = builder.general_signing(env, content, b"")
         if knd in facts.signed:
@@ -299,6 +373,8 @@ def messages(use_case: str | None = None, kind: str | None = None, *, message_co
                 apdu = sign_precommand(apdu[:-1], key)
             else:
                 apdu = apdu[:-1] + bytes([64]) + draw(st.binary(min_size=64, max_size=64))
+        if knd in facts.unmacd:
+            return apdu
         return _mac(draw, apdu, parties, mac_keys)
     return build()
 

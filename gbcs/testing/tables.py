@@ -1,8 +1,9 @@
 """What the spec tables say about generating traffic: use cases, their message codes, the
-CRA kinds and payload families each code travels as, and which kinds are signed.
+CRA kinds and payload families each code travels as, which kinds are signed and MAC'd, and
+the payload shapes (DLMS targets, ZCL commands, alert codes) each code uses.
 
-Everything comes from specs/ (use_cases.gbspec, testing.gbspec and the payload tables);
-nothing here is a GBCS fact of its own.
+Everything comes from specs/ through the validator's own look-ups (gbcs.validate.facts), so
+what is generated is what is checked; nothing here is a GBCS fact of its own.
 """
 from __future__ import annotations
 
@@ -15,66 +16,80 @@ KINDS = ("command", "response", "alert")
 
 
 @dataclass(frozen=True)
+class ZclShape:
+    """One ZCL command a code's GBZ components carry (a gbz_command_shape row)."""
+    cluster: int
+    cluster_specific: bool
+    server_to_client: bool
+    command: int
+    encrypted: bool
+    from_date_time: bool
+    attributes: tuple[int, ...] | None
+
+
+@dataclass(frozen=True)
 class CodeFacts:
     """How one message code travels."""
     code: int
     use_case: str | None
     title: str
-    kinds: tuple[str, ...]              # of KINDS
-    families: tuple[str, ...]           # payload families it may carry: dlms, gbz, asn1
-    signed: frozenset[str]              # the kinds that carry a signature
+    kinds: tuple[str, ...]                                    # of KINDS
+    families: tuple[str, ...]                                 # dlms, gbz, asn1
+    signed: frozenset[str]                                    # the kinds whose class demands a signature
+    unmacd: frozenset[str]                                    # the kinds whose class forbids a MAC
+    dlms_targets: tuple[tuple[str, int, str, int], ...]       # (access, class, OBIS, member) of its requests
+    zcl: dict[str, tuple[ZclShape, ...]]                      # kind -> the ZCL commands it carries
+    alert_codes: dict[str, tuple[int, ...]]                   # family -> alert codes it may carry
 
 
 class _Traffic:
-    """The message_codes table joined with message_traffic and the payload tables."""
+    """The message_codes table joined with protection, payload shapes and the alert table."""
 
     def __init__(self, s: SpecSet):
-        traffic = s.get("message_traffic", "gbcs").by_key
-        default = traffic["*"]
-        asn1 = {r.cells["code"]: r.cells for r in s.get("asn1_dispatch", "gbcs").rows}
-        alert_bodies = set(s.get("dlms_alert_body", "gbcs").by_key)
-        for item in s.of_kind("gbz_alert_body"):
-            alert_bodies |= set(item.by_key)
-        family_names = {r.cells["value"]: r.cells["name"] for r in s.enum("payload_family").rows}
-        self.codes: dict[int, CodeFacts] = {}
-        for code, row in s.get("message_codes", "gbcs").by_key.items():
-            c = row.cells
-            listed = traffic.get(c["message_type"])
-            kinds: tuple[str, ...]
-            if listed is not None:
-                kinds = self._kinds(s, listed.cells["kinds"])
-            elif code in asn1:
-                kinds = tuple(k for k in KINDS if asn1[code][k] is not None)
-            elif code in alert_bodies:
-                kinds = ("alert",)
-            else:
-                kinds = self._kinds(s, default.cells["kinds"])
-            signed_kind = (listed or default).cells["signed"]
-            signed: set[str] = set()
-            if signed_kind is not None:
-                signed.add(s.enum_name("signed_kind", signed_kind) if isinstance(signed_kind, int) else signed_kind)
-            self.codes[code] = CodeFacts(code, c["use_case"], c["title"], kinds,
-                                         self._families(s, c["payload"], family_names, code in asn1),
-                                         frozenset(signed))
-        self.use_cases: dict[str, list[int]] = {}
-        for facts in self.codes.values():
-            if facts.use_case is not None:
-                self.use_cases.setdefault(facts.use_case, []).append(facts.code)
-
-    @staticmethod
-    def _kinds(s: SpecSet, value: int | str) -> tuple[str, ...]:
-        name = s.enum_name("traffic_kinds", value) if isinstance(value, int) else value
-        return ("command", "response") if name == "command_response" else ("alert",)
-
-    @staticmethod
-    def _families(s: SpecSet, payload: int | None, names: dict[int, str], has_asn1: bool) -> tuple[str, ...]:
-        """The families a code's content may be in. A family of two (dlms_or_gbz) is split;
-        a code whose family the table leaves open may carry any of them."""
-        if payload is None:
-            return ("asn1",) if has_asn1 else ("dlms", "gbz")
-        name = names.get(payload, payload)
+        from gbcs.validate.facts import facts
+        f = facts(s)
+        names = {r.cells["value"]: r.cells["name"] for r in s.enum("payload_family").rows}
         single = [n for n in names.values() if "_or_" not in n]
-        return tuple(n for n in single if n == name or n in name.split("_or_"))
+        zcl = self._zcl(s)
+        self.codes: dict[int, CodeFacts] = {}
+        for code, row in f.codes.items():
+            asn1 = f.asn1_types.get(code)
+            kinds = tuple(k for k in KINDS if k in (row["cra"] or ())) or \
+                (tuple(k for k in KINDS if k in asn1) if asn1 else KINDS)
+            payload = row["payload"]
+            if payload is None:
+                families = ("asn1",) if asn1 else tuple(n for n in single if n != "asn1")
+            else:
+                families = tuple(n for n in single if n == payload or n in payload.split("_or_"))
+            criticality = f.criticality.get(row["message_type"])
+            need = {k: f.protection.get((criticality, k), {}) for k in kinds}
+            alert_codes = {fam: tuple(sorted(
+                a for a, cells in f.alerts.items()
+                if (not cells["carriers"] or code in cells["carriers"])
+                and (not cells["payloads"] or fam in cells["payloads"])))
+                for fam in families} if "alert" in kinds else {}
+            self.codes[code] = CodeFacts(
+                code, row["use_case"], row["title"], kinds, families,
+                frozenset(k for k in kinds if need[k].get("signature") == "required"),
+                frozenset(k for k in kinds if need[k].get("mac") == "forbidden"),
+                tuple(sorted(f.dlms_targets.get(code, ()))),
+                {k: tuple(zcl.get((code, k), ())) for k in kinds},
+                alert_codes)
+        self.use_cases: dict[str, list[int]] = {}
+        for facts_ in self.codes.values():
+            if facts_.use_case is not None:
+                self.use_cases.setdefault(facts_.use_case, []).append(facts_.code)
+
+    @staticmethod
+    def _zcl(s: SpecSet) -> dict[tuple[int, str], list[ZclShape]]:
+        out: dict[tuple[int, str], list[ZclShape]] = {}
+        for r in s.get("gbz_command_shape", "gbcs").rows:
+            c = r.cells
+            out.setdefault((c["code"], c["cra"]), []).append(ZclShape(
+                c["cluster"], c["frame"] == "cluster_specific", c["direction"] == "server_to_client",
+                c["command"], bool(c["encrypted"]), bool(c["from_date_time"]),
+                tuple(c["attributes"]) if c["attributes"] else None))
+        return out
 
 
 def traffic(spec_set: SpecSet | None = None) -> _Traffic:

@@ -3,6 +3,7 @@ A-XDR Data from dlms_data_type, DER from an asn1_type item, ZCL payloads from st
 """
 from __future__ import annotations
 
+import contextvars
 import datetime as _dt
 from typing import Any
 
@@ -14,6 +15,9 @@ from gbcs.spec import specs
 from gbcs.spec.load import SpecSet
 
 MAX_DEPTH = 3
+# While der_value draws: integer values named by these (kind, item) lookups are drawn from
+# the given codes only (the alert codes a message code may carry, say).
+_PREFER: contextvars.ContextVar[dict] = contextvars.ContextVar("gbcs_testing_prefer", default={})
 _DATES = st.datetimes(min_value=_dt.datetime(2000, 1, 1), max_value=_dt.datetime(2099, 12, 31))
 
 
@@ -137,8 +141,8 @@ def _der_universal(draw, u, hints: dict, t) -> bytes:
     named = hints.get("enum") or hints.get("lookup")
     d = u.decode
     if d == "integer":
-        value = draw(st.sampled_from(sorted(named))) if named and draw(st.booleans()) else \
-            draw(st.integers(0, 2**31 - 1) if named else st.integers(-2**40, 2**40))
+        preferred = next((codes for key, codes in _PREFER.get().items() if t.lookups.get(key) is named), None)
+        value = draw(st.sampled_from(sorted(preferred or named))) if named else draw(st.integers(-2**40, 2**40))
         return _asn1._int_body(value)
     if d == "boolean":
         return b"\xff" if draw(st.booleans()) else b"\x00"
@@ -256,13 +260,18 @@ def _is_oid(typ) -> bool:
 
 
 @st.composite
-def der_value(draw, type_name: str, spec_set: SpecSet | None = None) -> bytes:
-    """DER of the asn1_type item `type_name` of specs/asn1.gbspec."""
+def der_value(draw, type_name: str, spec_set: SpecSet | None = None, prefer: dict | None = None) -> bytes:
+    """DER of the asn1_type item `type_name` of specs/asn1.gbspec. `prefer` maps a lookup
+    (kind, item), e.g. ("alert_codes", "gbcs"), to the values its integers are drawn from."""
     t = _asn1._tables(spec_set or specs())
     item = t.items.get(type_name)
     if item is None:
         raise ValueError(f"{type_name!r} is not an asn1_type of specs/asn1.gbspec")
-    return _der(draw, _asn1._TRef(item), t, {}, 0)
+    token = _PREFER.set(prefer or {})
+    try:
+        return _der(draw, _asn1._TRef(item), t, {}, 0)
+    finally:
+        _PREFER.reset(token)
 
 
 # -- ZCL payloads from struct items --------------------------------------------------------
