@@ -1,0 +1,298 @@
+"""`gbcs fuzz` and `gbcs generate`: fuzz gbcs itself or another program, write test messages."""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from gbcs.cli.group import main
+
+ENCODINGS = ("hex", "base64", "binary")
+
+
+def _need_hypothesis() -> None:
+    try:
+        import hypothesis  # noqa: F401
+    except ImportError:
+        raise click.ClickException("this command generates messages with hypothesis: "
+                                   "pip install 'gbcs[testing]'") from None
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value, 0)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a number (write hex as 0x8F0A)") from None
+
+
+def _strategy(use_case: str | None, kind: str | None, alert_code: int | None, mutate: bool):
+    import gbcs.testing as gt
+    try:
+        if alert_code is not None:
+            strategy = gt.alerts(code=alert_code)
+        else:
+            strategy = gt.messages(use_case=use_case, kind=kind)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return gt.mutated(strategy) if mutate else strategy
+
+
+def _stream(strategy, seed: int, batch: int = 25):
+    from gbcs.testing.corpus import sample
+    while True:
+        got = sample(strategy, batch, seed=seed)
+        if not got:
+            return
+        yield from got
+        seed += 1
+
+
+@main.command()
+@click.argument("use_case", required=False)
+@click.option("-n", "count", type=click.IntRange(1), default=1, show_default=True, help="How many messages.")
+@click.option("--kind", type=click.Choice(["command", "response", "alert"]), help="Only this CRA kind.")
+@click.option("--alert-code", help="Alerts carrying this event code (e.g. 0x8F0A) instead of a use case.")
+@click.option("--mutate", is_flag=True, help="Hostile variants: bit flips, truncation, length lies, splices.")
+@click.option("--encoding", type=click.Choice(ENCODINGS), default="hex", show_default=True)
+@click.option("-o", "--output", "folder", type=click.Path(file_okay=False), help="Write one file per message here.")
+@click.option("--seed", type=int, default=None, help="Make the output repeatable.")
+def generate(use_case, count, kind, alert_code, mutate, encoding, folder, seed):
+    """Write N valid (or --mutate'd) messages of USE_CASE (any use case when left out).
+
+    Signatures and MACs are random bytes of the right size. `gbcs.testing.use_cases()` (or the
+    use-case table, specs/use_cases.gbspec) lists the ids.
+    """
+    _need_hypothesis()
+    strategy = _strategy(use_case, kind, _int(alert_code), mutate)
+    found = []
+    for data in _stream(strategy, seed if seed is not None else _random_seed()):
+        found.append(data)
+        if len(found) == count:
+            break
+    if folder is None:
+        if encoding == "binary":
+            if count != 1:
+                raise click.UsageError("binary output of several messages needs -o DIR (one file each)")
+            sys.stdout.buffer.write(found[0])
+            return
+        for data in found:
+            click.echo(data.hex().upper() if encoding == "hex" else base64.b64encode(data).decode())
+        return
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", use_case or (f"alert-{alert_code}" if alert_code else "message"))
+    suffix = {"hex": ".hex", "base64": ".b64", "binary": ".bin"}[encoding]
+    for i, data in enumerate(found, 1):
+        path = out / f"{stem}-{i:04d}{suffix}"
+        if encoding == "binary":
+            path.write_bytes(data)
+        else:
+            path.write_text((data.hex().upper() if encoding == "hex" else base64.b64encode(data).decode()) + "\n")
+    click.echo(f"wrote {len(found)} message(s) to {out}", err=True)
+
+
+def _random_seed() -> int:
+    import random
+    return random.SystemRandom().randrange(2**31)
+
+
+def _atheris_available() -> bool:
+    try:
+        import atheris  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@main.command()
+@click.option("--seconds", type=click.FloatRange(0.1), default=60.0, show_default=True, help="Time budget.")
+@click.option("--target", type=click.Choice(["decode", "validate", "cert"]), default="decode", show_default=True,
+              help="What to fuzz in-process.")
+@click.option("--engine", type=click.Choice(["auto", "atheris", "mutation"]), default="auto", show_default=True,
+              help="atheris (coverage-guided libFuzzer) when installed, else gbcs's mutation engine.")
+@click.option("--exec", "command", help="Fuzz this program instead: one message per run on stdin, "
+              "or in a file whose path replaces {} in the command.")
+@click.option("--timeout", type=click.FloatRange(0.01), default=None,
+              help="Seconds before a run counts as a hang [--exec: 2, in-process: 10].")
+@click.option("--crash-exit", "crash_exits", type=int, multiple=True,
+              help="An exit status that also counts as a crash (repeatable); signals always do.")
+@click.option("--use-case", help="Generate messages of this use case only.")
+@click.option("--kind", type=click.Choice(["command", "response", "alert"]), help="Only this CRA kind.")
+@click.option("--alert-code", help="Generate alerts carrying this event code only.")
+@click.option("--corpus", type=click.Path(file_okay=False), help="Seed/working corpus folder (kept and grown).")
+@click.option("--artifacts", type=click.Path(file_okay=False), default="gbcs-fuzz-artifacts", show_default=True,
+              help="Where reproducers (hex) are saved.")
+@click.option("--runs", type=click.IntRange(1), help="Stop after this many executions (mutation engine).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of generation and mutation.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def fuzz(seconds, target, engine, command, timeout, crash_exits, use_case, kind, alert_code, corpus, artifacts,
+         runs, seed, fmt):
+    """Fuzz gbcs (decode, validate, the certificate linter) or, with --exec, another program.
+
+    Prints executions, coverage and findings; exits 1 when anything crashed, hung, broke an
+    invariant or took longer than 0.25 s of CPU, with each reproducer printed as hex and saved
+    under --artifacts.
+    """
+    _need_hypothesis()
+    code = _int(alert_code)
+    if command is not None:
+        _fuzz_exec(command, seconds, timeout or 2.0, crash_exits, use_case, kind, code, artifacts, seed, fmt)
+        return
+    if engine == "atheris" and not _atheris_available():
+        raise click.ClickException("atheris is not installed (pip install atheris); use --engine mutation")
+    use_atheris = engine == "atheris" or (engine == "auto" and _atheris_available())
+    seeds = _seeds(corpus, use_case, kind, code, seed)
+    if use_atheris:
+        report = _fuzz_atheris(target, seconds, timeout or 10.0, seeds, corpus, artifacts)
+    else:
+        from gbcs.testing.engine import fuzz as mutation_fuzz
+        report = mutation_fuzz(target, seconds, seeds, max_executions=runs, hang_seconds=timeout or 10.0,
+                               artifacts=artifacts, random_seed=seed)
+    _render_report(report, fmt)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _seeds(corpus: str | None, use_case, kind, alert_code, seed: int) -> list[bytes]:
+    from gbcs.testing.corpus import corpus_messages, sample
+    seeds: list[bytes] = []
+    if corpus is not None and Path(corpus).is_dir():
+        seeds += [p.read_bytes() for p in sorted(Path(corpus).iterdir()) if p.is_file()]
+    if use_case or kind or alert_code is not None:
+        seeds += sample(_strategy(use_case, kind, alert_code, False), 50, seed=seed)
+    elif not seeds:
+        seeds += list(corpus_messages(1, seed=seed))
+    return seeds
+
+
+def _fuzz_atheris(target: str, seconds: float, hang: float, seeds: list[bytes], corpus: str | None,
+                  artifacts: str):
+    """Run the atheris harness in a child process (libFuzzer exits when done) and read its report."""
+    import hashlib
+    from gbcs.testing import atheris_main
+    from gbcs.testing.corpus import write_dictionary
+    from gbcs.testing.engine import Failure, FuzzReport
+    art = Path(artifacts)
+    art.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="gbcs-fuzz-"))
+    try:
+        folder = Path(corpus) if corpus is not None else work / "corpus"
+        folder.mkdir(parents=True, exist_ok=True)
+        for data in seeds:
+            (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)
+        dictionary = work / "gbcs.dict"
+        write_dictionary(dictionary)
+        before = {p.name for p in art.iterdir()}
+        argv = [sys.executable, "-c", atheris_main.LAUNCHER, "--target", target, "--artifacts", str(art), "--",
+                f"-max_total_time={max(1, round(seconds))}", f"-timeout={max(1, round(hang))}",
+                f"-dict={dictionary}", f"-artifact_prefix={art}/", "-print_final_stats=1", str(folder)]
+        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+        report = FuzzReport(target, "atheris")
+        status = re.compile(r"^#(\d+)\s+\S+\s+cov: (\d+) ft: (\d+) corp: (\d+)/\S+.*?rss: (\d+)Mb")
+        first_rss = None
+        for line in proc.stdout.splitlines():
+            m = status.match(line)
+            if m:
+                report.executions, cov, ft, report.corpus, rss = (int(g) for g in m.groups())
+                report.features = ft
+                report.extra["coverage_edges"] = cov
+                first_rss = rss if first_rss is None else first_rss
+                report.rss_warm_kb, report.rss_end_kb = first_rss * 1024, rss * 1024
+            done = re.match(r"Done (\d+) runs in (\d+) second", line)
+            if done:
+                report.executions, report.seconds = int(done.group(1)), float(done.group(2))
+            stat = re.match(r"stat::number_of_executed_units: (\d+)", line)
+            if stat:
+                report.executions = int(stat.group(1))
+        for path in sorted(art.iterdir()):
+            if path.name in before or not path.is_file():
+                continue
+            kind = path.name.split("-", 1)[0]
+            data = bytes.fromhex(path.read_text().strip()) if path.suffix == ".hex" else path.read_bytes()
+            if path.suffix != ".hex":             # libFuzzer's raw crash-/timeout-/oom- files: add hex
+                path = path.with_name(path.name + ".hex")
+                path.write_text(data.hex().upper() + "\n")
+            message = _crash_message(proc.stdout) if kind in ("crash", "oom", "timeout", "leak") else "slow input"
+            report.failures.append(Failure({"crash": "exception", "timeout": "hang"}.get(kind, kind), message,
+                                           data, saved=path))
+        if proc.returncode != 0 and not report.failures:
+            tail = "\n".join(proc.stdout.splitlines()[-15:])
+            raise click.ClickException(f"the atheris run failed (exit {proc.returncode}):\n{tail}")
+        return report
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _crash_message(output: str) -> str:
+    lines = output.splitlines()
+    for i, line in enumerate(lines):
+        if "Uncaught Python exception" in line:
+            body = [l for l in lines[i + 1:i + 40] if l.strip() and not l.startswith(("  File", "    "))]
+            return body[-1] if body else line.strip()
+        if "ERROR: libFuzzer" in line:
+            return line.split("ERROR: libFuzzer:", 1)[-1].strip()
+    return "crash"
+
+
+def _escape(text: str) -> str:
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+def _render_report(report, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    rate = report.executions / report.seconds if report.seconds else 0
+    click.echo(f"gbcs fuzz: target {report.target}, engine {report.engine}, {report.seconds:.1f} s")
+    click.echo(f"executions: {report.executions} ({rate:.0f}/s)")
+    edges = report.extra.get("coverage_edges")
+    click.echo(f"coverage: {f'{edges} edges, ' if edges is not None else ''}{report.features} features, "
+               f"corpus {report.corpus}")
+    if report.rss_warm_kb:
+        click.echo(f"memory: {report.rss_warm_kb // 1024} MB after warm-up, {report.rss_end_kb // 1024} MB at the end")
+    if report.engine == "mutation":
+        click.echo(f"slowest input: {report.slowest:.3f} s CPU")
+    if report.ok:
+        click.echo("findings: none")
+        return
+    click.echo(f"findings: {len(report.failures)}")
+    for f in report.failures:
+        click.echo(f"  {f.kind}: {_escape(f.message)}")
+        click.echo(f"    reproducer (hex): {f.data.hex().upper()}")
+        if f.saved:
+            click.echo(f"    saved: {f.saved}")
+
+
+def _fuzz_exec(command, seconds, timeout, crash_exits, use_case, kind, alert_code, artifacts, seed, fmt):
+    from gbcs.testing.external import fuzz_command
+    strategy = _strategy(use_case, kind, alert_code, False)
+    try:
+        report = fuzz_command(command, seconds, _stream(strategy, seed), timeout=timeout,
+                              crash_exits=tuple(crash_exits), artifacts=artifacts, random_seed=seed)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(f"cannot run {command!r}: {exc}") from None
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        rate = report.executions / report.seconds if report.seconds else 0
+        click.echo(f"gbcs fuzz --exec: {_escape(command)}, {report.seconds:.1f} s")
+        click.echo(f"executions: {report.executions} ({rate:.1f}/s), {report.valid_inputs} valid messages, "
+                   f"the rest mutated")
+        if report.ok:
+            click.echo("findings: none")
+        for c in report.crashes:
+            click.echo(f"{c.outcome.kind}: {c.outcome.detail}")
+            click.echo(f"  reproducer (hex, minimised from {len(c.original)} to {len(c.data)} bytes): "
+                       f"{c.data.hex().upper()}")
+            click.echo(f"  saved: {c.saved}")
+    if not report.ok:
+        sys.exit(1)
