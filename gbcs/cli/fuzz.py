@@ -150,7 +150,7 @@ def fuzz(seconds, target, engine, command, timeout, crash_exits, use_case, kind,
     if engine == "atheris" and not _atheris_available():
         raise click.ClickException("atheris is not installed (pip install atheris); use --engine mutation")
     use_atheris = engine == "atheris" or (engine == "auto" and _atheris_available())
-    seeds = _seeds(corpus, use_case, kind, code, seed)
+    seeds = _seeds(corpus, use_case, kind, code, seed, target)
     if use_atheris:
         report = _fuzz_atheris(target, seconds, timeout or 10.0, seeds, corpus, artifacts)
     else:
@@ -162,12 +162,14 @@ def fuzz(seconds, target, engine, command, timeout, crash_exits, use_case, kind,
         sys.exit(1)
 
 
-def _seeds(corpus: str | None, use_case, kind, alert_code, seed: int) -> list[bytes]:
-    from gbcs.testing.corpus import corpus_messages, sample
+def _seeds(corpus: str | None, use_case, kind, alert_code, seed: int, target: str) -> list[bytes]:
+    from gbcs.testing.corpus import certificate_seeds, corpus_messages, sample
     seeds: list[bytes] = []
     if corpus is not None and Path(corpus).is_dir():
         seeds += [p.read_bytes() for p in sorted(Path(corpus).iterdir()) if p.is_file()]
-    if use_case or kind or alert_code is not None:
+    if target == "cert":
+        seeds += certificate_seeds(seed=seed)
+    elif use_case or kind or alert_code is not None:
         seeds += sample(_strategy(use_case, kind, alert_code, False), 50, seed=seed)
     elif not seeds:
         seeds += list(corpus_messages(1, seed=seed))

@@ -45,12 +45,27 @@ def corpus_messages(per_use_case: int = 2, *, seed: int = 0, spec_set: SpecSet |
             yield from sample(messages(message_code=code, spec_set=s), per_use_case, seed=seed)
 
 
-def write_corpus(folder: str | Path, per_use_case: int = 2, *, seed: int = 0) -> int:
-    """Write corpus_messages() as binary files named by content hash; returns how many."""
+def certificate_seeds(n: int = 20, *, seed: int = 0, spec_set: SpecSet | None = None) -> list[bytes]:
+    """DER certificates: the TEST parties' SMKI-shaped ones and Certificate values drawn from
+    the asn1_type table (structurally right, semantically anything)."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from gbcs.testing.strategies import Parties
+    from gbcs.testing.values import der_value
+    parties = Parties()
+    made = [e.certificate.public_bytes(Encoding.DER) for e in parties.keystore
+            if getattr(e, "certificate", None) is not None]
+    return made + sample(der_value("Certificate", spec_set), n, seed=seed)
+
+
+def write_corpus(folder: str | Path, per_use_case: int = 2, *, seed: int = 0, target: str = "decode") -> int:
+    """Write seeds for a target (messages, or certificates for `cert`) as binary files named by
+    content hash; returns how many."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     count = 0
-    for data in corpus_messages(per_use_case, seed=seed):
+    seeds = certificate_seeds(20 * per_use_case, seed=seed) if target == "cert" else \
+        corpus_messages(per_use_case, seed=seed)
+    for data in seeds:
         (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
         count += 1
     return count
