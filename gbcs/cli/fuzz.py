@@ -182,7 +182,7 @@ def _fuzz_atheris(target: str, seconds: float, hang: float, seeds: list[bytes], 
     import hashlib
     from gbcs.testing import atheris_main
     from gbcs.testing.corpus import write_dictionary
-    from gbcs.testing.engine import Failure, FuzzReport
+    from gbcs.testing.engine import Failure
     art = Path(artifacts)
     art.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="gbcs-fuzz-"))
@@ -198,23 +198,7 @@ def _fuzz_atheris(target: str, seconds: float, hang: float, seeds: list[bytes], 
                 f"-max_total_time={max(1, round(seconds))}", f"-timeout={max(1, round(hang))}",
                 f"-dict={dictionary}", f"-artifact_prefix={art}/", "-print_final_stats=1", str(folder)]
         proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
-        report = FuzzReport(target, "atheris")
-        status = re.compile(r"^#(\d+)\s+\S+\s+cov: (\d+) ft: (\d+) corp: (\d+)/\S+.*?rss: (\d+)Mb")
-        first_rss = None
-        for line in proc.stdout.splitlines():
-            m = status.match(line)
-            if m:
-                report.executions, cov, ft, report.corpus, rss = (int(g) for g in m.groups())
-                report.features = ft
-                report.extra["coverage_edges"] = cov
-                first_rss = rss if first_rss is None else first_rss
-                report.rss_warm_kb, report.rss_end_kb = first_rss * 1024, rss * 1024
-            done = re.match(r"Done (\d+) runs in (\d+) second", line)
-            if done:
-                report.executions, report.seconds = int(done.group(1)), float(done.group(2))
-            stat = re.match(r"stat::number_of_executed_units: (\d+)", line)
-            if stat:
-                report.executions = int(stat.group(1))
+        report = parse_libfuzzer(proc.stdout, target)
         for path in sorted(art.iterdir()):
             if path.name in before or not path.is_file():
                 continue
@@ -232,6 +216,28 @@ def _fuzz_atheris(target: str, seconds: float, hang: float, seeds: list[bytes], 
         return report
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def parse_libfuzzer(output: str, target: str):
+    """Executions, coverage, corpus and memory from libFuzzer's status lines."""
+    from gbcs.testing.engine import FuzzReport
+    report = FuzzReport(target, "atheris")
+    status = re.compile(r"^#(\d+)\s+\S+\s+cov: (\d+) ft: (\d+) corp: (\d+)/\S+.*?rss: (\d+)Mb")
+    first_rss = None
+    for line in output.splitlines():
+        m = status.match(line)
+        if m:
+            report.executions, cov, report.features, report.corpus, rss = (int(g) for g in m.groups())
+            report.extra["coverage_edges"] = cov
+            first_rss = rss if first_rss is None else first_rss
+            report.rss_warm_kb, report.rss_end_kb = first_rss * 1024, rss * 1024
+        done = re.match(r"Done (\d+) runs in (\d+) second", line)
+        if done:
+            report.executions, report.seconds = int(done.group(1)), float(done.group(2))
+        stat = re.match(r"stat::number_of_executed_units: (\d+)", line)
+        if stat:
+            report.executions = int(stat.group(1))
+    return report
 
 
 def _crash_message(output: str) -> str:

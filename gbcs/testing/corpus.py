@@ -33,13 +33,16 @@ def sample(strategy: st.SearchStrategy[bytes], n: int, *, seed: int | None = 0) 
     return found[:n]
 
 
-def corpus_messages(per_use_case: int = 2, *, seed: int = 0, spec_set: SpecSet | None = None) -> Iterable[bytes]:
-    """Valid messages of every use case and of the alert-only codes."""
+def corpus_messages(per_use_case: int = 2, *, seed: int = 0, use_cases: Iterable[str] | None = None,
+                    spec_set: SpecSet | None = None) -> Iterable[bytes]:
+    """Valid messages of every use case (or of `use_cases`) and of the alert-only codes."""
     from gbcs.testing import tables
     from gbcs.testing.strategies import messages
     s = spec_set or specs()
-    for use_case in tables.use_cases(s):
+    for use_case in (tables.use_cases(s) if use_cases is None else use_cases):
         yield from sample(messages(use_case=use_case, spec_set=s), per_use_case, seed=seed)
+    if use_cases is not None:
+        return
     for code in tables.all_codes(s):
         if tables.code_facts(code, s).use_case is None:
             yield from sample(messages(message_code=code, spec_set=s), per_use_case, seed=seed)
@@ -57,14 +60,15 @@ def certificate_seeds(n: int = 20, *, seed: int = 0, spec_set: SpecSet | None = 
     return made + sample(der_value("Certificate", spec_set), n, seed=seed)
 
 
-def write_corpus(folder: str | Path, per_use_case: int = 2, *, seed: int = 0, target: str = "decode") -> int:
+def write_corpus(folder: str | Path, per_use_case: int = 2, *, seed: int = 0, target: str = "decode",
+                 use_cases: Iterable[str] | None = None) -> int:
     """Write seeds for a target (messages, or certificates for `cert`) as binary files named by
     content hash; returns how many."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     count = 0
     seeds = certificate_seeds(20 * per_use_case, seed=seed) if target == "cert" else \
-        corpus_messages(per_use_case, seed=seed)
+        corpus_messages(per_use_case, seed=seed, use_cases=use_cases)
     for data in seeds:
         (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
         count += 1

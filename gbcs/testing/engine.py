@@ -92,7 +92,10 @@ def save_artifact(folder: Path | None, kind: str, data: bytes) -> Path | None:
 def run_once(check: Callable[[bytes], Iterable[str]], data: bytes, hang_seconds: float) -> tuple[set, Failure | None, float]:
     """Run the target on one input: (features, failure or None, CPU seconds)."""
     use_alarm = hang_seconds > 0 and hasattr(signal, "setitimer")
+    previous = None
     if use_alarm:
+        if signal.getsignal(signal.SIGALRM) is not _on_alarm:     # fuzz() installs it once for all runs
+            previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, hang_seconds)
     start = time.process_time()
     try:
@@ -113,6 +116,8 @@ def run_once(check: Callable[[bytes], Iterable[str]], data: bytes, hang_seconds:
     finally:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
+            if previous is not None:
+                signal.signal(signal.SIGALRM, previous)
     return features, failure, time.process_time() - start
 
 
