@@ -9,6 +9,7 @@ GbcsError
 │   └── UnknownCodeError(DecodeError, LookupError)
 ├── EncodeError(GbcsError, ValueError)
 ├── KeystoreError(GbcsError, LookupError)
+├── CertificateError(GbcsError, ValueError)               .offset .field .rule (not a certificate)
 └── InputError
 """
 from __future__ import annotations
@@ -101,6 +102,16 @@ class EncodeError(GbcsError, ValueError):
 
 class KeystoreError(GbcsError, LookupError):
     """A keystore that cannot be read, or a key that is not in it."""
+
+
+class CertificateError(GbcsError, ValueError):
+    """Bytes that are not an X.509 certificate (a key, garbage, hostile DER): says where and why."""
+
+    rule = "GBCS-X000"
+
+    def __init__(self, message: str, offset: int | None = None, field: str | None = None):
+        self.offset, self.field = offset, field
+        super().__init__(message)
 
 
 class InputError(GbcsError):

@@ -5,6 +5,7 @@ One module per command family; each attaches its commands to the root group in g
 from gbcs.cli.group import main
 from gbcs.cli import messages  # noqa: F401  decode, validate, sign
 from gbcs.cli import fuzz  # noqa: F401  fuzz, generate
+from gbcs.cli import cert  # noqa: F401  cert lint
 
 __all__ = ["main"]
 

@@ -20,7 +20,7 @@ from gbcs.spec import specs
 from gbcs.spec.load import SpecSet
 
 # The modules that hold rule checks, by topic; importing one registers its checks.
-TOPIC_MODULES = ("integrity", "envelope", "payload", "alert", "precision")
+TOPIC_MODULES = ("integrity", "envelope", "payload", "alert", "precision", "certificate")
 
 
 @dataclass
