@@ -49,15 +49,17 @@ def corpus_messages(per_use_case: int = 2, *, seed: int = 0, use_cases: Iterable
 
 
 def certificate_seeds(n: int = 20, *, seed: int = 0, spec_set: SpecSet | None = None) -> list[bytes]:
-    """DER certificates: the TEST parties' SMKI-shaped ones and Certificate values drawn from
-    the asn1_type table (structurally right, semantically anything)."""
+    """DER certificates: the TEST parties' ones, SMKI certificates of every profile, and
+    Certificate values drawn part by part from the asn1_type table (any content)."""
     from cryptography.hazmat.primitives.serialization import Encoding
     from gbcs.testing.strategies import Parties
     from gbcs.testing.values import der_value
     parties = Parties()
     made = [e.certificate.public_bytes(Encoding.DER) for e in parties.keystore
             if getattr(e, "certificate", None) is not None]
-    return made + sample(der_value("Certificate", spec_set), n, seed=seed)
+    from gbcs.testing.certs import certificates
+    drawn = sample(der_value("Certificate", spec_set, real_certificates=False), n, seed=seed)
+    return made + sample(certificates(), n, seed=seed) + drawn
 
 
 def write_corpus(folder: str | Path, per_use_case: int = 2, *, seed: int = 0, target: str = "decode",

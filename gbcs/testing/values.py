@@ -18,6 +18,8 @@ MAX_DEPTH = 3
 # While der_value draws: integer values named by these (kind, item) lookups are drawn from
 # the given codes only (the alert codes a message code may carry, say).
 _PREFER: contextvars.ContextVar[dict] = contextvars.ContextVar("gbcs_testing_prefer", default={})
+# Whether a Certificate is an SMKI certificate built by gbcs.smki (True) or drawn part by part.
+_REAL_CERTIFICATES: contextvars.ContextVar[bool] = contextvars.ContextVar("gbcs_testing_certs", default=True)
 _DATES = st.datetimes(min_value=_dt.datetime(2000, 1, 1), max_value=_dt.datetime(2099, 12, 31))
 
 
@@ -192,6 +194,9 @@ def _der(draw, typ, t, hints: dict, depth: int, implicit: int | None = None, fou
         if implicit is not None:
             return bytes([0x80 | implicit]) + inner[1:]
         return inner
+    if isinstance(typ, A._TRef) and typ.item is t.certificate and _REAL_CERTIFICATES.get() and _smki_available():
+        der = draw(_certificates())           # a certificate the SMKI linter accepts, not random parts
+        return der if implicit is None else bytes([0xA0 | implicit]) + der[1:]
     if isinstance(typ, A._TRef):
         item = typ.item
         if item.form == "alias":
@@ -229,6 +234,19 @@ def _der(draw, typ, t, hints: dict, depth: int, implicit: int | None = None, fou
     raise TypeError(f"no DER generator for {typ!r}")
 
 
+def _smki_available() -> bool:
+    try:
+        import gbcs.smki  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _certificates():
+    from gbcs.testing.certs import certificates
+    return certificates()
+
+
 def _constructed(implicit: int | None, universal_tag: int, content: bytes) -> bytes:
     return _tlv(bytes([0xA0 | implicit]) if implicit is not None else bytes([universal_tag]), content)
 
@@ -260,18 +278,21 @@ def _is_oid(typ) -> bool:
 
 
 @st.composite
-def der_value(draw, type_name: str, spec_set: SpecSet | None = None, prefer: dict | None = None) -> bytes:
+def der_value(draw, type_name: str, spec_set: SpecSet | None = None, prefer: dict | None = None,
+              real_certificates: bool = True) -> bytes:
     """DER of the asn1_type item `type_name` of specs/asn1.gbspec. `prefer` maps a lookup
-    (kind, item), e.g. ("alert_codes", "gbcs"), to the values its integers are drawn from."""
+    (kind, item), e.g. ("alert_codes", "gbcs"), to the values its integers are drawn from.
+    Certificates are SMKI certificates (gbcs.testing.certs) unless real_certificates is False."""
     t = _asn1._tables(spec_set or specs())
     item = t.items.get(type_name)
     if item is None:
         raise ValueError(f"{type_name!r} is not an asn1_type of specs/asn1.gbspec")
-    token = _PREFER.set(prefer or {})
+    token, real = _PREFER.set(prefer or {}), _REAL_CERTIFICATES.set(real_certificates)
     try:
         return _der(draw, _asn1._TRef(item), t, {}, 0)
     finally:
         _PREFER.reset(token)
+        _REAL_CERTIFICATES.reset(real)
 
 
 # -- ZCL payloads from struct items --------------------------------------------------------
