@@ -1,0 +1,63 @@
+"""A long hypothesis run of the decode and validate targets over gbcs.testing strategies:
+valid messages of every use case, their mutations, alerts, certificates and raw bytes.
+
+    python fuzz/hypothesis_campaign.py [--examples 10000] [--slow 0.25]
+
+Prints examples run, the slowest input (CPU seconds) and resident memory after warm-up and at
+the end; exits 1 with the reproducer as hex when an input breaks a target's contract or is
+slower than --slow.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import gbcs.testing as gt
+from gbcs.testing.engine import rss_kb, run_once
+from gbcs.testing.targets import check_decode, check_validate
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=10_000)
+    parser.add_argument("--slow", type=float, default=0.25)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    inputs = st.one_of(gt.messages(), gt.mutated(gt.messages()), gt.alerts(), gt.mutated(gt.alerts()),
+                       gt.certificates(), st.binary(max_size=512))
+    stats = {"n": 0, "slowest": 0.0, "slowest_input": b"", "rss_warm": 0}
+    problems: list[str] = []
+
+    @settings(max_examples=args.examples, deadline=None, database=None, derandomize=False,
+              suppress_health_check=list(HealthCheck))
+    @given(inputs)
+    def campaign(data: bytes) -> None:
+        for check in (check_decode, check_validate):
+            _, failure, cpu = run_once(check, data, 10.0)
+            if failure is not None:
+                problems.append(f"{check.__name__}: {failure.kind}: {failure.message}: {data.hex().upper()}")
+            if cpu > stats["slowest"]:
+                stats["slowest"], stats["slowest_input"] = cpu, data
+        stats["n"] += 1
+        if stats["n"] == 200:
+            stats["rss_warm"] = rss_kb()
+
+    started = time.monotonic()
+    campaign = __import__("hypothesis").seed(args.seed)(campaign)
+    campaign()
+    print(f"examples: {stats['n']} in {time.monotonic() - started:.0f} s")
+    print(f"slowest input: {stats['slowest']:.4f} s CPU ({len(stats['slowest_input'])} bytes)")
+    print(f"memory: {stats['rss_warm'] // 1024} MB after 200 examples, {rss_kb() // 1024} MB at the end")
+    if stats["slowest"] > args.slow:
+        problems.append(f"slow input ({stats['slowest']:.3f} s): {stats['slowest_input'].hex().upper()}")
+    for p in problems:
+        print(p)
+    print("findings: none" if not problems else f"findings: {len(problems)}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
