@@ -244,8 +244,10 @@ def _crash_message(output: str) -> str:
     lines = output.splitlines()
     for i, line in enumerate(lines):
         if "Uncaught Python exception" in line:
-            body = [l for l in lines[i + 1:i + 40] if l.strip() and not l.startswith(("  File", "    "))]
-            return body[-1] if body else line.strip()
+            error = next((l.strip() for l in lines[i + 1:i + 5] if l.strip()), "uncaught exception")
+            frames = [l.strip() for l in lines[i + 1:i + 80] if l.startswith("  File ")]
+            where = re.search(r'File "([^"]+)", line (\d+)', frames[-1]) if frames else None
+            return f"{error} (at {Path(where.group(1)).name}:{where.group(2)})" if where else error
         if "ERROR: libFuzzer" in line:
             return line.split("ERROR: libFuzzer:", 1)[-1].strip()
     return "crash"

@@ -172,6 +172,16 @@ def test_libfuzzer_output_is_read():
     assert report.extra["coverage_edges"] == 12 and report.rss_end_kb == 81 * 1024
 
 
+def test_libfuzzer_crash_report_names_the_exception():
+    from gbcs.cli.fuzz import _crash_message
+    out = ("INFO: seed corpus\n\n === Uncaught Python exception: ===\nKeyError: 'x'\nTraceback (most recent call last):\n"
+           '  File "/a/atheris_main.py", line 41, in one_input\n    check(bytes(data))\n'
+           '  File "/a/gbcs/payload/dlms.py", line 77, in read\n    raise KeyError\nKeyError: \'x\'\n'
+           "==1== ERROR: libFuzzer: fuzz target exited\n")
+    assert _crash_message(out) == "KeyError: 'x' (at dlms.py:77)"
+    assert _crash_message("==1== ERROR: libFuzzer: deadly signal\n") == "deadly signal"
+
+
 def test_generate_writes_valid_messages(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["generate", "ECS17b", "-n", "3", "--seed", "5"])
