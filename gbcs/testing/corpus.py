@@ -55,8 +55,8 @@ def certificate_seeds(n: int = 20, *, seed: int = 0, spec_set: SpecSet | None = 
     from gbcs.testing.strategies import Parties
     from gbcs.testing.values import der_value
     parties = Parties()
-    made = [e.certificate.public_bytes(Encoding.DER) for e in parties.keystore
-            if getattr(e, "certificate", None) is not None]
+    made = [cert.public_bytes(Encoding.DER) for cert in (e.certificate for e in parties.keystore)
+            if cert is not None]
     from gbcs.testing.certs import certificates
     drawn = sample(der_value("Certificate", spec_set, real_certificates=False), n, seed=seed)
     return made + sample(certificates(), n, seed=seed) + drawn

@@ -164,12 +164,13 @@ def fuzz_command(command: str, seconds: float, inputs: Iterator[bytes], *, timeo
                 spans[i] = boundaries(pool[i])
             data = mutate_once(pool[i], rnd, spans[i], rnd.choice(pool))
         else:
-            data = next(inputs, None)
-            if data is None:
+            fresh = next(inputs, None)
+            if fresh is None:
                 exhausted = True
                 if not pool:
                     break
                 continue
+            data = fresh
             pool.append(data)
             report.valid_inputs += 1
         outcome = runner.run(data)

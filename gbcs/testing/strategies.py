@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import strategies as st
 
 from gbcs import builder
+from gbcs.crypto import Keystore
 from gbcs.payload import asn1 as _asn1
 from gbcs.payload import dlms as _dlms
 from gbcs.payload import gbz as _gbz
@@ -45,11 +46,11 @@ class Parties:
     supplier: bytes = bytes.fromhex("AB00000000010000")
     device: bytes = bytes.fromhex("AB000000000000E1")
     acb: bytes | None = None                 # default: the ACB id of specs/crypto.gbspec
-    keystore: object = field(init=False)
+    keystore: Keystore = field(init=False)
     keys: dict = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        from gbcs.crypto import Keystore, make_certificate
+        from gbcs.crypto import make_certificate
         from gbcs.crypto._facts import facts
         if self.acb is None:
             self.acb = facts().acb_default
@@ -142,13 +143,15 @@ def _dlms_payload(draw, kind: str, code: int, counter: int, spec_set: SpecSet, a
                 if i < 2:
                     continue
                 child = shape.child(i)
+                if child is None:
+                    continue
                 protected = child.read == ("shape", "dlms_protection_parameters")
                 extra.append(_protection(counter, ends) if protected
                              else draw(shaped_dlms_data(child, spec_set, 1, cipher)))
         return _dlms.build_alert(alert_code, stamp, *extra, invoke_id=invoke_id, spec_set=spec_set)
     request = draw(_dlms_specs(code, spec_set))
+    data: list = []
     if kind == "command":
-        data = []
         for choice, cid, _, member, *_ in request:
             shape = t.parameter_shapes.get((cid, "method" if choice == "action" else "attribute", member))
             if choice == "get":
@@ -158,7 +161,6 @@ def _dlms_payload(draw, kind: str, code: int, counter: int, spec_set: SpecSet, a
             else:
                 data.append(draw(dlms_data(spec_set=spec_set)))
         return _dlms.build_access_request(request, data, invoke_id=invoke_id, spec_set=spec_set)
-    data = []
     for choice, *_ in request:
         choice = _response_choice(t, choice)
         if code in t.protected_codes and choice in ("get", "action"):
@@ -264,7 +266,7 @@ def _gbz_payload(draw, kind: str, code: int, spec_set: SpecSet, alert_code: int 
         body_row = f.alert_bodies.get(code)
         form = body_row.cells["form"] if body_row is not None else None
         body: bytes | dict | None = None
-        if form == "struct":
+        if form == "struct" and body_row is not None:
             body = draw(struct_fields(body_row.cells["layout"], spec_set))
         elif form == "component":
             body = draw(_gbz_component(code, "response", spec_set, cipher))
@@ -390,14 +392,16 @@ def _cipher(parties: Parties | None, originator: bytes, recipient: bytes, counte
 
 
 def _mac(draw, apdu: bytes, parties: Parties | None, mac_keys) -> bytes:
-    from gbcs.crypto import Keystore, mac_wrap_with_keys, mac_wrap_with_keystore
+    from gbcs.crypto import mac_wrap_with_keys, mac_wrap_with_keystore
     keys = mac_keys if mac_keys is not None else (parties.keystore if parties else None)
+    if keys is None:
+        return builder.mac_wrap(apdu, draw(st.binary(min_size=12, max_size=12)))
     if isinstance(keys, Keystore):
         return mac_wrap_with_keystore(apdu, keys, acb=parties.acb if parties else None)
-    if keys is not None:
-        private, public = keys
-        return mac_wrap_with_keys(apdu, private, public)
-    return builder.mac_wrap(apdu, draw(st.binary(min_size=12, max_size=12)))
+    if not (isinstance(keys, tuple) and len(keys) == 2):
+        raise TypeError("mac_keys is a Keystore or a (private KA key, peer public KA key) pair")
+    private, public = keys
+    return mac_wrap_with_keys(apdu, private, public)
 
 
 def alerts(code: int | None = None, *, message_code: int | None = None, parties: Parties | None = None,

@@ -64,12 +64,14 @@ def check_validate(data: bytes) -> Iterable[str]:
     return seen
 
 
-def _cert_checker() -> Callable[[bytes], None]:
+def _cert_checker() -> Callable[[bytes], Iterable[str]]:
+    import importlib
     try:
-        from gbcs import smki  # type: ignore[attr-defined]
+        smki = importlib.import_module("gbcs.smki")
     except ImportError:
-        smki = None
-    lint = getattr(smki, "lint_certificate", None) if smki is not None else None
+        lint = None
+    else:
+        lint = getattr(smki, "lint_certificate", None)
     if lint is not None:
         def check(data: bytes) -> Iterable[str]:
             try:

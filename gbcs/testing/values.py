@@ -47,7 +47,7 @@ def _dlms_plain(typ, draw) -> Any:
     if read == "ascii":
         return draw(st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=16))
     if read == "utf8":
-        return draw(st.text(st.characters(blacklist_categories=("Cs",)), max_size=8))
+        return draw(st.text(st.characters(exclude_categories=["Cs"]), max_size=8))
     if read == "datetime":
         return _dlms.dlms_datetime(draw(_DATES), deviation=0)
     if read in ("date", "time"):
