@@ -10,7 +10,12 @@ GbcsError
 ├── EncodeError(GbcsError, ValueError)
 ├── KeystoreError(GbcsError, LookupError)
 ├── CertificateError(GbcsError, ValueError)               .offset .field .rule (not a certificate)
-└── InputError
+├── InputError
+├── NotFoundError(GbcsError, LookupError)                     a look-up key no table holds
+└── DuisError                                           .rule
+    ├── DuisXmlRefused                                   .reason
+    ├── DuisSchemaError
+    └── DuisSigningError
 """
 from __future__ import annotations
 
@@ -117,6 +122,38 @@ class CertificateError(GbcsError, ValueError):
 class InputError(GbcsError):
     """A user input (file, line, XML element) that holds no readable message."""
 
+    rule = "GBCS-D008"
+
     def __init__(self, message: str, source: str | None = None):
         self.source = source
         super().__init__(message)
+
+
+class NotFoundError(GbcsError, LookupError):
+    """A code, use case or other key that no spec table holds (a look-up, not a decode)."""
+
+
+class DuisError(GbcsError):
+    """A DUIS document, schema folder or signing request that cannot be handled."""
+
+    rule = "GBCS-U001"
+
+
+class DuisXmlRefused(DuisError):
+    """XML refused before any check: malformed, oversized, too deep, or using DTDs, entities or XInclude.
+
+    `reason` is a short stable word (malformed, doctype, entity, xinclude, size, depth, empty) tests
+    and programs can match on.
+    """
+
+    def __init__(self, message: str, reason: str):
+        self.reason = reason
+        super().__init__(message)
+
+
+class DuisSchemaError(DuisError):
+    """The DUIS XSDs cannot be found or loaded: validation fails closed, it is never skipped silently."""
+
+
+class DuisSigningError(DuisError):
+    """A document cannot be signed: no key material for the signer, or the signer is not the originator."""

@@ -43,3 +43,25 @@ def test_error_classes_default_to_declared_rules():
     classes = [DecodeError, *DecodeError.__subclasses__()]
     for cls in classes:
         assert cls.rule in declared, cls
+
+
+MESSAGE_TOPIC_LETTERS = ("E", "P", "A", "N")      # envelope, payload, alert, precision
+
+
+def test_declared_message_rules_are_checked_and_tested():
+    declared = {r for r in specs().get("rules", "gbcs").by_key if r[5] in MESSAGE_TOPIC_LETTERS}
+    assert not declared - used_rule_ids(), f"declared but never checked: {sorted(declared - used_rule_ids())}"
+    tested = set()
+    for path in (ROOT / "tests" / "validate").glob("test_*.py"):
+        tested |= set(RULE_RE.findall(path.read_text(encoding="utf-8")))
+    assert not declared - tested, f"declared but without a test: {sorted(declared - tested)}"
+
+
+def test_message_rule_checks_are_bound_in_their_topic_modules():
+    from gbcs.rules import rule
+    from gbcs.validate.engine import checks
+    for check in checks():
+        module = check.function.__module__.rsplit(".", 1)[-1]
+        for rule_id in check.rules:
+            if rule_id[5] in MESSAGE_TOPIC_LETTERS:
+                assert rule(rule_id).topic == module, (rule_id, check.name)

@@ -11,9 +11,16 @@ import click
 from gbcs.decoding import decode, is_gbt_block
 from gbcs.errors import EncodeError, GbcsError, InputError, KeystoreError
 from gbcs.cli.group import main
-from gbcs.io.outputs import Result, write_json, write_jsonl, write_text
+from gbcs.io.escape import escape_text
+from gbcs.io.outputs import WRITERS, Result
 
-FORMATS = {"text": write_text, "json": write_json, "jsonl": write_jsonl}
+FORMATS = {name: WRITERS[name] for name in ("text", "json", "jsonl")}          # decode
+VALIDATE_FORMATS = {name: WRITERS[name] for name in ("text", "json", "jsonl", "junit", "sarif")}
+
+
+def _file_of(source: str) -> str:
+    """The file of a message source: without ":N" (line group) or "#N" (capture frame)."""
+    return source.split("#", 1)[0].rsplit(":", 1)[0]
 
 
 def decode_inputs(inputs: Iterable[str], stdin=None) -> Iterator[Result]:
@@ -44,7 +51,7 @@ def decode_inputs(inputs: Iterable[str], stdin=None) -> Iterator[Result]:
             yield Result(item.source, error=item.error or InputError("unreadable input", item.source))
             continue
         if is_gbt_block(item.data):
-            if pending and pending[0].source.rsplit(":", 1)[0] != item.source.rsplit(":", 1)[0]:
+            if pending and _file_of(pending[0].source) != _file_of(item.source):
                 yield from flush_pending(True)
             pending.append(item)
             yield from flush_pending(False)
@@ -64,41 +71,65 @@ def _keystore(paths: tuple[str, ...]):
     try:
         ks = Keystore.load(list(paths))
     except KeystoreError as exc:
-        raise click.BadParameter(str(exc), param_hint="--keys") from None
+        raise click.BadParameter(escape_text(exc), param_hint="--keys") from None
     for warning in ks.warnings:
-        click.echo(f"gbcs: keystore: {warning}", err=True)
+        click.echo(escape_text(f"gbcs: keystore: {warning}"), err=True)
     return ks
 
 
-def _checked(results: Iterable[Result], keystore, acb, *, findings: bool) -> Iterator[Result]:
-    """Add signature/MAC/decryption status (and findings) to each decoded result."""
+def _acb_option(ctx, param, value: str | None) -> str | None:
+    """A malformed --acb is a usage error (exit 2), not a failure found later."""
+    if value is None:
+        return None
+    from gbcs.crypto.keystore import normalise_eui
+    try:
+        normalise_eui(value)
+    except KeystoreError as exc:
+        raise click.BadParameter(escape_text(exc)) from None
+    return value
+
+
+def _checked(results: Iterable[Result], keystore, acb) -> Iterator[Result]:
+    """Add signature/MAC/decryption status and what was decrypted to each decoded result."""
     from gbcs.validate import check
     for r in results:
         if r.data is None:                           # nothing was read: an input error
-            if findings:
-                from gbcs.findings import from_error
-                r.extra = {"signature": None, "mac": None, "decryption": None,
-                           "findings": [from_error(r.error).to_dict()], "valid": False}
             yield r
             continue
         try:
             v = check(r.data, r.message, r.error, keystore, acb=acb)
         except KeystoreError as exc:
-            raise click.ClickException(str(exc)) from None
-        extra: dict = {}
+            raise click.ClickException(escape_text(exc)) from None
         if v.integrity is not None:
-            extra = {"signature": v.integrity.signature, "mac": v.integrity.mac,
-                     "decryption": v.integrity.decryption}
-            if not findings:                     # validate reports findings, not the working
-                r.decrypted = list(v.integrity.decrypted)
-                r.details = list(v.integrity.details)
-                extra["integrity"] = v.integrity.to_dict()
+            r.decrypted = list(v.integrity.decrypted)
+            r.details = list(v.integrity.details)
+            r.extra = {"signature": v.integrity.signature, "mac": v.integrity.mac,
+                       "decryption": v.integrity.decryption, "integrity": v.integrity.to_dict(nodes=True)}
         else:
-            extra = {"signature": None, "mac": None, "decryption": None}
-        if findings:
-            extra["findings"] = [f.to_dict() for f in v.findings]
-            extra["valid"] = v.ok
-        r.extra = extra
+            r.extra = {"signature": None, "mac": None, "decryption": None}
+        yield r
+
+
+def _validated(results: Iterable[Result], keystore, acb, chosen, strict: bool) -> Iterator[Result]:
+    """Each result with its statuses, its outcome (verified / unverified / failed) and findings."""
+    from gbcs.findings import from_error
+    from gbcs.validate import Validation, check
+    for r in results:
+        if r.data is None:                           # nothing was read: an input error
+            error = r.error or InputError("unreadable input", r.source)
+            v = Validation(b"", None, error, source=r.source, findings=[from_error(error)])
+            if chosen is not None:
+                v.findings = [f for f in v.findings if chosen.wanted(f.rule)]
+        else:
+            try:
+                v = check(r.data, r.message, r.error, keystore, acb=acb, selector=chosen, source=r.source)
+            except KeystoreError as exc:
+                raise click.ClickException(escape_text(exc)) from None
+        r.extra = {"status": v.outcome(strict), "signature": v.signature, "mac": v.mac,
+                   "decryption": v.decryption, "valid": v.ok}
+        if v.unknown_parties:
+            r.extra["unknown_parties"] = v.unknown_parties
+        r.extra["findings"] = [f.to_dict() for f in v.findings]
         yield r
 
 
@@ -109,7 +140,7 @@ KEYS_OPTION = click.option(
     "--keys", "keys", multiple=True, type=click.Path(exists=True),
     help="Keystore: a folder of <eui>-ds|-ka .pem/.key files, or a DCC Boxed keystore JSON. Repeatable.")
 ACB_OPTION = click.option(
-    "--acb", default=None, metavar="EUI",
+    "--acb", default=None, metavar="EUI", callback=_acb_option,
     help="Access Control Broker whose KA key MACs commands (default 90B3D51F30000002).")
 
 
@@ -130,7 +161,7 @@ def decode_command(fmt: str, keys: tuple[str, ...], acb: str | None, inputs: tup
 
     def results() -> Iterator[Result]:
         nonlocal failed
-        for result in _checked(decode_inputs(inputs, stdin=sys.stdin.buffer), keystore, acb, findings=False):
+        for result in _checked(decode_inputs(inputs, stdin=sys.stdin.buffer), keystore, acb):
             failed |= not result.ok
             yield result
 
@@ -138,28 +169,56 @@ def decode_command(fmt: str, keys: tuple[str, ...], acb: str | None, inputs: tup
     sys.exit(1 if failed else 0)
 
 
+def _rule_words(ctx, param, value: tuple[str, ...]) -> tuple[str, ...]:
+    from gbcs.validate import RuleSelector
+    try:
+        RuleSelector(value if param.name == "select" else (), value if param.name == "ignore" else ())
+    except ValueError as exc:
+        raise click.BadParameter(escape_text(exc)) from None
+    return value
+
+
 @main.command("validate")
-@FORMAT_OPTION
+@click.option("--format", "fmt", type=click.Choice(list(VALIDATE_FORMATS)), default="text", show_default=True,
+              help="text: findings and a summary; json / jsonl: records; junit: a test case per message; "
+                   "sarif: SARIF 2.1.0, a result per finding.")
 @KEYS_OPTION
 @ACB_OPTION
+@click.option("--select", multiple=True, metavar="RULES", callback=_rule_words,
+              help="Report only these rules: ids (GBCS-M001), id prefixes (GBCS-M) or topics (mac); "
+                   "comma-separated, repeatable. `gbcs rules` lists them.")
+@click.option("--ignore", multiple=True, metavar="RULES", callback=_rule_words,
+              help="Do not report these rules (ids, id prefixes or topics; comma-separated, repeatable).")
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1), e.g. a message whose keys are missing.")
 @click.argument("inputs", nargs=-1, required=True)
-def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, inputs: tuple[str, ...]) -> None:
+def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, select: tuple[str, ...],
+                     ignore: tuple[str, ...], strict: bool, inputs: tuple[str, ...]) -> None:
     """Decode and check every GBCS message in INPUTS; report findings.
 
-    Each record has the decode keys, `signature` and `mac` (valid, invalid, absent, no-key,
-    unchecked) and `findings` (rule, topic, severity, message, offset, field). Exit status:
-    0 when no finding is an error, 1 otherwise.
+    Each message is verified (every signature, MAC and encrypted part it carries checked and
+    valid), unverified (a key missing, no --keys, or nothing to check) or failed (an error
+    finding; under --strict, a warning too). Records carry `status`, `signature`, `mac`,
+    `decryption` (valid, invalid, absent, no-key, unchecked) and `findings` (rule, topic,
+    severity, message, offset, field, reference). Text output ends with a summary.
+    Exit status: 0 when no message failed, 1 otherwise, 2 for usage errors.
     """
+    from gbcs.validate import FAILED, selector
     keystore = _keystore(keys)
+    chosen = selector(select, ignore)
     bad = False
 
     def results() -> Iterator[Result]:
         nonlocal bad
-        for result in _checked(decode_inputs(inputs, stdin=sys.stdin.buffer), keystore, acb, findings=True):
-            bad |= any(f["severity"] == "error" for f in result.extra.get("findings", ()))
+        for result in _validated(decode_inputs(inputs, stdin=sys.stdin.buffer), keystore, acb, chosen, strict):
+            bad |= result.extra["status"] == FAILED
             yield result
 
-    write = functools.partial(write_text, tree=False) if fmt == "text" else FORMATS[fmt]
+    if fmt == "text":
+        write = functools.partial(VALIDATE_FORMATS["text"], tree=False, summary=True)
+    elif fmt == "junit":
+        write = functools.partial(VALIDATE_FORMATS["junit"], fail_on=("error", "warning") if strict else ("error",))
+    else:
+        write = VALIDATE_FORMATS[fmt]
     write(results(), sys.stdout)
     sys.exit(1 if bad else 0)
 
@@ -175,31 +234,66 @@ def _encode_like(data: bytes, encoding: str) -> bytes:
 @main.command("sign")
 @click.option("--key", "key_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="PEM private key (the originator's digital-signature key).")
+@KEYS_OPTION
+@click.option("--force", is_flag=True,
+              help="Sign even when the keystore shows the key is not the originator's.")
 @click.argument("inputs", nargs=-1, required=True)
-def sign_command(key_path: str, inputs: tuple[str, ...]) -> None:
+def sign_command(key_path: str, keys: tuple[str, ...], force: bool, inputs: tuple[str, ...]) -> None:
     """Sign each pre-command in INPUTS; write the signed commands to standard output.
 
-    Output uses the encoding of each input (hex, base64, or binary; base64 for DUIS XML).
-    The private key is never printed. Exit status: 0 all signed, 1 some could not be.
+    Output uses the encoding of each input (hex, base64, or binary; base64 for DUIS XML). With
+    several messages, each is preceded by a `# source: INPUT` line (binary ones are written as
+    hex), which gbcs reads back as a comment. With --keys, a key that is not one of the
+    originator's DS keys there is refused (--force signs anyway). The private key is never
+    printed. Exit status: 0 all signed, 1 some could not be, 2 usage errors.
     """
     from gbcs.crypto import load_private_key, sign_precommand
+    from gbcs.crypto.keystore import public_point
     from gbcs.io.inputs import iter_inputs
     try:
         key = load_private_key(key_path)
     except KeystoreError as exc:
-        raise click.BadParameter(str(exc), param_hint="--key") from None
+        raise click.BadParameter(escape_text(exc), param_hint="--key") from None
+    keystore = _keystore(keys)
+    point = public_point(key.public_key())
     out = sys.stdout.buffer
     failed = False
-    for item in iter_inputs(inputs, stdin=sys.stdin.buffer):
+    items = iter_inputs(inputs, stdin=sys.stdin.buffer)
+    first = next(items, None)
+    second = next(items, None)
+    several = second is not None
+    pending = [i for i in (first, second) if i is not None]
+    for item in (*pending, *items):
         try:
             if item.data is None:
                 raise item.error or InputError("unreadable input", item.source)
             message = decode(item.data)
             if message.kind != "precommand":
                 raise EncodeError(f"this is a {message.kind}, not a pre-command (DF … with no signature)")
-            out.write(_encode_like(sign_precommand(item.data, key), item.encoding))
+            _check_signer(keystore, message.originator, point, force)
+            signed = sign_precommand(item.data, key)
+            if several:
+                out.write(f"# source: {escape_text(item.source)}\n".encode())
+            out.write(_encode_like(signed, "hex" if several and item.encoding == "binary" else item.encoding))
         except GbcsError as exc:
             failed = True
-            click.echo(f"gbcs sign: {item.source}: {exc}", err=True)
+            click.echo(escape_text(f"gbcs sign: {item.source}: {exc}"), err=True)
     sys.exit(1 if failed else 0)
 
+
+def _check_signer(keystore, originator: bytes | None, point: bytes, force: bool) -> None:
+    """Refuse a key that the keystore shows is not one of the originator's DS keys."""
+    from gbcs.crypto.keystore import public_point
+    if keystore is None or originator is None:
+        return
+    known = keystore.public_entries(originator, "ds")
+    if not known or any(public_point(e.public_key) == point for e in known):
+        return
+    who = originator.hex().upper()
+    if force:
+        click.echo(f"gbcs sign: warning: the key is not one of the {len(known)} DS key(s) the keystore holds "
+                   f"for the originator {who}; signing anyway (--force)", err=True)
+        return
+    raise EncodeError(f"the key does not belong to the originator {who}: the keystore holds {len(known)} "
+                      f"other DS key(s) for it ({', '.join(e.describe() for e in known)}); use the "
+                      "originator's key, or --force to sign anyway")

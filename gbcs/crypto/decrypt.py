@@ -36,14 +36,15 @@ class DecryptedPart:
     detail: str = ""
     keys: list[str] = field(default_factory=list)     # labels of the two keys that worked
 
-    def to_dict(self) -> dict:
+    def to_dict(self, nodes: bool = False) -> dict:
+        tree = self.tree if nodes else (self.tree.to_dict() if self.tree is not None else None)
         return {
             "family": self.family,
             "source": {"path": self.source_path, "offset": self.source_offset, "length": self.source_length},
             "status": self.status,
             "context": {k: v for k, v in self.context.items()},
             "plaintext": self.plaintext.hex().upper() if self.plaintext is not None else None,
-            "tree": self.tree.to_dict() if self.tree is not None else None,
+            "tree": tree,
             "error": self.error,
             "detail": self.detail,
         }
@@ -89,6 +90,26 @@ def missing_keys_text(ks: Keystore, a: bytes, b: bytes) -> str:
             return f"{eui.hex().upper()}: KA private key present"
         return f"{eui.hex().upper()}: KA certificate only, no private key"
     return (f"ECDH needs one side's private KA key and the other's public KA key ({have(a)}; {have(b)})")
+
+
+def missing_ka_keys(ks: Keystore, a: bytes, b: bytes) -> list[list[tuple[bytes, str]]]:
+    """The ways to make ECDH between a and b work with the fewest keys added: each a list of
+    (EUI, what is missing). Certificates are preferred to private keys: a user can usually get
+    the other party's certificate, rarely its private key."""
+    options = []
+    for mine, theirs in ((a, b), (b, a)):
+        need = []
+        if not ks.private_entries(mine, "ka"):
+            need.append((mine, "KA private key"))
+        if not ks.public_entries(theirs, "ka"):
+            need.append((theirs, "KA certificate"))
+        options.append(need)
+
+    def cost(need):
+        return len(need), sum(what.endswith("private key") for _, what in need)
+    best = min(cost(need) for need in options)
+    chosen = [need for need in options if cost(need) == best]
+    return chosen[:1] if len(chosen) == 2 and chosen[0] == chosen[1] else chosen
 
 
 def pair_text(pe: KeyEntry, qe: KeyEntry) -> str:
@@ -174,6 +195,6 @@ def decrypt_message(f: Facts, ks: Keystore | None, tree: Node | None,
             r.status = "invalid"
             r.detail = (f"tag does not match with any of {len(keys)} key pair(s): "
                         + "; ".join(pair_text(pe, qe) for _, pe, qe in keys))
-        details.append(f"decryption of {r.source_path} at offset {r.source_offset}: {r.status}, {r.detail}")
+        details.append(f"decryption of {r.source_path} at 0x{r.source_offset:05X}: {r.status}, {r.detail}")
     status = "valid" if all(r.status == "valid" for r in results) else "invalid"
     return status, results, details

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from gbcs.crypto import ecdsa, envelope, scheme
 from gbcs.crypto._facts import facts
-from gbcs.crypto.decrypt import DecryptedPart, decrypt_message, key_pairs, missing_keys_text, pair_text
+from gbcs.crypto.decrypt import (DecryptedPart, decrypt_message, key_pairs, missing_ka_keys, missing_keys_text,
+                                 pair_text)
 from gbcs.crypto.keystore import KeyEntry, Keystore, normalise_eui
 from gbcs.errors import DecodeError, KeystoreError
 from gbcs.findings import Finding, finding as _finding
@@ -34,6 +35,8 @@ class Integrity:
     keys: dict[str, list[str]] = field(default_factory=dict)   # check -> key labels used
     signature_offset: int | None = None        # where the 64-byte signature / 12-byte MAC start
     mac_offset: int | None = None
+    # check -> the ways to complete the keystore, each a list of (EUI, its role, the key it lacks)
+    missing: dict[str, list[list[tuple[str, str, str]]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -41,33 +44,61 @@ class Integrity:
         return INVALID not in (self.signature, self.mac, self.decryption)
 
     def findings(self) -> list[Finding]:
-        """The failed and impossible checks as findings (rules GBCS-C00x, specs/crypto.gbspec)."""
+        """The failed and impossible checks as findings (signature S, mac M, decryption C rules).
+
+        A check that could not be made names the party whose key is missing, so a message whose
+        originator or recipient was tampered with is never silently taken as checked."""
         out = []
 
         def text(prefix: str) -> str:
             return next((d for d in self.details if d.startswith(prefix)), prefix)
         if self.signature == INVALID:
-            out.append(_finding("GBCS-C001", text("signature: invalid"), self.signature_offset, "signature.value"))
+            out.append(_finding("GBCS-S001", text("signature: invalid"), self.signature_offset, "signature.value"))
+        elif self.signature == NO_KEY:
+            out.append(_finding("GBCS-S002", "signature not verified: " + self._missing_text("signature"),
+                                self.signature_offset, "signature.value"))
         if self.mac == INVALID:
-            out.append(_finding("GBCS-C002", text("mac: invalid"), self.mac_offset, "mac"))
-        if NO_KEY in (self.signature, self.mac):
-            which = [k for k in ("signature", "mac") if getattr(self, k) == NO_KEY]
-            out.append(_finding("GBCS-C004", "; ".join(text(f"{k}: no key") for k in which) + _NO_KEY_HINT,
-                                self.signature_offset if which[0] == "signature" else self.mac_offset, which[0]))
+            out.append(_finding("GBCS-M001", text("mac: invalid"), self.mac_offset, "mac"))
+        elif self.mac == NO_KEY:
+            out.append(_finding("GBCS-M002", "MAC not verified: " + self._missing_text("mac"), self.mac_offset, "mac"))
         for d in self.decrypted:
             if d.status == INVALID:
                 out.append(_finding("GBCS-C003", d.detail, d.source_offset, d.source_path))
             elif d.status == NO_KEY:
-                out.append(_finding("GBCS-C004", d.detail + _NO_KEY_HINT, d.source_offset, d.source_path))
+                out.append(_finding("GBCS-C006", f"{d.source_path} not decrypted: " + self._missing_text("decryption"),
+                                    d.source_offset, d.source_path))
             elif d.error is not None:
                 out.append(_finding("GBCS-C005", f"plaintext of {d.source_path}: {d.error['message']}",
                                     d.source_offset, d.source_path))
         return out
 
-    def to_dict(self) -> dict:
+    def _missing_text(self, check: str) -> str:
+        options = self.missing.get(check) or []
+        what = " or the ".join(" and the ".join(f"{kind} for the {role} {eui}" for eui, role, kind in option)
+                           for option in options) or "a key the check needs"
+        return f"the keystore lacks the {what}" + _NO_KEY_HINT
+
+    @property
+    def unknown_parties(self) -> list[str]:
+        """EUIs whose keys the checks needed and the keystore lacked, each once."""
+        return list(dict.fromkeys(eui for options in self.missing.values() for option in options
+                                  for eui, _, _ in option))
+
+    def to_dict(self, nodes: bool = False) -> dict:
+        """JSON-ready data; with `nodes`, plaintext trees stay Node objects (for streaming writers)."""
         return {"signature": self.signature, "mac": self.mac, "decryption": self.decryption,
                 "details": list(self.details), "keys": {k: list(v) for k, v in self.keys.items()},
-                "decrypted": [d.to_dict() for d in self.decrypted]}
+                "unknown_parties": self.unknown_parties,
+                "decrypted": [d.to_dict(nodes) for d in self.decrypted]}
+
+
+def _named(options: list[list[tuple[bytes, str]]], f: envelope.Facts,
+           acb: bytes) -> list[list[tuple[str, str, str]]]:
+    """(EUI, its role in this message, the missing key) for each missing key of each option."""
+    roles = {f.originator: "originator", f.recipient: "recipient", acb: "Access Control Broker"}
+    if f.srp_id is not None:
+        roles.setdefault(f.srp_id, "supplementary remote party")
+    return [[(eui.hex().upper(), roles.get(eui, "party"), what) for eui, what in option] for option in options]
 
 
 def _acb(acb: bytes | str | None) -> bytes:
@@ -85,6 +116,7 @@ def _signature(f: envelope.Facts, ks: Keystore | None, out: Integrity) -> None:
     entries = ks.public_entries(f.originator, "ds")
     if not entries:
         out.signature = NO_KEY
+        out.missing["signature"] = [[(who, "originator", "DS certificate")]]
         out.details.append(f"signature: no key; the keystore has no DS certificate for the originator {who}")
         return
     data = f.signed_bytes
@@ -121,6 +153,7 @@ def _mac(f: envelope.Facts, ks: Keystore | None, acb: bytes, out: Integrity) -> 
         why += " (or originator × recipient, were the originator a device)"
     if not pairs:
         out.mac = NO_KEY
+        out.missing["mac"] = _named(missing_ka_keys(ks, a, b), f, acb)
         out.details.append(f"mac: no key ({why}); {missing_keys_text(ks, a, b)}")
         return
     for pe, qe in pairs:
@@ -174,6 +207,8 @@ def check_integrity(message: Message | bytes, keystore: Keystore | None, *, acb:
         tree = carried.root if carried is not None else None
         family = carried.payload_type if carried is not None else None
         out.decryption, out.decrypted, lines = decrypt_message(f, keystore, tree, family)
+        if keystore is not None and any(d.status == NO_KEY for d in out.decrypted):
+            out.missing["decryption"] = _named(missing_ka_keys(keystore, *scheme.payload_parties(f)), f, _acb(acb))
         out.details.extend(lines)
         used = sorted({label for d in out.decrypted for label in d.keys})
         if used:
@@ -213,7 +248,7 @@ def harvest_certificates(message: Message | bytes | envelope.Facts, keystore: Ke
     added = []
     for offset, der in certificates_in(message):
         try:
-            added.append(keystore.add_certificate(der, source=f"message certificate at offset {offset}"))
+            added.append(keystore.add_certificate(der, source=f"message certificate at 0x{offset:05X}"))
         except KeystoreError:
             continue
     return added

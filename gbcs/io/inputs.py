@@ -1,9 +1,11 @@
 """Turn user inputs (files, directories, stdin) into raw message bytes.
 
 Each file's format is detected from its bytes: DUIS XML (base64 in ``GBCSPayload`` and
-``DeviceGBCSResponse`` elements), raw binary, or text holding hex or base64, one message per
-line or wrapped over several lines. Nothing here decodes GBCS, and nothing raises on bad
-input: every problem becomes an InputMessage whose ``error`` says what went wrong.
+``DeviceGBCSResponse`` elements), pcap/pcapng captures (gbcs/io/captures.py; files named
+*.pcap, *.pcapng or *.cap are streamed whatever their size), hex dumps (gbcs/io/dumps.py: xxd,
+hexdump -C, od, Wireshark), raw binary, or text holding hex or base64, one message per line or
+wrapped over several lines. Nothing here decodes GBCS, and nothing raises on bad input: every
+problem becomes an InputMessage whose ``error`` says what went wrong.
 """
 from __future__ import annotations
 
@@ -37,11 +39,14 @@ _HEX = re.compile(r"[0-9A-Fa-f]+")
 @dataclass(frozen=True, slots=True)
 class InputMessage:
     """One message found in an input, or why a chunk of it could not be read."""
-    source: str              # path as given (+ walked relative path); "<stdin>"; ":N" when a file holds several
+    source: str              # path as given (+ walked relative path); "<stdin>"; ":N" when a file holds
+                             # several; "#N" (frame) in a capture
     data: bytes | None       # the message bytes, None when the chunk could not be read
-    encoding: str            # "hex" | "base64" | "binary" | "xml"
+    encoding: str            # "hex" | "base64" | "binary" | "xml" | "hex-dump" | "capture"
     error: InputError | None = None
     line: int | None = None  # 1-based first line of the chunk in a text file
+    timestamp: float | None = None   # capture time (seconds since the epoch), for captures
+    frame: int | None = None         # 1-based frame number, for captures
 
 
 # (data, encoding, error message, line) before the final source is known
@@ -49,16 +54,61 @@ _Chunk = tuple[bytes | None, str, str | None, int | None]
 
 
 def iter_inputs(inputs: Iterable[str], stdin: BinaryIO | None = None,
-                max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Iterator[InputMessage]:
-    """Yield the messages of each INPUT in turn: a file, a directory (walked) or "-" for stdin."""
+                max_file_size: int = DEFAULT_MAX_FILE_SIZE, capture=None) -> Iterator[InputMessage]:
+    """Yield the messages of each INPUT in turn: a file, a directory (walked) or "-" for stdin.
+
+    pcap/pcapng captures are streamed frame by frame whatever their size; `capture`
+    (gbcs.io.captures.CaptureOptions) names the UDP/TCP ports that carry GBCS."""
     for item in inputs:
         if item == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
-            yield from _messages("<stdin>", _read_capped(stream, "<stdin>", max_file_size))
+            yield from _messages("<stdin>", _read_capped(stream, "<stdin>", max_file_size), capture)
         elif os.path.isdir(item):
-            yield from _walk(item, max_file_size)
+            yield from _walk(item, max_file_size, capture)
+        elif _capture_file(item):
+            yield from _capture_path(item, capture)
         else:
-            yield from _messages(item, _load(item, max_file_size, walked=False))
+            yield from _messages(item, _load(item, max_file_size, walked=False), capture)
+
+
+def _is_capture(head: bytes) -> bool:
+    from gbcs.io.captures import is_capture
+    return is_capture(head)
+
+
+CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".ntar")
+
+
+def _capture_file(path: str) -> bool:
+    """Named as a capture: streamed, so no size limit. Other captures are found by their magic."""
+    return path.lower().endswith(CAPTURE_SUFFIXES) and os.path.isfile(path)
+
+
+def _capture_path(path: str, options) -> Iterator[InputMessage]:
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        yield InputMessage(path, None, "capture", InputError(f"cannot read {path}: {e.strerror or e}", source=path))
+        return
+    with f:
+        yield from _capture(path, f, options)
+
+
+def _capture(source: str, stream: BinaryIO, options) -> Iterator[InputMessage]:
+    from gbcs.io.captures import CaptureOptions, read_capture
+    count = 0
+    for found in read_capture(stream, options or CaptureOptions()):
+        where = f"{source}#{found.frame}"
+        count += 1
+        if found.error is not None:
+            yield InputMessage(where, None, "capture", InputError(f"{found.where}: {found.error}", source=where),
+                               timestamp=found.timestamp or None, frame=found.frame or None)
+            continue
+        yield InputMessage(where, found.data, "capture", timestamp=found.timestamp, frame=found.frame)
+    if count == 0:
+        yield InputMessage(source, None, "capture", InputError(
+            f"no GBCS message found in the capture {source} — raw GBCS is read from DLT_USER frames and "
+            "ZigBee tunnels; for UDP or TCP name the ports (--udp-port / --tcp-port)", source=source))
 
 
 def read_bytes(blob: bytes, source: str) -> list[InputMessage]:
@@ -69,7 +119,9 @@ def read_bytes(blob: bytes, source: str) -> list[InputMessage]:
     elif not _looks_like_text(text):
         return [InputMessage(source, blob, "binary")]
     else:
-        chunks = _from_text(text)
+        from gbcs.io.dumps import from_dump, looks_like_dump
+        lines = text.decode("utf-8", "replace").removeprefix("\ufeff").split("\n")
+        chunks = from_dump("\n".join(lines)) if looks_like_dump(lines) else _from_text(text)
     if len(chunks) == 1:
         return [_message(source, *chunks[0])]
     return [_message(f"{source}:{i}", *chunk) for i, chunk in enumerate(chunks, 1)]
@@ -81,15 +133,18 @@ def _message(source: str, data: bytes | None, encoding: str, error: str | None,
     return InputMessage(source, None if err is not None else data, encoding, err, line)
 
 
-def _messages(source: str, loaded: bytes | InputError) -> list[InputMessage]:
+def _messages(source: str, loaded: bytes | InputError, capture=None) -> list[InputMessage]:
     if isinstance(loaded, InputError):
         return [InputMessage(source, None, "binary", loaded)]
+    if _is_capture(loaded):
+        import io
+        return list(_capture(source, io.BytesIO(loaded), capture))
     return read_bytes(loaded, source)
 
 
 # --- reading files -------------------------------------------------------------------------
 
-def _walk(root: str, max_size: int) -> Iterator[InputMessage]:
+def _walk(root: str, max_size: int, capture=None) -> Iterator[InputMessage]:
     entries: list[tuple[tuple[str, ...], OSError | None]] = []
     problems: list[OSError] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=problems.append):
@@ -107,8 +162,10 @@ def _walk(root: str, max_size: int) -> Iterator[InputMessage]:
         if problem is not None:
             err = InputError(f"cannot read directory {path}: {problem.strerror or problem}", source=path)
             yield InputMessage(path, None, "binary", err)
+        elif _capture_file(path):
+            yield from _capture_path(path, capture)
         else:
-            yield from _messages(path, _load(path, max_size, walked=True))
+            yield from _messages(path, _load(path, max_size, walked=True), capture)
 
 
 def _load(path: str, max_size: int, walked: bool) -> bytes | InputError:

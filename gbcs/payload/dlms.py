@@ -19,6 +19,7 @@ from gbcs.wire.codecs import minimal_ber_length
 from gbcs.errors import (ConstraintError, EncodeError, LengthError, SpecError, SpecReferenceError,
                          UnknownCodeError)
 from gbcs.message import Node
+from gbcs.payload.units import annotate_dlms_scaler_units
 from gbcs.spec.ast import Call, Name
 from gbcs.spec.load import SpecSet
 from gbcs.spec.types import INT_TYPES
@@ -925,6 +926,7 @@ def decode_dlms(w, ctx) -> None:
             d.request_specs()
         protected = ctx.message_code in t.protected_codes
         d.data_list(t.protected_shape if protected else None, quiet=True)
+        annotate_dlms_scaler_units([c for c in w.current.children if c.name.startswith("data[")], t.specs)
         d.response_specs()
     else:
         shape = t.alert_bodies.get(ctx.message_code, t.default_alert)

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 
 from gbcs.errors import EncodeError, LengthError
 from gbcs.payload.context import PayloadContext
+from gbcs.payload.units import annotate_zse
 from gbcs.spec.load import SpecSet
 from gbcs.wire.layout import walk_struct
 from gbcs.wire.timefmt import EPOCH_2000, utc2000_meaning
@@ -309,6 +310,7 @@ def decode_zcl_payload(w, ctx: PayloadContext, cluster: int, frame_control: int,
         return
     walk_struct(w, f.specs, cmd.layout, "zcl_payload", meaning=cmd.title,
                 hooks=_zcl_hooks(f, cluster, frame_control))
+    annotate_zse(w.current.children[-1], f.specs, cluster, command_id)
 
 
 # -- builders ---------------------------------------------------------------------------

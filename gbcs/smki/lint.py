@@ -59,7 +59,8 @@ def lint_certificate(der_or_pem, profile: str | None = None, *, environment: Env
                      source: str | None = None, offset: int = 0, field_prefix: str | None = None) -> CertificateLint:
     """Lint one SMKI certificate against its profile (detected, or forced with `profile`).
 
-    `issuers`: CA certificates to chain to (the issuer is picked by key identifier, else name).
+    `issuers`: CA certificates to chain to (DER/PEM, cryptography or parsed certificates, or an
+    IssuerPool); the issuer is picked by key identifier, else by name.
     `expected_eui` / `expected_usage` ('ds' | 'ka') / `expected_role`: what the certificate is
     filed as (keystore name or entry, message field), checked against its content. Never raises for bad input: a blob that
     is not a certificate gives a GBCS-X000 finding.
@@ -75,12 +76,16 @@ def lint_certificate(der_or_pem, profile: str | None = None, *, environment: Env
     except CertificateError as exc:
         at = None if exc.offset is None else offset + exc.offset
         return CertificateLint(source, findings=[finding("GBCS-X000", exc.message, at, field_prefix or exc.field)])
-    pool = []
-    for candidate in issuers:
-        try:
-            pool.append(as_certificate(candidate))
-        except CertificateError:
-            continue                     # a bad CA input is reported where it is linted itself
+    if isinstance(issuers, IssuerPool):
+        pool = issuers
+    else:
+        parsed = []
+        for candidate in issuers:
+            try:
+                parsed.append(as_certificate(candidate))
+            except CertificateError:
+                continue                 # a bad CA input is reported where it is linted itself
+        pool = IssuerPool(parsed)
     return lint_parsed(cert, profile, environment=env, issuers=pool, expected_eui=expected_eui,
                        expected_usage=expected_usage, expected_role=expected_role, source=source, offset=offset,
                        field_prefix=field_prefix)

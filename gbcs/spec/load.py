@@ -20,7 +20,7 @@ from gbcs.spec.ast import ABSENT, Call, Item, Name, Pos, Row
 from gbcs.spec.types import FIELD_OPTIONS, LAYOUT_TYPES
 
 _HERE = Path(__file__).resolve().parent.parent          # gbcs/
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 
 
 def _data_dir(name: str) -> Path:
@@ -41,6 +41,11 @@ def _parser() -> Lark:
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 
+def _unescape(text: str) -> str:
+    """Backslash escapes of a quoted spec string, keeping non-ASCII text (m³, Ω) intact."""
+    return text.encode("latin-1", "backslashreplace").decode("unicode_escape")
+
+
 class _ToAst(Transformer):
     def __init__(self, file: str):
         super().__init__()
@@ -57,7 +62,7 @@ class _ToAst(Transformer):
 
     def string(self, children):
         tok = children[0]
-        return (bytes(tok[1:-1], "utf-8").decode("unicode_escape"), self._pos(tok))
+        return (_unescape(tok[1:-1]), self._pos(tok))
 
     def absent(self, children):
         return (ABSENT, Pos(self.file, 0, 0))
@@ -86,10 +91,10 @@ class _ToAst(Transformer):
         return list(children)
 
     def title(self, children):
-        return ("title", bytes(children[0][1:-1], "utf-8").decode("unicode_escape"))
+        return ("title", _unescape(children[0][1:-1]))
 
     def ref(self, children):
-        return ("ref", bytes(children[0][1:-1], "utf-8").decode("unicode_escape"))
+        return ("ref", _unescape(children[0][1:-1]))
 
     def prop(self, children):
         return (str(children[0]), children[1][0])

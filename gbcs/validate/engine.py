@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from gbcs.decoding import decode
-from gbcs.errors import DecodeError, GbcsError
+from gbcs.errors import DecodeError, GbcsError, KeystoreError
 from gbcs.findings import Finding, finding, from_error
 from gbcs.message import Message
-from gbcs.rules import rule as declared_rule, rules as declared_rules
+from gbcs.rules import rule as declared_rule, rules as declared_rules, topics as declared_topics
 from gbcs.spec import specs
 from gbcs.spec.load import SpecSet
 
@@ -78,18 +78,28 @@ class RuleSelector:
     """Which rules to report, as ruff selects: rule ids, id prefixes or topic names.
 
     `select` keeps only matching rules (all when empty); `ignore` then drops matching ones.
+    Each word may itself be a comma-separated list ("GBCS-S,mac"). An unknown word is a
+    ValueError that says where the rules are listed.
     """
 
     def __init__(self, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None):
-        self.select = tuple(_normalise(s) for s in (select or ()))
-        self.ignore = tuple(_normalise(s) for s in (ignore or ()))
-        known_topics = {r.topic for r in declared_rules().values()}
+        self.select = _words(select)
+        self.ignore = _words(ignore)
+        known_topics = set(declared_topics())
         for word in self.select + self.ignore:
             if not (word in known_topics or any(r.startswith(word) for r in declared_rules())):
                 raise ValueError(f"{word!r} names no rule, rule prefix or topic; `gbcs rules` lists them")
+        self._cache: dict[str, bool] = {}
 
     def wanted(self, rule_id: str) -> bool:
+        known = self._cache.get(rule_id)
+        if known is None:
+            known = self._cache[rule_id] = self._decide(rule_id)
+        return known
+
+    def _decide(self, rule_id: str) -> bool:
         topic = declared_rule(rule_id).topic
+
         def matches(words):
             return any(rule_id.startswith(w) or w == topic for w in words)
         if self.select and not matches(self.select):
@@ -97,9 +107,23 @@ class RuleSelector:
         return not matches(self.ignore)
 
 
+def _words(words: Iterable[str] | str | None) -> tuple[str, ...]:
+    if isinstance(words, str):
+        words = [words]
+    return tuple(_normalise(w) for item in (words or ()) for w in item.split(",") if w.strip())
+
+
 def _normalise(word: str) -> str:
     word = word.strip()
     return word.upper() if word.upper().startswith("GBCS") else word.lower()
+
+
+def selector(select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> RuleSelector | None:
+    """A RuleSelector, or None when nothing is selected or ignored (every rule applies)."""
+    return RuleSelector(select, ignore) if (_words(select) or _words(ignore)) else None
+
+
+VERIFIED, UNVERIFIED, FAILED = "verified", "unverified", "failed"
 
 
 @dataclass
@@ -110,9 +134,11 @@ class Validation:
     error: GbcsError | None
     integrity: object | None = None           # gbcs.crypto.Integrity
     findings: list[Finding] = field(default_factory=list)
+    source: str | None = None
 
     @property
     def ok(self) -> bool:
+        """No error finding (warnings allowed)."""
         return not any(f.severity == "error" for f in self.findings)
 
     @property
@@ -127,18 +153,57 @@ class Validation:
     def decryption(self) -> str | None:
         return getattr(self.integrity, "decryption", None)
 
+    @property
+    def verified(self) -> bool:
+        """Every protection the message carries was checked and holds, and it carries one.
+
+        A message with nothing to check (a pre-command), or whose keys are missing, or that was
+        read without a keystore, is never verified."""
+        states = [s for s in (self.signature, self.mac, self.decryption) if s not in (None, "absent")]
+        return bool(states) and all(s == "valid" for s in states)
+
+    @property
+    def unknown_parties(self) -> list[str]:
+        """EUIs the keystore had no key for, so a check could not be made."""
+        return list(getattr(self.integrity, "unknown_parties", []) or [])
+
+    def outcome(self, strict: bool = False) -> str:
+        """failed (an error finding, or any warning when strict), verified, or unverified."""
+        if not self.ok or (strict and any(f.severity == "warning" for f in self.findings)):
+            return FAILED
+        return VERIFIED if self.verified else UNVERIFIED
+
+    @property
+    def status(self) -> str:
+        return self.outcome()
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "status": self.status, "ok": self.ok, "signature": self.signature,
+                "mac": self.mac, "decryption": self.decryption, "unknown_parties": self.unknown_parties,
+                "findings": [f.to_dict() for f in self.findings]}
+
 
 def check(data: bytes, message: Message | None, error: GbcsError | None, keystore=None, *,
-          acb: bytes | str | None = None, selector: RuleSelector | None = None) -> Validation:
-    """Integrity and findings for bytes already decoded (or not) by the caller."""
+          acb: bytes | str | None = None, selector: RuleSelector | None = None,
+          source: str | None = None) -> Validation:
+    """Integrity and findings for bytes already decoded (or not) by the caller.
+
+    Raises KeystoreError only when a key file cannot be used; every problem of the message
+    itself is a finding."""
     from gbcs.crypto import check_integrity
-    result = Validation(data, message, error)
+    result = Validation(data, message, error, source=source)
+    found: list[Finding] = [from_error(error)] if error is not None else []
     try:
         result.integrity = check_integrity(message if message is not None else data, keystore, acb=acb)
     except DecodeError:
         result.integrity = None               # no envelope to check: the decode finding says why
+    except KeystoreError:
+        raise                                 # a key file that cannot be used: the caller's problem
+    except Exception as exc:   # noqa: BLE001 - a bug in the crypto layer is a finding, never a crash
+        result.integrity = None
+        found.append(finding("GBCS-D999", f"the signature/MAC check failed unexpectedly ({type(exc).__name__}: "
+                                          f"{exc}); nothing was verified — please report this with the input"))
     ctx = Context(data, message, error, result.integrity, keystore, specs())
-    found: list[Finding] = [from_error(error)] if error is not None else []
     for c in checks():
         if selector is not None and not any(selector.wanted(r) for r in c.rules):
             continue
@@ -157,24 +222,50 @@ def _run(c: Check, ctx: Context) -> Iterator[Finding]:
                                   "the rule could not be evaluated — please report this with the input")
 
 
+def _decoded(data: bytes) -> tuple[Message | None, GbcsError | None]:
+    try:
+        return decode(data), None
+    except GbcsError as exc:
+        return None, exc
+
+
 def validate(data: bytes, keystore=None, *, acb: bytes | str | None = None,
              select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> Validation:
-    """Decode `data` and check it. Never raises for bad messages: everything is a finding."""
-    selector = RuleSelector(select, ignore) if (select or ignore) else None
-    try:
-        message, error = decode(data), None
-    except GbcsError as exc:
-        message, error = None, exc
-    return check(data, message, error, keystore, acb=acb, selector=selector)
+    """Decode `data` and check it. Never raises for bad messages: everything is a finding.
+
+    `select` / `ignore` take rule ids, id prefixes or topics (ValueError for unknown words);
+    a malformed `acb` is a KeystoreError."""
+    if acb is not None:
+        _check_acb(acb)
+    message, error = _decoded(bytes(data))
+    return check(bytes(data), message, error, keystore, acb=acb, selector=selector(select, ignore))
 
 
-def validate_many(messages: Iterable[bytes], keystore=None, *, acb: bytes | str | None = None,
+def validate_many(messages: Iterable, keystore=None, *, acb: bytes | str | None = None,
                   select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> Iterator[Validation]:
-    """validate() over a stream of messages, one result per message, lazily."""
-    selector = RuleSelector(select, ignore) if (select or ignore) else None
-    for data in messages:
-        try:
-            message, error = decode(data), None
-        except GbcsError as exc:
-            message, error = None, exc
-        yield check(data, message, error, keystore, acb=acb, selector=selector)
+    """validate() over a stream, one result per message, lazily (constant memory).
+
+    Items are bytes, or objects with `.data` and `.source` (gbcs.io.inputs.InputMessage);
+    an item whose data could not be read becomes a result with its error as a finding."""
+    if acb is not None:
+        _check_acb(acb)
+    chosen = selector(select, ignore)
+    for item in messages:
+        if isinstance(item, (bytes, bytearray, memoryview)):
+            data, source, failure = bytes(item), None, None
+        else:
+            data, source, failure = item.data, getattr(item, "source", None), getattr(item, "error", None)
+        if data is None:
+            error = failure or GbcsError("the input could not be read")
+            result = Validation(b"", None, error, source=source, findings=[from_error(error)])
+            if chosen is not None:
+                result.findings = [f for f in result.findings if chosen.wanted(f.rule)]
+            yield result
+            continue
+        message, error = _decoded(data)
+        yield check(data, message, error, keystore, acb=acb, selector=chosen, source=source)
+
+
+def _check_acb(acb: bytes | str) -> None:
+    from gbcs.crypto.keystore import normalise_eui
+    normalise_eui(acb)

@@ -4,7 +4,8 @@ specs/use_cases.gbspec (message codes, message_type_class, protection)."""
 from __future__ import annotations
 
 from gbcs.validate.engine import Context, rule_check
-from gbcs.validate.facts import carried, code_node, cra_name, facts, has_mac, signature_length
+from gbcs.validate.facts import (carried, code_node, cra_name, facts, has_mac, non_minimal_lengths,
+                                 signature_length)
 
 _DLMS_INVOKE_ID_BITS = 24          # Long-Invoke-Id-And-Priority: bits 0-23 are the invoke id
 
@@ -43,8 +44,8 @@ def protection(ctx: Context):
     if m.kind == "precommand":
         if criticality == "non_critical":
             yield ctx.finding("GBCS-E107", f"a command with neither MAC nor signature (a pre-command) for "
-                              f"0x{m.message_code:04X}, whose class {row['message_type']} is not critical: only critical "
-                              "commands are handed out as pre-commands; send it MAC'd", 0, "message")
+                              f"0x{m.message_code:04X}, whose class {row['message_type']} is not critical: "
+                              "only critical commands are handed out as pre-commands; send it MAC'd", 0, "message")
         return
     if cra is None:
         return
@@ -96,9 +97,9 @@ def date_times(ctx: Context):
     apdu_dt = m.find("payload.date_time_length")
     if (cra == "command" and m.payload_type == "dlms" and apdu_dt is not None and apdu_dt.value
             and row is not None and row["future_dated"] in ("no", "dsp")):
+        how = "not future dated" if row["future_dated"] == "no" else "future dated by the DCC, not on the device"
         yield ctx.finding("GBCS-E110", f"the DLMS Access-Request carries an execution date-time, but "
-                          f"{row['use_case']} is {'not future dated' if row['future_dated'] == 'no' else 'future dated by the DCC, not on the device'}; "
-                          "send it without one", apdu_dt.start, "payload.date_time")
+                          f"{row['use_case']} is {how}; send it without one", apdu_dt.start, "payload.date_time")
 
 
 @rule_check("GBCS-E111", "GBCS-E112")
@@ -107,7 +108,8 @@ def counters(ctx: Context):
     node = m.find("grouping_header.transaction_id.originator_counter")
     if m.originator_counter == 0:
         yield ctx.finding("GBCS-E111", "the originator counter is 0; counters must exceed the last one the "
-                          "recipient accepted", node.start if node else None, "grouping_header.transaction_id.originator_counter")
+                          "recipient accepted", node.start if node else None,
+                          "grouping_header.transaction_id.originator_counter")
     invoke = m.find("payload.long_invoke_id_and_priority")
     if m.payload_type == "dlms" and invoke is not None and m.originator_counter is not None:
         mask = (1 << _DLMS_INVOKE_ID_BITS) - 1
@@ -119,10 +121,7 @@ def counters(ctx: Context):
 
 @rule_check("GBCS-E113")
 def length_forms(ctx: Context):
-    for path, node in ctx.message.root.walk():
-        if node.codec != "ber_len":
-            continue
-        minimal = 1 if node.value < 0x80 else 1 + (node.value.bit_length() + 7) // 8
-        if node.end - node.start > minimal:
-            yield ctx.finding("GBCS-E113", f"length {node.value} is written in {node.end - node.start} bytes; "
-                              f"DER needs {minimal}", node.start, path.split(".", 1)[-1])
+    for path, node, used, needed in non_minimal_lengths(ctx.message.root):
+        if path.split(".", 1)[0] != "payload":          # payload lengths: GBCS-P105
+            yield ctx.finding("GBCS-E113", f"length {node.value} is written in {used} bytes; DER needs {needed}",
+                              node.start, path)

@@ -130,3 +130,13 @@ def gbz_components(message: Message):
         if fc is None or cmd is None:
             continue
         yield comp, cluster.value, fc.value, cmd.value, comp.get("zcl_payload")
+
+
+def non_minimal_lengths(root: Node):
+    """(dotted path, node, bytes used, bytes needed) of every BER/DER length not in its shortest form."""
+    for path, node in root.walk():
+        if node.codec != "ber_len":
+            continue
+        minimal = 1 if node.value < 0x80 else 1 + (node.value.bit_length() + 7) // 8
+        if node.end - node.start > minimal:
+            yield path.split(".", 1)[-1], node, node.end - node.start, minimal

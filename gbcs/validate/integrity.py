@@ -4,6 +4,7 @@ from __future__ import annotations
 from gbcs.validate.engine import Context, rule_check
 
 
-@rule_check("GBCS-C001", "GBCS-C002", "GBCS-C003", "GBCS-C004", "GBCS-C005", needs="integrity")
+@rule_check("GBCS-S001", "GBCS-S002", "GBCS-M001", "GBCS-M002", "GBCS-C003", "GBCS-C005", "GBCS-C006",
+            needs="integrity")
 def integrity_statuses(ctx: Context):
     return ctx.integrity.findings()

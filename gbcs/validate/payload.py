@@ -6,7 +6,7 @@ from __future__ import annotations
 from gbcs.payload.dlms import obis_text
 from gbcs.payload.gbz import FRAME_TYPE_MASK
 from gbcs.validate.engine import Context, rule_check
-from gbcs.validate.facts import carried, cra_name, facts, gbz_components
+from gbcs.validate.facts import carried, cra_name, facts, gbz_components, non_minimal_lengths
 
 _FAMILIES_OF = {"dlms_or_gbz": ("dlms", "gbz")}
 
@@ -43,9 +43,10 @@ def payload_form(ctx: Context):
     elif m.payload_type == "gbz":
         is_alert = payload.get("alert_code") is not None
         if is_alert != (cra == "alert"):
-            yield ctx.finding("GBCS-P102", f"a GBZ {cra} carries {'an alert header' if is_alert else 'use-case components'}; "
-                              f"{'alerts carry an alert code and timestamp' if cra == 'alert' else 'commands and responses carry components'}",
-                              payload.start, "payload")
+            carries = "an alert header" if is_alert else "use-case components"
+            should = ("alerts carry an alert code and timestamp" if cra == "alert"
+                      else "commands and responses carry components")
+            yield ctx.finding("GBCS-P102", f"a GBZ {cra} carries {carries}; {should}", payload.start, "payload")
     elif m.payload_type == "asn1":
         types = f.asn1_types.get(m.message_code)
         if types is not None and cra not in types:
@@ -88,9 +89,18 @@ def gbz_commands(ctx: Context):
     to_client = next(r.cells["value"] for r in ctx.specs.enum("zcl_frame_control_bit").rows
                      if r.cells["name"] == "server_to_client")
     for comp, cluster, fc, command, _ in gbz_components(m):
-        shape = (cluster, f.zcl_frame_types.get(fc & FRAME_TYPE_MASK), f.zcl_directions[1 if fc & to_client else 0], command)
+        direction = f.zcl_directions[1 if fc & to_client else 0]
+        shape = (cluster, f.zcl_frame_types.get(fc & FRAME_TYPE_MASK), direction, command)
         if shape not in known:
             yield ctx.finding("GBCS-P104", f"cluster 0x{cluster:04X} {shape[1]} command 0x{command:02X} "
                               f"({shape[2].replace('_', ' ')}) is not among the {cra} commands "
                               f"{m.use_case or 'this use case'} is known to use (observed shapes: a warning)",
                               comp.start, f"payload.components.{comp.name}")
+
+
+@rule_check("GBCS-P105")
+def payload_length_forms(ctx: Context):
+    for path, node, used, needed in non_minimal_lengths(ctx.message.root):
+        if path.split(".", 1)[0] == "payload":
+            yield ctx.finding("GBCS-P105", f"length {node.value} is written in {used} bytes; DER needs {needed}",
+                              node.start, path)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from gbcs.validate.engine import Context, rule_check
 from gbcs.validate.facts import carried, facts, gbz_components
 
-_BCD_FLAG = 0x80                  # ZSE unit of measure: BCD forms set bit 7
-
 
 @rule_check("GBCS-N101", "GBCS-N102")
 def prescribed_scaling(ctx: Context):
@@ -50,6 +48,6 @@ def scaling_fields(ctx: Context):
                     yield ctx.finding("GBCS-N103", f"{node.name} is 0: the value it scales has no meaning; "
                                       "use 1 for an unscaled value", node.start, where)
             elif node.name == "unit_of_measure" or node.name.endswith("_unit_of_measure"):
-                if node.value & ~_BCD_FLAG not in f.units:
+                if node.value not in f.units:
                     yield ctx.finding("GBCS-N104", f"unit of measure {node.value:#04x} is not in the ZSE "
                                       "enumeration", node.start, where)

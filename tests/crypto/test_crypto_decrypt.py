@@ -168,9 +168,10 @@ def test_undecodable_payload_leaves_decryption_unchecked(world, content):
 
 def test_decryption_findings(world):
     (f,) = check_integrity(gbz_message(world, tamper=True), world.keystore).findings()
-    assert f.rule == "GBCS-C003" and f.severity == "error"
+    assert (f.rule, f.topic, f.severity) == ("GBCS-C003", "decryption", "error")
     (f,) = check_integrity(gbz_message(world), Keystore()).findings()[-1:]
-    assert f.rule == "GBCS-C004"
+    assert (f.rule, f.topic, f.severity) == ("GBCS-C006", "decryption", "warning")
+    assert "the keystore lacks the KA private key for the originator" in f.message and DEVICE.hex().upper() in f.message
 
 
 @pytest.mark.parametrize("problem", [

@@ -198,14 +198,16 @@ def test_findings(world):
     assert check_integrity(world.command(signed=True), world.keystore).findings() == []
     forged = sign_precommand(world.precommand(), generate_keypair())
     (f,) = check_integrity(forged, world.keystore).findings()
-    assert (f.rule, f.topic, f.severity, f.field) == ("GBCS-C001", "crypto", "error", "signature.value")
+    assert (f.rule, f.topic, f.severity, f.field) == ("GBCS-S001", "signature", "error", "signature.value")
     assert f.offset == len(forged) - 64 and forged[f.offset - 1] == 0x40
-    (f,) = check_integrity(world.command(signed=True), Keystore()).findings()
-    assert (f.rule, f.severity) == ("GBCS-C004", "warning") and "signature" in f.message and "mac" in f.message
+    s, m = check_integrity(world.command(signed=True), Keystore()).findings()
+    assert (s.rule, s.topic, s.severity) == ("GBCS-S002", "signature", "warning")
+    assert (m.rule, m.topic, m.severity) == ("GBCS-M002", "mac", "warning")
+    assert f"DS certificate for the originator {SUPPLIER.hex().upper()}" in s.message
     bad_mac = bytearray(world.command())
     bad_mac[-1] ^= 1
     (f,) = check_integrity(bytes(bad_mac), world.keystore).findings()
-    assert (f.rule, f.offset, f.field) == ("GBCS-C002", len(bad_mac) - 12, "mac")
+    assert (f.rule, f.topic, f.offset, f.field) == ("GBCS-M001", "mac", len(bad_mac) - 12, "mac")
 
 
 def test_gbt_blocks_are_checked_on_the_message_they_carry(world):

@@ -596,3 +596,21 @@ def test_rtds_dlms_contents_decode_completely(rtds):
     assert not failures, f"{len(failures)} failed:\n" + "\n".join(failures[:30])
     assert done == 595
     assert {"payload.alert.calculated_manufacturer_hash", "payload.alert.discarded_message"} <= names
+
+
+def test_scaler_unit_names_the_value_it_scales():
+    import gbcs
+    from gbcs import builder
+    from gbcs.payload import dlms
+    content = dlms.build_access_response(
+        [("double_long_unsigned", 147), ("structure", [("integer", -3), ("enum", 30)]),
+         ("structure", [("integer", 1), ("enum", 200)])],
+        [("get", 0), ("get", 0), ("get", 0)], invoke_id=5)
+    env = builder.Envelope("response", 5, "00DB1234567890A0", "90B3D51F30010000", 0x0028)
+    data = builder.general_signing(env, content, b"")
+    message = gbcs.decode(data)
+    value = message.find("payload.data[0].value")
+    assert value.meaning == "147 × 10^-3 = 0.147 Wh"
+    assert message.find("payload.data[1]").meaning == "scaler_unit: × 10^-3 Wh"
+    assert "scaler_unit" not in (message.find("payload.data[2]").meaning or "")   # 200 is no Blue Book unit
+    assert gbcs.encode(message) == data

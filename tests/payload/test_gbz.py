@@ -521,3 +521,11 @@ def test_mutated_gbz_content_raises_only_decode_errors(content, data, where):
 @given(st.binary(max_size=120), st.sampled_from([(0x0075, 2), (0x00CD, 3), (0x008B, 3), (None, None)]))
 def test_random_gbz_bytes_raise_only_decode_errors(tail, where):
     _decode_or_decode_error(b"\x01\x09" + tail, *where)
+
+
+def test_scaled_flow_rate_meaning_shows_quantity_and_unit():
+    from gbcs.payload.units import scaled_text
+    assert scaled_text(61680, 1, 10000, "m³/h") == "61680 / 10000 = 6.1680 m³/h"
+    assert scaled_text(61680, 1, 1, "m³/h") == "61680 / 1 = 61680 m³/h"
+    assert scaled_text(5, 2, 1000, None) == "5 × 2 / 1000 = 0.010"
+    assert "undefined" in scaled_text(5, 1, 0, "kWh")

@@ -134,3 +134,13 @@ def test_cli_text_escapes_what_it_did_not_write(tmp_path, pki):
     assert result.exit_code == 1
     assert "\x1b" not in result.output and "\\x1b" in result.output
     assert "GBCS-X000" in result.output
+
+
+def test_a_pem_bundle_chains_within_itself(tmp_path):
+    bundle = tmp_path / "chain.pem"
+    bundle.write_bytes(pem(org("ka")) + OCA.public_bytes(serialization.Encoding.PEM)
+                       + ROOT.public_bytes(serialization.Encoding.PEM))
+    results = lint_paths([bundle])
+    assert [r.source.rsplit("#", 1)[-1] for r in results] == ["1", "2", "3"]
+    assert [r.profile for r in results] == ["organisation-ka", "issuing-ca", "root"]
+    assert all(r.findings == [] for r in results), [r.findings for r in results]

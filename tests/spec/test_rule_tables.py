@@ -47,3 +47,23 @@ def test_payload_shapes_name_known_codes():
     for table in ("dlms_access_shape", "gbz_command_shape"):
         for row in specs().get(table, "gbcs").rows:
             assert row.cells["code"] in codes, (table, hex(row.cells["code"]))
+
+
+def test_list_columns_split_check_members_and_read_hex():
+    import pytest
+    from gbcs.errors import SpecError, SpecReferenceError
+    from gbcs.spec.load import SpecSet, parse_text
+    from support import core_schema_items
+    schema = ('schema tagged {\n code u16 key\n colours list(colour) optional\n refs list optional\n'
+              ' codes list(hex) optional\n}\nenum colour { 1 red\n 2 blue }\n')
+
+    def load(rows):
+        return SpecSet(core_schema_items() + parse_text(schema + "tagged t {\n" + rows + "\n}\n", "t.gbspec"))
+    cells = load('1 red/blue "1.1 6.15.2" "00CC 1000"\n 2 -').get("tagged", "t").by_key
+    assert cells[1].cells == {"code": 1, "colours": ("red", "blue"), "refs": ("1.1", "6.15.2"),
+                              "codes": (0x00CC, 0x1000)}
+    assert cells[2].cells["colours"] is None
+    with pytest.raises(SpecReferenceError, match="not a member of enum colour"):
+        load("1 red/green")
+    with pytest.raises(SpecError, match="hex"):
+        load('1 red - "XYZ"')
