@@ -346,13 +346,20 @@ def messages(use_case: str | None = None, kind: str | None = None, *, message_co
     """
     s = spec_set or specs()
     codes = _codes_for(use_case, message_code, kind, s)
+    if alert_code is not None:
+        carriers = [c for c in codes if _alert_families(c, alert_code, s)]
+        if not carriers:
+            raise ValueError(f"no {'message code' if message_code is None else f'0x{message_code:04X}'} of the "
+                             f"tables carries alert 0x{alert_code:04X} (specs/alerts.gbspec carriers and payloads)")
+        codes = carriers
 
     @st.composite
     def build(draw) -> bytes:
         code = draw(st.sampled_from(codes))
         facts = tables.code_facts(code, s)
         knd = kind or draw(st.sampled_from(facts.kinds))
-        family = draw(st.sampled_from(facts.families))
+        families = _alert_families(code, alert_code, s) if alert_code is not None and knd == "alert" else facts.families
+        family = draw(st.sampled_from(families))
         counter = draw(_COUNTER)
         remote = parties.supplier if parties else draw(_EUI)
         device = parties.device if parties else draw(_EUI)
@@ -379,6 +386,16 @@ def messages(use_case: str | None = None, kind: str | None = None, *, message_co
             return apdu
         return _mac(draw, apdu, parties, mac_keys)
     return build()
+
+
+def _alert_families(code: int, alert_code: int, s: SpecSet) -> tuple[str, ...]:
+    """The payload families in which message code `code` carries alert `alert_code`: the alert
+    table allows it, and the family has an alert code field (ASN.1 only where a type has one)."""
+    facts = tables.code_facts(code, s)
+    if "alert" not in facts.kinds:
+        return ()
+    return tuple(f for f in facts.families if alert_code in facts.alert_codes.get(f, ())
+                 and (f != "asn1" or _asn1.asn1_type_for(s, code, tables.KINDS.index("alert") + 1) is not None))
 
 
 def _cipher(parties: Parties | None, originator: bytes, recipient: bytes, counter: int):
