@@ -163,16 +163,25 @@ def fuzz(seconds, target, engine, command, timeout, crash_exits, use_case, kind,
 
 
 def _seeds(corpus: str | None, use_case, kind, alert_code, seed: int, target: str) -> list[bytes]:
+    """Seeds: the --corpus folder's files, else messages (or certificates) generated from the
+    tables, written into the --corpus folder when one is given so later runs reuse them."""
+    import hashlib
     from gbcs.testing.corpus import certificate_seeds, corpus_messages, sample
-    seeds: list[bytes] = []
-    if corpus is not None and Path(corpus).is_dir():
-        seeds += [p.read_bytes() for p in sorted(Path(corpus).iterdir()) if p.is_file()]
+    folder = Path(corpus) if corpus is not None else None
+    if folder is not None and folder.is_dir():
+        found = [p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()]
+        if found:
+            return found
     if target == "cert":
-        seeds += certificate_seeds(seed=seed)
+        seeds = certificate_seeds(seed=seed)
     elif use_case or kind or alert_code is not None:
-        seeds += sample(_strategy(use_case, kind, alert_code, False), 50, seed=seed)
-    elif not seeds:
-        seeds += list(corpus_messages(1, seed=seed))
+        seeds = sample(_strategy(use_case, kind, alert_code, False), 50, seed=seed)
+    else:
+        seeds = list(corpus_messages(1, seed=seed))
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for data in seeds:
+            (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)
     return seeds
 
 
