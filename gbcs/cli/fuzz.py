@@ -4,10 +4,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -46,16 +43,6 @@ def _strategy(use_case: str | None, kind: str | None, alert_code: int | None, mu
     return gt.mutated(strategy) if mutate else strategy
 
 
-def _stream(strategy, seed: int, batch: int = 25):
-    from gbcs.testing.corpus import sample
-    while True:
-        got = sample(strategy, batch, seed=seed)
-        if not got:
-            return
-        yield from got
-        seed += 1
-
-
 @main.command()
 @click.argument("use_case", required=False)
 @click.option("-n", "count", type=click.IntRange(1), default=1, show_default=True, help="How many messages.")
@@ -74,7 +61,8 @@ def generate(use_case, count, kind, alert_code, mutate, encoding, folder, seed):
     _need_hypothesis()
     strategy = _strategy(use_case, kind, _int(alert_code), mutate)
     found = []
-    for data in _stream(strategy, seed if seed is not None else _random_seed()):
+    from gbcs.testing.runner import stream
+    for data in stream(strategy, seed if seed is not None else _random_seed()):
         found.append(data)
         if len(found) == count:
             break
@@ -103,14 +91,6 @@ def generate(use_case, count, kind, alert_code, mutate, encoding, folder, seed):
 def _random_seed() -> int:
     import random
     return random.SystemRandom().randrange(2**31)
-
-
-def _atheris_available() -> bool:
-    try:
-        import atheris  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @main.command()
@@ -147,12 +127,17 @@ def fuzz(seconds, target, engine, command, timeout, crash_exits, use_case, kind,
     if command is not None:
         _fuzz_exec(command, seconds, timeout or 2.0, crash_exits, use_case, kind, code, artifacts, seed, fmt)
         return
-    if engine == "atheris" and not _atheris_available():
+    from gbcs.testing import runner
+    if engine == "atheris" and not runner.atheris_available():
         raise click.ClickException("atheris is not installed (pip install atheris); use --engine mutation")
-    use_atheris = engine == "atheris" or (engine == "auto" and _atheris_available())
-    seeds = _seeds(corpus, use_case, kind, code, seed, target)
+    use_atheris = engine == "atheris" or (engine == "auto" and runner.atheris_available())
+    strategy = _strategy(use_case, kind, code, False) if (use_case or kind or code is not None) else None
+    seeds = runner.seeds(corpus, strategy, seed, target)
     if use_atheris:
-        report = _fuzz_atheris(target, seconds, timeout or 10.0, seeds, corpus, artifacts)
+        try:
+            report = runner.run_atheris(target, seconds, timeout or 10.0, seeds, corpus, artifacts)
+        except runner.FuzzRunError as exc:
+            raise click.ClickException(str(exc)) from None
     else:
         from gbcs.testing.engine import fuzz as mutation_fuzz
         report = mutation_fuzz(target, seconds, seeds, max_executions=runs, hang_seconds=timeout or 10.0,
@@ -160,106 +145,6 @@ def fuzz(seconds, target, engine, command, timeout, crash_exits, use_case, kind,
     _render_report(report, fmt)
     if not report.ok:
         sys.exit(1)
-
-
-def _seeds(corpus: str | None, use_case, kind, alert_code, seed: int, target: str) -> list[bytes]:
-    """Seeds: the --corpus folder's files, else messages (or certificates) generated from the
-    tables, written into the --corpus folder when one is given so later runs reuse them."""
-    import hashlib
-    from gbcs.testing.corpus import certificate_seeds, corpus_messages, sample
-    folder = Path(corpus) if corpus is not None else None
-    if folder is not None and folder.is_dir():
-        found = [p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()]
-        if found:
-            return found
-    if target == "cert":
-        seeds = certificate_seeds(seed=seed)
-    elif use_case or kind or alert_code is not None:
-        seeds = sample(_strategy(use_case, kind, alert_code, False), 50, seed=seed)
-    else:
-        seeds = list(corpus_messages(1, seed=seed))
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        for data in seeds:
-            (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)
-    return seeds
-
-
-def _fuzz_atheris(target: str, seconds: float, hang: float, seeds: list[bytes], corpus: str | None,
-                  artifacts: str):
-    """Run the atheris harness in a child process (libFuzzer exits when done) and read its report."""
-    import hashlib
-    from gbcs.testing import atheris_main
-    from gbcs.testing.corpus import write_dictionary
-    from gbcs.testing.engine import Failure
-    art = Path(artifacts)
-    art.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="gbcs-fuzz-"))
-    try:
-        folder = Path(corpus) if corpus is not None else work / "corpus"
-        folder.mkdir(parents=True, exist_ok=True)
-        for data in seeds:
-            (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)
-        dictionary = work / "gbcs.dict"
-        write_dictionary(dictionary)
-        before = {p.name for p in art.iterdir()}
-        argv = [sys.executable, "-c", atheris_main.LAUNCHER, "--target", target, "--artifacts", str(art), "--",
-                f"-max_total_time={max(1, round(seconds))}", f"-timeout={max(1, round(hang))}",
-                f"-dict={dictionary}", f"-artifact_prefix={art}/", "-print_final_stats=1", str(folder)]
-        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
-        report = parse_libfuzzer(proc.stdout, target)
-        for path in sorted(art.iterdir()):
-            if path.name in before or not path.is_file():
-                continue
-            kind = path.name.split("-", 1)[0]
-            data = bytes.fromhex(path.read_text().strip()) if path.suffix == ".hex" else path.read_bytes()
-            if path.suffix != ".hex":             # libFuzzer's raw crash-/timeout-/oom- files: add hex
-                path = path.with_name(path.name + ".hex")
-                path.write_text(data.hex().upper() + "\n")
-            message = _crash_message(proc.stdout) if kind in ("crash", "oom", "timeout", "leak") else "slow input"
-            report.failures.append(Failure({"crash": "exception", "timeout": "hang"}.get(kind, kind), message,
-                                           data, saved=path))
-        if proc.returncode != 0 and not report.failures:
-            tail = "\n".join(proc.stdout.splitlines()[-15:])
-            raise click.ClickException(f"the atheris run failed (exit {proc.returncode}):\n{tail}")
-        return report
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def parse_libfuzzer(output: str, target: str):
-    """Executions, coverage, corpus and memory from libFuzzer's status lines."""
-    from gbcs.testing.engine import FuzzReport
-    report = FuzzReport(target, "atheris")
-    status = re.compile(r"^#(\d+)\s+\S+\s+cov: (\d+) ft: (\d+) corp: (\d+)/\S+.*?rss: (\d+)Mb")
-    first_rss = None
-    for line in output.splitlines():
-        m = status.match(line)
-        if m:
-            report.executions, cov, report.features, report.corpus, rss = (int(g) for g in m.groups())
-            report.extra["coverage_edges"] = cov
-            first_rss = rss if first_rss is None else first_rss
-            report.rss_warm_kb, report.rss_end_kb = first_rss * 1024, rss * 1024
-        done = re.match(r"Done (\d+) runs in (\d+) second", line)
-        if done:
-            report.executions, report.seconds = int(done.group(1)), float(done.group(2))
-        stat = re.match(r"stat::number_of_executed_units: (\d+)", line)
-        if stat:
-            report.executions = int(stat.group(1))
-    return report
-
-
-def _crash_message(output: str) -> str:
-    lines = output.splitlines()
-    for i, line in enumerate(lines):
-        if "Uncaught Python exception" in line:
-            error = next((l.strip() for l in lines[i + 1:i + 5] if l.strip()), "uncaught exception")
-            frames = [l.strip() for l in lines[i + 1:i + 80] if l.startswith("  File ")]
-            where = re.search(r'File "([^"]+)", line (\d+)', frames[-1]) if frames else None
-            return f"{error} (at {Path(where.group(1)).name}:{where.group(2)})" if where else error
-        if "ERROR: libFuzzer" in line:
-            return line.split("ERROR: libFuzzer:", 1)[-1].strip()
-    return "crash"
 
 
 def _escape(text: str) -> str:
@@ -293,9 +178,10 @@ def _render_report(report, fmt: str) -> None:
 
 def _fuzz_exec(command, seconds, timeout, crash_exits, use_case, kind, alert_code, artifacts, seed, fmt):
     from gbcs.testing.external import fuzz_command
+    from gbcs.testing.runner import stream
     strategy = _strategy(use_case, kind, alert_code, False)
     try:
-        report = fuzz_command(command, seconds, _stream(strategy, seed), timeout=timeout,
+        report = fuzz_command(command, seconds, stream(strategy, seed), timeout=timeout,
                               crash_exits=tuple(crash_exits), artifacts=artifacts, random_seed=seed)
     except (ValueError, OSError) as exc:
         raise click.ClickException(f"cannot run {command!r}: {exc}") from None

@@ -4,7 +4,6 @@ so that each one lints clean when its issuers are known (test_pki() gives them).
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -12,12 +11,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from hypothesis import strategies as st
 
-_ORDER = 2**256 - 2**224 + 2**192 - 89188191075325690422537765194447854157   # P-256 group order
-
-
 def _key(label: str) -> ec.EllipticCurvePrivateKey:
-    scalar = int.from_bytes(hashlib.sha256(b"gbcs.testing certificate " + label.encode()).digest(), "big")
-    return ec.derive_private_key(scalar % (_ORDER - 1) + 1, ec.SECP256R1())
+    from gbcs.testing.strategies import derived_key
+    return derived_key("certificate " + label)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ MACs are real; without, they are random bytes of the right size (unverifiable, n
 """
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 from dataclasses import dataclass, field
 
@@ -30,9 +31,10 @@ _STAMP = st.integers(0, 2**31 - 1)          # seconds since 2000 (GBZ), also rea
 
 # -- keys --------------------------------------------------------------------------------
 
-def _derived_key(label: str) -> ec.EllipticCurvePrivateKey:
+def derived_key(label: str) -> ec.EllipticCurvePrivateKey:
+    """A P-256 TEST key derived from a label: the same label gives the same key on every run."""
     scalar = int.from_bytes(hashlib.sha256(b"gbcs.testing " + label.encode()).digest(), "big")
-    return ec.derive_private_key(scalar % (2**256 - 2**224 - 1) or 1, ec.SECP256R1())
+    return ec.derive_private_key((scalar >> 1) | 1, ec.SECP256R1())      # 255 bits: below the group order
 
 
 @dataclass
@@ -58,7 +60,7 @@ class Parties:
         self.keys = {}
         for eui, device in ((self.supplier, False), (self.acb, False), (self.device, True)):
             for usage in ("ds", "ka"):
-                key = _derived_key(f"{eui.hex()}-{usage}")
+                key = derived_key(f"{eui.hex()}-{usage}")
                 cert = make_certificate(key, eui, usage, device=device, role=2)
                 self.keystore.add_key(eui, usage, private_key=key, certificate=cert, source="gbcs.testing")
                 self.keys[(eui, usage)] = key
@@ -179,8 +181,8 @@ def _protection(counter: int, ends: tuple[bytes, bytes]):
     return _dlms.protection_parameters(counter, ends[0], ends[1])
 
 
-_DT_MIN = __import__("datetime").datetime(2000, 1, 1)
-_DT_MAX = __import__("datetime").datetime(2099, 12, 31)
+_DT_MIN = _dt.datetime(2000, 1, 1)
+_DT_MAX = _dt.datetime(2099, 12, 31)
 
 
 def _zcl_facts(spec_set: SpecSet):
@@ -233,7 +235,7 @@ def _sane_scaling(fields, units: list[int]) -> None:
         elif isinstance(value, int) and (name == "divisor" or name.endswith("_divisor")) and value == 0:
             fields[name] = 1
         elif isinstance(value, int) and (name == "unit_of_measure" or name.endswith("_unit_of_measure")) \
-                and value & 0x7F not in units:
+                and value not in units:
             fields[name] = units[value % len(units)]
 
 

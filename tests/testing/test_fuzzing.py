@@ -163,7 +163,7 @@ def test_fuzz_command_with_the_mutation_engine(tmp_path):
 
 
 def test_libfuzzer_output_is_read():
-    from gbcs.cli.fuzz import parse_libfuzzer
+    from gbcs.testing.runner import parse_libfuzzer
     out = ("#2\tINITED cov: 10 ft: 20 corp: 3/30b exec/s: 0 rss: 80Mb\n"
            "#900\tNEW    cov: 12 ft: 25 corp: 4/40b lim: 9 exec/s: 300 rss: 81Mb L: 1/9 MS: 1 ChangeBit-\n"
            "Done 1000 runs in 3 second(s)\nstat::number_of_executed_units: 1000\n")
@@ -173,7 +173,7 @@ def test_libfuzzer_output_is_read():
 
 
 def test_libfuzzer_crash_report_names_the_exception():
-    from gbcs.cli.fuzz import _crash_message
+    from gbcs.testing.runner import crash_message as _crash_message
     out = ("INFO: seed corpus\n\n === Uncaught Python exception: ===\nKeyError: 'x'\nTraceback (most recent call last):\n"
            '  File "/a/atheris_main.py", line 41, in one_input\n    check(bytes(data))\n'
            '  File "/a/gbcs/payload/dlms.py", line 77, in read\n    raise KeyError\nKeyError: \'x\'\n'
