@@ -8,6 +8,9 @@ id) that carry such a message in pieces.
 from __future__ import annotations
 
 import gc
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
 
 from gbcs.errors import ConstraintError, DecodeError, GbcsError, LengthError, TruncatedError, UnknownCodeError
 from gbcs.message import Message, Node
@@ -299,8 +302,54 @@ def _gbt_block(w: Walker, env: _Envelope, index: int) -> dict:
             "last": bool(control & 0x80), "data": block, "data_at": data_at}
 
 
-def _decode_gbt(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
-    env = _envelope(s)
+class GbtProgress:
+    """Which blocks of one GBT message have arrived, updated in constant time per block.
+
+    Complete once blocks 1..last all carry data, `last` being the first block with the
+    last-block flag; blocks without data (acknowledgements) and repeats change nothing.
+    """
+
+    def __init__(self) -> None:
+        self.numbers: set[int] = set()
+        self.last: int | None = None
+        self._held_up_to_last = 0          # distinct numbers 1..last seen so far
+
+    def add(self, number: int, last: bool, has_data: bool) -> None:
+        if not has_data:
+            return
+        if number not in self.numbers:
+            self.numbers.add(number)
+            if self.last is not None and 1 <= number <= self.last:
+                self._held_up_to_last += 1
+        if last and self.last is None:
+            self.last = number
+            self._held_up_to_last = sum(1 for n in self.numbers if 1 <= n <= number)
+
+    @property
+    def complete(self) -> bool:
+        return self.last is not None and self._held_up_to_last == self.last
+
+    def error(self, offset: int) -> TruncatedError:
+        """Why the message is not complete yet (GBCS-D010)."""
+        if self.last is None:
+            return TruncatedError("no block carries the last-block flag; give every block of the message",
+                                  offset, "gbt", needed=1, available=0, rule="GBCS-D010")
+        missing = [n for n in range(1, self.last + 1) if n not in self.numbers]
+        return TruncatedError(f"GBT block{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing[:10]))} "
+                              "missing; give every block of the message", offset, "gbt",
+                              needed=len(missing), available=0, rule="GBCS-D010")
+
+
+@dataclass(frozen=True, slots=True)
+class GbtBlock:
+    """The routing facts of one GBT block: enough to reassemble without decoding twice."""
+    key: tuple                 # (originator, recipient, CRA flag, counter): one message's blocks share it
+    number: int
+    last: bool
+    has_data: bool
+
+
+def _walk_gbt_blocks(data: bytes, env: _Envelope) -> tuple[Walker, list[dict]]:
     w = Walker(data)
     w.begin("gbt")
     blocks = []
@@ -310,6 +359,21 @@ def _decode_gbt(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
                                   "hold only blocks of one message", w.pos, w.path("blocks"))
         blocks.append(_gbt_block(w, env, len(blocks)))
     w.finish()
+    return w, blocks
+
+
+def read_gbt_blocks(data: bytes, *, spec_set: SpecSet | None = None) -> list[GbtBlock]:
+    """The blocks in `data` (one or more whole GBT blocks), without reassembling them.
+
+    Raises only GbcsError, like decode()."""
+    with _guarded():
+        _, blocks = _walk_gbt_blocks(bytes(data), _envelope(spec_set or _specs()))
+    return [GbtBlock(b["key"], b["number"], b["last"], bool(b["data"])) for b in blocks]
+
+
+def _decode_gbt(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
+    env = _envelope(s)
+    w, blocks = _walk_gbt_blocks(data, env)
     key = blocks[0]["key"]
     for b in blocks:
         if b["key"] != key:
@@ -317,19 +381,14 @@ def _decode_gbt(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
                                   "differ) in one input; give one message's blocks at a time",
                                   b["data_at"], "gbt.blocks")
     by_number: dict[int, dict] = {}
+    progress = GbtProgress()
     for b in blocks:
         if b["data"]:
             by_number.setdefault(b["number"], b)
-    last = [b["number"] for b in blocks if b["last"] and b["data"]]
-    if not last:
-        raise TruncatedError("no block carries the last-block flag; give every block of the message",
-                             len(data), "gbt", needed=1, available=0, rule="GBCS-D010")
-    missing = [n for n in range(1, last[0] + 1) if n not in by_number]
-    if missing:
-        raise TruncatedError(f"GBT block{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing[:10]))} "
-                             "missing; give every block of the message", len(data), "gbt",
-                             needed=len(missing), available=0, rule="GBCS-D010")
-    carried = b"".join(by_number[n]["data"] for n in range(1, last[0] + 1))
+        progress.add(b["number"], b["last"], bool(b["data"]))
+    if not progress.complete:
+        raise progress.error(len(data))
+    carried = b"".join(by_number[n]["data"] for n in range(1, progress.last + 1))
     inner = _decode_plain(carried, s, payloads)
     w.root.end = len(data)
     return Message(data=data, root=w.root, kind=inner.kind, cra_flag=inner.cra_flag,
@@ -353,14 +412,22 @@ def decode(data: bytes, *, spec_set: SpecSet | None = None, payloads: bool = Tru
         raise TypeError(f"decode() takes bytes, not {type(data).__name__}")
     data = bytes(data)
     s = spec_set or _specs()
-    # The cyclic GC rescans every live node each generation-2 pass, which makes a large tree
-    # cost more than linear time to build; trees hold no cycles, so pause it while walking.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _guarded():
         if is_gbt_block(data):
             return _decode_gbt(data, s, payloads)
         return _decode_plain(data, s, payloads)
+
+
+@contextmanager
+def _guarded() -> Iterator[None]:
+    """Only GbcsError leaves a decode; GC paused while walking.
+
+    The cyclic GC rescans every live node each generation-2 pass, which makes a large tree
+    cost more than linear time to build; trees hold no cycles, so pause it while walking."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     except GbcsError:
         raise
     except RecursionError:

@@ -2,8 +2,9 @@
 flow tests (tests/flow) and the capture-input tests (tests/io): like tests/crypto/crypto_world.py,
 a world of built inputs, kept at tests/ so both folders import it.
 
-Parties are made-up EUIs; alerts and responses are unsigned (signature length 00), which the
-validator accepts without a keystore. Times are seconds from T0.
+Parties are made-up EUIs; non-critical alerts and responses are MAC'd and unsigned
+(signature length 00), critical ones signed with a made-up key; without a keystore the validator
+checks neither MAC nor signature. Times are seconds from T0.
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def read_response(counter: int, device: bytes = ESME, requester: bytes = SUPPLIE
     env = Envelope("response", counter, device, requester, code)
     reply = dlms.build_access_response([b"\x01\x23\xAB\xCD" if ok else None], [("get", 0 if ok else "hardware_fault")],
                                        invoke_id=counter & 0xFFFFFF)
-    return general_signing(env, reply, b"")
+    return mac_wrap(general_signing(env, reply, b""), UNCHECKED_MAC)
 
 
 def critical_pair(counter: int, device: bytes = ESME) -> tuple[bytes, bytes]:
@@ -60,7 +61,7 @@ def critical_pair(counter: int, device: bytes = ESME) -> tuple[bytes, bytes]:
 def critical_response(counter: int, device: bytes = ESME, ok: bool = True) -> bytes:
     env = Envelope("response", counter, device, SUPPLIER, 0x001C)
     reply = dlms.build_access_response([], [("set", 0 if ok else "hardware_fault")], invoke_id=counter & 0xFFFFFF)
-    return general_signing(env, reply, b"")
+    return sign_precommand(precommand(env, reply), SIGNER)      # a critical use case's response is signed
 
 
 def activate_firmware(counter: int, device: bytes = ESME) -> bytes:
@@ -71,7 +72,8 @@ def activate_firmware(counter: int, device: bytes = ESME) -> bytes:
 
 def alert(counter: int, code: int = SUPPLY_OUTAGE_RESTORED, device: bytes = ESME, at: float = 0.0) -> bytes:
     env = Envelope("alert", counter, device, SUPPLIER, GENERIC_ALERT)
-    return general_signing(env, dlms.build_alert(code, when(at), invoke_id=counter & 0xFFFFFF), b"")
+    return mac_wrap(general_signing(env, dlms.build_alert(code, when(at), invoke_id=counter & 0xFFFFFF), b""),
+                    UNCHECKED_MAC)
 
 
 # -- captures ---------------------------------------------------------------------------------

@@ -8,60 +8,15 @@ from typing import Iterable, Iterator
 
 import click
 
-from gbcs.decoding import decode, is_gbt_block
+from gbcs.decoding import decode
 from gbcs.errors import EncodeError, GbcsError, InputError, KeystoreError
 from gbcs.cli.group import main
 from gbcs.io.escape import escape_text
 from gbcs.io.outputs import WRITERS, Result
+from gbcs.io.stream import decode_inputs
 
 FORMATS = {name: WRITERS[name] for name in ("text", "json", "jsonl")}          # decode
 VALIDATE_FORMATS = {name: WRITERS[name] for name in ("text", "json", "jsonl", "junit", "sarif")}
-
-
-def _file_of(source: str) -> str:
-    """The file of a message source: without ":N" (line group) or "#N" (capture frame)."""
-    return source.split("#", 1)[0].rsplit(":", 1)[0]
-
-
-def decode_inputs(inputs: Iterable[str], stdin=None) -> Iterator[Result]:
-    """Read every input, decode every message in it; GBT blocks in a row are joined."""
-    from gbcs.io.inputs import iter_inputs
-    pending: list = []
-
-    def flush_pending(final: bool) -> Iterator[Result]:
-        if not pending:
-            return
-        data = b"".join(p.data for p in pending)
-        source = pending[0].source if len(pending) == 1 else \
-            f"{pending[0].source}..{pending[-1].source.rsplit(':', 1)[-1]}"
-        try:
-            message = decode(data)
-        except GbcsError as exc:
-            if not final and getattr(exc, "rule", None) == "GBCS-D010":
-                return          # more blocks to come
-            pending.clear()
-            yield Result(source, data=data, error=exc)
-            return
-        pending.clear()
-        yield Result(source, message=message, data=data)
-
-    for item in iter_inputs(inputs, stdin=stdin):
-        if item.data is None:
-            yield from flush_pending(True)
-            yield Result(item.source, error=item.error or InputError("unreadable input", item.source))
-            continue
-        if is_gbt_block(item.data):
-            if pending and _file_of(pending[0].source) != _file_of(item.source):
-                yield from flush_pending(True)
-            pending.append(item)
-            yield from flush_pending(False)
-            continue
-        yield from flush_pending(True)
-        try:
-            yield Result(item.source, message=decode(item.data), data=item.data)
-        except GbcsError as exc:
-            yield Result(item.source, data=item.data, error=exc)
-    yield from flush_pending(True)
 
 
 def _keystore(paths: tuple[str, ...]):
@@ -161,7 +116,7 @@ def decode_command(fmt: str, keys: tuple[str, ...], acb: str | None, inputs: tup
 
     def results() -> Iterator[Result]:
         nonlocal failed
-        for result in _checked(decode_inputs(inputs, stdin=sys.stdin.buffer), keystore, acb):
+        for result in _checked(decode_inputs(inputs), keystore, acb):
             failed |= not result.ok
             yield result
 
@@ -209,7 +164,7 @@ def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, select: t
 
     def results() -> Iterator[Result]:
         nonlocal bad
-        for result in _validated(decode_inputs(inputs, stdin=sys.stdin.buffer), keystore, acb, chosen, strict):
+        for result in _validated(decode_inputs(inputs), keystore, acb, chosen, strict):
             bad |= result.extra["status"] == FAILED
             yield result
 
@@ -258,7 +213,7 @@ def sign_command(key_path: str, keys: tuple[str, ...], force: bool, inputs: tupl
     point = public_point(key.public_key())
     out = sys.stdout.buffer
     failed = False
-    items = iter_inputs(inputs, stdin=sys.stdin.buffer)
+    items = iter_inputs(inputs)
     first = next(items, None)
     second = next(items, None)
     several = second is not None

@@ -7,7 +7,8 @@ the JSON key, as the DCC tools do; a certificate naming another EUI is kept wher
 says and reported in `Keystore.warnings` (the RTDS `90b3d51f30000007-ka.pem` holds supplier
 2's key pair).
 
-Private keys are read as text at load time but parsed only when first used, then cached.
+Private keys are parsed and checked (EC P-256, unencrypted, matching their certificate) when
+the keystore loads, so a bad key file stops the run before any message, naming the file.
 Nothing here ever prints key material: reprs name the EUI, usage and source file only.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -146,7 +147,7 @@ class KeyEntry:
     """One key of one entity: a certificate or bare public key, and maybe its private key."""
 
     __slots__ = ("eui", "usage", "prepayment", "source", "name", "role", "serial", "kind", "origin",
-                 "key_id", "certificate", "_public", "_private_pem", "_private_source", "_private")
+                 "key_id", "certificate", "_public", "_private_source", "_private")
 
     def __init__(self, eui: bytes, usage: str, prepayment: bool, source: str, *, origin: str = "keystore",
                  name: str | None = None, role: int | None = None, serial: int | None = None,
@@ -157,7 +158,6 @@ class KeyEntry:
         self.key_id = next(_ids)
         self.certificate: x509.Certificate | None = None
         self._public: ec.EllipticCurvePublicKey | None = None
-        self._private_pem: bytes | Callable[[], bytes] | None = None
         self._private_source: str | None = None
         self._private: ec.EllipticCurvePrivateKey | None = None
 
@@ -171,29 +171,13 @@ class KeyEntry:
     # -- private side -------------------------------------------------------------------
     @property
     def has_private(self) -> bool:
-        return self._private is not None or self._private_pem is not None
+        return self._private is not None
 
     def private_key(self) -> ec.EllipticCurvePrivateKey:
-        """The private key, parsed on first use and cached. KeystoreError names the file."""
-        if self._private is not None:
-            return self._private
-        if self._private_pem is None:
+        """The private key (parsed and checked when the keystore loaded)."""
+        if self._private is None:
             raise KeystoreError(f"{self.label()} has no private key")
-        pem = self._private_pem() if callable(self._private_pem) else self._private_pem
-        where = self._private_source or self.source
-        try:
-            key = serialization.load_pem_private_key(pem, password=None)
-        except TypeError:
-            raise KeystoreError(f"{where}: the private key is password-protected; export it "
-                                "unencrypted (PKCS#8 PEM) for this tool") from None
-        except (ValueError, UnsupportedAlgorithm) as exc:
-            raise KeystoreError(f"{where}: not a readable PEM private key ({type(exc).__name__}); "
-                                "give a PKCS#8 or SEC1 PEM EC P-256 key") from None
-        if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
-            raise KeystoreError(f"{where}: the private key is not an EC P-256 key; GBCS keys are P-256")
-        self._private = key
-        self._private_pem = None        # drop the text once parsed
-        return key
+        return self._private
 
     # -- text ---------------------------------------------------------------------------
     def label(self) -> str:
@@ -237,11 +221,42 @@ def _load_public_pem(data: bytes, path: str) -> tuple[x509.Certificate | None, e
     return cert, key
 
 
-def _check_private_text(data: bytes, path: str) -> None:
-    """Cheap check at load time; the real parse waits until the key is used."""
+def parse_private_key(data: bytes, path: str) -> ec.EllipticCurvePrivateKey:
+    """A PEM (PKCS#8 or SEC1) EC P-256 private key; KeystoreError names the file and the fix."""
     if b"-----BEGIN" not in data or b"PRIVATE KEY-----" not in data:
         raise KeystoreError(f"{path}: not a PEM private key (no '-----BEGIN … PRIVATE KEY-----'); "
                             "give a PKCS#8 PEM file or remove it")
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except TypeError:
+        raise KeystoreError(f"{path}: the private key is password-protected; export it "
+                            "unencrypted (PKCS#8 PEM) for this tool") from None
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise KeystoreError(f"{path}: not a readable PEM private key ({type(exc).__name__}); "
+                            "give a PKCS#8 or SEC1 PEM EC P-256 key") from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise KeystoreError(f"{path}: the private key is {_key_kind(key)}, not EC; GBCS keys are EC P-256")
+    if not isinstance(key.curve, ec.SECP256R1):
+        raise KeystoreError(f"{path}: the private key is on curve {key.curve.name}, not P-256 (secp256r1); "
+                            "GBCS keys are EC P-256")
+    return key
+
+
+def _key_kind(key: object) -> str:
+    return type(key).__name__.removeprefix("_").replace("PrivateKey", "") or "of another type"
+
+
+def _set_private(entry: KeyEntry, data: bytes, where: str) -> None:
+    entry._private, entry._private_source = parse_private_key(data, where), where
+    _check_pair(entry)
+
+
+def _check_pair(entry: KeyEntry) -> None:
+    """A private key and the certificate filed with it must be one key pair."""
+    if entry._private is not None and entry._public is not None and \
+            public_point(entry._private.public_key()) != public_point(entry._public):
+        raise KeystoreError(f"{entry.source}: the private key and the certificate are not one key pair "
+                            "(their public keys differ); fix or remove one of them")
 
 
 class Keystore:
@@ -306,14 +321,14 @@ class Keystore:
         except OSError as exc:
             raise KeystoreError(f"{f}: cannot read ({exc.strerror})") from None
         entry = self._file_entry(eui, usage, pp, f)
+        if entry.source != str(f):
+            entry.source = f"{entry.source} + {f.name}"
         if ext == "pem":
             cert, key = _load_public_pem(data, str(f))
             self._set_public(entry, cert, key, str(f))
+            _check_pair(entry)
         else:
-            _check_private_text(data, str(f))
-            entry._private_pem, entry._private_source = data, str(f)
-        if entry.source != str(f):
-            entry.source = f"{entry.source} + {f.name}"
+            _set_private(entry, data, str(f))
 
     def _file_entry(self, eui: bytes, usage: str, pp: bool, f: Path) -> KeyEntry:
         """The entry a .pem and its .key share (same folder, same stem)."""
@@ -351,6 +366,9 @@ class Keystore:
             tree = json.loads(p.read_text(encoding="utf-8"))
         except OSError as exc:
             raise KeystoreError(f"{p}: cannot read ({exc.strerror})") from None
+        except RecursionError:
+            raise KeystoreError(f"{p}: JSON nested too deeply to be a keystore; give a DCC Boxed "
+                                "keystore.json") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise KeystoreError(f"{p}: not valid JSON ({exc}); give a DCC Boxed keystore.json") from None
         if not isinstance(tree, dict):
@@ -394,10 +412,12 @@ class Keystore:
             pass
         if cert_pem is not None:
             cert, key = _load_public_pem(cert_pem.encode(), where + "/certificate")
+            if cert is None:
+                raise KeystoreError(f"{where}/certificate: a bare public key where an X.509 certificate is "
+                                    "expected; give the PEM certificate")
             self._set_public(entry, cert, key, where)
         if key_pem is not None:
-            _check_private_text(key_pem.encode(), where + "/privateKey")
-            entry._private_pem, entry._private_source = key_pem.encode(), where + "/privateKey"
+            _set_private(entry, key_pem.encode(), where + "/privateKey")
         self._entries.setdefault((eui, usage, pp), []).append(entry)
 
     def add_certificate(self, certificate: x509.Certificate | bytes | str, *, source: str = "message",

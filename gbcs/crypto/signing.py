@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from gbcs import builder
 from gbcs.crypto import ecdsa, envelope, kdf, scheme
 from gbcs.crypto._facts import facts
-from gbcs.crypto.keystore import KeyEntry, Keystore, normalise_eui
+from gbcs.crypto.keystore import KeyEntry, Keystore, normalise_eui, parse_private_key
 from gbcs.crypto.decrypt import key_pairs
 from gbcs.errors import DecodeError, EncodeError, KeystoreError, TruncatedError
 
@@ -29,9 +29,7 @@ def load_private_key(path: str | os.PathLike) -> ec.EllipticCurvePrivateKey:
         data = p.read_bytes()
     except OSError as exc:
         raise KeystoreError(f"{p}: cannot read the key file ({exc.strerror})") from None
-    entry = KeyEntry(bytes(8), "ds", False, str(p))
-    entry._private_pem, entry._private_source = data, str(p)
-    return entry.private_key()
+    return parse_private_key(data, str(p))
 
 
 def _private(key: PrivateKeyLike) -> ec.EllipticCurvePrivateKey:

@@ -61,7 +61,11 @@ def iter_inputs(inputs: Iterable[str], stdin: BinaryIO | None = None,
     (gbcs.io.captures.CaptureOptions) names the UDP/TCP ports that carry GBCS."""
     for item in inputs:
         if item == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
+            stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+            if stream is None:   # started with standard input closed (<&-)
+                yield InputMessage("<stdin>", None, "binary",
+                                   InputError("standard input is closed; give a file instead of -", "<stdin>"))
+                continue
             yield from _messages("<stdin>", _read_capped(stream, "<stdin>", max_file_size), capture)
         elif os.path.isdir(item):
             yield from _walk(item, max_file_size, capture)

@@ -27,6 +27,8 @@ from gbcs.spec.load import SpecSet
 MAX_DEPTH = 64          # nesting of constructed elements (and contained DER)
 MAX_TAG_BYTES = 4       # subsequent bytes of a high-number tag: tag numbers below 2**28
 MAX_LENGTH_BYTES = 4    # long-form length bytes, as the walker's ber_length allows
+DECIMAL_BITS = 1024     # larger numbers are shown in hex: decimal text is slow and capped by Python
+BITS_LISTED = 16        # unnamed set bits of a named-bits BIT STRING listed one by one, at most
 FALLBACK = "walked generically"   # every fallback note says this
 
 __all__ = ["decode_asn1", "decode_der", "asn1_type_for", "MAX_DEPTH", "FALLBACK",
@@ -760,18 +762,39 @@ def _type_text(typ) -> str:
 # Step 3: emit nodes
 # ======================================================================================
 
+def _number_text(value: int) -> str:
+    """Decimal, or hex with its size when too large for decimal text to be cheap (or allowed)."""
+    if value.bit_length() <= DECIMAL_BITS:
+        return str(value)
+    sign = "-" if value < 0 else ""
+    return f"{sign}0x{abs(value):X} ({abs(value).bit_length()}-bit number, shown in hex)"
+
+
+def _integer_text(raw: bytes) -> str:
+    return _number_text(int.from_bytes(raw, "big", signed=True))
+
+
+def _arc_value(group: bytes) -> int:
+    """The value of one sub-identifier's base-128 digits, in time linear in its length."""
+    if len(group) <= 8:
+        value = 0
+        for b in group:
+            value = (value << 7) | (b & 0x7F)
+        return value
+    return int("".join(format(b & 0x7F, "07b") for b in group), 2)   # base 2 parses linearly
+
+
 def _oid_text(raw: bytes, relative: bool = False) -> str:
-    arcs, value = [], 0
-    for b in raw:
-        value = (value << 7) | (b & 0x7F)
+    arcs, begin = [], 0
+    for i, b in enumerate(raw):
         if not b & 0x80:
-            arcs.append(value)
-            value = 0
+            arcs.append(_arc_value(raw[begin:i + 1]))
+            begin = i + 1
     if not relative and arcs:
         first = arcs[0]
         head = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
         arcs = head + arcs[1:]
-    return ".".join(map(str, arcs))
+    return ".".join(map(_number_text, arcs))
 
 
 def _time_text(decode: str, raw: bytes) -> str:
@@ -797,10 +820,18 @@ def _string_text(decode: str, raw: bytes) -> str:
     return text
 
 
+_NONZERO = re.compile(rb"[^\x00]")
+
+
 def _bits_text(names: dict[int, str], raw: bytes, unused: int) -> str:
+    """Set bits by name in bit order; past BITS_LISTED unnamed ones, only their count."""
     total = len(raw) * 8 - unused
-    set_bits = [i for i in range(total) if raw[i // 8] & (0x80 >> (i % 8))]
-    return ", ".join(names.get(i, f"bit {i}") for i in set_bits) or "no bits set"
+    named = [i for i in sorted(names) if i < total and raw[i // 8] & (0x80 >> (i % 8))]
+    unnamed = int.from_bytes(raw, "big").bit_count() - len(named)   # DER unused bits are zero
+    if unnamed > BITS_LISTED:
+        return ", ".join([names[i] for i in named] + [f"{unnamed} other bits set"])
+    set_bits = [m.start() * 8 + j for m in _NONZERO.finditer(raw) for j in range(8) if m[0][0] & (0x80 >> j)]
+    return ", ".join(names.get(i, f"bit {i}") for i in set_bits if i < total) or "no bits set"
 
 
 def _emit(w, t: _Tables, plan: _Plan) -> Node:
@@ -841,7 +872,7 @@ def _emit_value(w, t: _Tables, plan: _Plan) -> None:
                 w.last.meaning = names.get(value)
         else:
             raw = w.data[tlv.hdr_end:tlv.end]
-            w.bytes("value", n, str(int.from_bytes(raw, "big", signed=True)))
+            w.bytes("value", n, _integer_text(raw))
         return
     if decode == "boolean":
         value = w.uint("value", 1)

@@ -717,8 +717,8 @@ class _Dlms:
                                   at, w.path("length"), expected=nbytes, actual=w.remaining)
             if nbytes:
                 raw = w.bytes(name, nbytes)
-                text = "".join(f"{b:08b}" for b in raw)[:bits]
-                w.last.meaning = text if bits <= 64 else f"{text[:64]}… ({bits} bits)"
+                text = "".join(f"{b:08b}" for b in raw[:8])[:bits]   # at most 64 bits are shown
+                w.last.meaning = text if bits <= 64 else f"{text}… ({bits} bits)"
             return
         n = self.length()
         if typ.read == "ascii":

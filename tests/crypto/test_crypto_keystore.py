@@ -51,24 +51,12 @@ def test_bad_euis_and_usages():
     assert normalise_eui(bytearray(8)) == bytes(8)
 
 
-def test_private_keys_are_parsed_lazily_and_once(tmp_path):
+def test_private_keys_are_parsed_when_the_keystore_loads(tmp_path):
     key = generate_keypair()
     write_keystore(tmp_path, {(SUPPLIER, "ds", False): (key, make_certificate(key, SUPPLIER, "ds", device=False))})
-    ks = Keystore.load(tmp_path)
-    (e,) = ks.find(SUPPLIER, "ds")
-    assert e._private is None and e.has_private           # read, not parsed
-    first = e.private_key()
-    assert e.private_key() is first and e._private_pem is None
-
-
-def test_corrupt_private_key_is_reported_with_its_path_when_used(tmp_path):
-    (tmp_path / "90b3d51f30010000-ds.key").write_text(
-        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
-    ks = Keystore.load([tmp_path])                         # loads: parsing waits
-    (e,) = ks.find(SUPPLIER, "ds")
-    with pytest.raises(KeystoreError) as err:
-        e.private_key()
-    assert "90b3d51f30010000-ds.key" in str(err.value)
+    (e,) = Keystore.load(tmp_path).find(SUPPLIER, "ds")
+    assert e._private is not None and e.private_key() is e._private
+    assert public_point(e.private_key().public_key()) == public_point(key.public_key())
 
 
 @pytest.mark.parametrize("name, text, words", [
@@ -236,15 +224,54 @@ def test_lookup_by_role(world):
     assert ks.find(DEVICE, "ds")[0].role is None
 
 
-def test_password_protected_and_non_p256_keys_are_refused_with_advice(tmp_path):
-    from cryptography.hazmat.primitives.asymmetric import ec
-    key = generate_keypair()
-    (tmp_path / "90b3d51f30010000-ds.key").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(b"secret")))
-    (tmp_path / "90b3d51f30010000-ka.key").write_bytes(private_key_pem(ec.generate_private_key(ec.SECP384R1())))
-    ks = Keystore.load(tmp_path)
-    with pytest.raises(KeystoreError, match="password-protected"):
-        ks.find(SUPPLIER, "ds")[0].private_key()
-    with pytest.raises(KeystoreError, match="P-256"):
-        ks.find(SUPPLIER, "ka")[0].private_key()
+def _other_keys():
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    encrypted = generate_keypair().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                 serialization.BestAvailableEncryption(b"secret"))
+    return {
+        "corrupt": (b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "not a readable PEM"),
+        "p384": (private_key_pem(ec.generate_private_key(ec.SECP384R1())), "secp384r1, not P-256"),
+        "rsa": (private_key_pem(rsa.generate_private_key(65537, 1024)), "is RSA, not EC"),
+        "password": (encrypted, "password-protected"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["corrupt", "p384", "rsa", "password"])
+def test_bad_private_keys_are_refused_when_the_keystore_loads(tmp_path, kind):
+    data, words = _other_keys()[kind]
+    (tmp_path / "90b3d51f30010000-ds.key").write_bytes(data)
+    with pytest.raises(KeystoreError, match=words) as err:
+        Keystore.load(tmp_path)
+    assert "90b3d51f30010000-ds.key" in str(err.value)
+    boxed = tmp_path / "boxed.json"
+    boxed.write_text(json.dumps({SUPPLIER.hex(): {"digitalSignature": {"1": {"privateKey": data.decode()}}}}))
+    with pytest.raises(KeystoreError, match=words) as err:
+        Keystore.load(boxed)
+    assert "boxed.json" in str(err.value) and "privateKey" in str(err.value)
+
+
+def test_private_key_must_match_its_certificate(tmp_path):
+    cert_key, other = generate_keypair(), generate_keypair()
+    write_keystore(tmp_path, {(SUPPLIER, "ds", False): (other, make_certificate(cert_key, SUPPLIER, "ds",
+                                                                                device=False))})
+    with pytest.raises(KeystoreError, match="not one key pair") as err:
+        Keystore.load(tmp_path)
+    assert "90b3d51f30010000-ds.key" in str(err.value) and "90b3d51f30010000-ds.pem" in str(err.value)
+
+
+def test_bare_public_key_where_a_certificate_is_expected(tmp_path):
+    public = generate_keypair().public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    boxed = tmp_path / "boxed.json"
+    boxed.write_text(json.dumps({SUPPLIER.hex(): {"keyAgreement": {"7": {"certificate": public}}}}))
+    with pytest.raises(KeystoreError, match="bare public key where an X.509 certificate is expected") as err:
+        Keystore.load(boxed)
+    assert f"boxed.json#/{SUPPLIER.hex()}/keyAgreement/7/certificate" in str(err.value)
+
+
+def test_keystore_json_nested_too_deep_is_a_keystore_error(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(KeystoreError, match="nested too deeply") as err:
+        Keystore.load(deep)
+    assert "deep.json" in str(err.value)
