@@ -5,7 +5,6 @@ boundaries the decoded tree gives. The same mutators serve hypothesis (mutated()
 from __future__ import annotations
 
 import random
-from typing import Callable
 
 from hypothesis import strategies as st
 
@@ -93,6 +92,3 @@ def mutated(strategy: st.SearchStrategy[bytes], *, max_mutations: int = 3,
             data = mutate_once(data, rnd, boundaries(data), other, rnd.choice(mutations))
         return data
     return build()
-
-
-Mutator = Callable[[bytes, random.Random], bytes]
