@@ -4,6 +4,7 @@ One module per command family; each attaches its commands to the root group in g
 """
 from gbcs.cli.group import main
 from gbcs.cli import messages  # noqa: F401  decode, validate, sign
+from gbcs.cli import fuzz  # noqa: F401  fuzz, generate
 from gbcs.cli import tables  # noqa: F401  codes, alerts
 from gbcs.cli import rules  # noqa: F401  rules
 from gbcs.cli import duis  # noqa: F401  duis validate, sign, check
