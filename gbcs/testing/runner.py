@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import os
 import subprocess
 import sys
 import tempfile
@@ -82,7 +83,10 @@ def run_atheris(target: str, seconds: float, hang: float, seeds: list[bytes], co
         argv = [sys.executable, "-c", atheris_main.LAUNCHER, "--target", target, "--artifacts", str(art), "--",
                 f"-max_total_time={max(1, round(seconds))}", f"-timeout={max(1, round(hang))}",
                 f"-dict={dictionary}", f"-artifact_prefix={art}/", "-print_final_stats=1", str(folder)]
-        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+        # atheris instruments Python bytecode only: the compiled twins would hide the decode path
+        env = dict(os.environ, GBCS_PURE_PYTHON="1")
+        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                              env=env)
         report = parse_libfuzzer(proc.stdout, target)
         for path in sorted(art.iterdir()):
             if path.name in before or not path.is_file():
