@@ -22,6 +22,18 @@ def _write_report(kind: str, path: str, text: str) -> None:
         raise click.ClickException(f"cannot write the {kind} report to {path}: {exc.strerror or exc}") from None
 
 
+def _write_reports(report: str | None, path: str | None, kept: list, html: str, junit: str) -> None:
+    """The --report file: `html` and `junit` name the gbcs.io.reports functions that render it."""
+    if not report:
+        return
+    if report == "json":
+        text = json.dumps(kept, indent=2) + "\n"
+    else:
+        from gbcs.io import reports
+        text = getattr(reports, html if report == "html" else junit)(kept)
+    _write_report(report, path, text)
+
+
 def _report_options(function):
     function = click.option("-o", "--output", "report_path", type=click.Path(dir_okay=False),
                             help="File the --report is written to (required with --report).")(function)
@@ -80,14 +92,7 @@ def cts_run(keys, acb, fmt, report, report_path, paths) -> None:
 
     writer = {"text": write_scenarios_text, "json": write_json, "jsonl": write_jsonl}[fmt]
     writer(records(), sys.stdout)
-    if report == "html":
-        from gbcs.io.reports import cts_html
-        _write_report("html", report_path, cts_html(kept))
-    elif report == "junit":
-        from gbcs.io.reports import junit_xml
-        _write_report("junit", report_path, junit_xml(kept))
-    elif report == "json":
-        _write_report("json", report_path, json.dumps(kept, indent=2) + "\n")
+    _write_reports(report, report_path, kept, html="cts_html", junit="junit_xml")
     sys.exit(1 if failed else 0)
 
 
@@ -162,12 +167,5 @@ def capture_analyse(fmt, udp_ports, tcp_ports, storm_window, storm_threshold, re
 
     writer = {"text": write_capture_text, "json": write_json, "jsonl": write_jsonl}[fmt]
     writer(records(), sys.stdout)
-    if report == "html":
-        from gbcs.io.reports import capture_html
-        _write_report("html", report_path, capture_html(kept))
-    elif report == "junit":
-        from gbcs.io.reports import junit_capture_xml
-        _write_report("junit", report_path, junit_capture_xml(kept))
-    elif report == "json":
-        _write_report("json", report_path, json.dumps(kept, indent=2) + "\n")
+    _write_reports(report, report_path, kept, html="capture_html", junit="junit_capture_xml")
     sys.exit(1 if failed else 0)
