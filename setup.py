@@ -130,7 +130,7 @@ def extensions():
 setup(
     packages=find_packages(include=["gbcs", "gbcs.*"]) + ["gbcs.specs", "gbcs.grammars"],
     package_dir={"gbcs.specs": "specs", "gbcs.grammars": "grammars"},
-    package_data={"gbcs.specs": ["*.gbspec"], "gbcs.grammars": ["*.lark"]},
+    package_data={"gbcs": ["py.typed"], "gbcs.specs": ["*.gbspec"], "gbcs.grammars": ["*.lark"]},
     exclude_package_data={"": ["*.c"]},      # Cython's generated C: build input, not package data
     ext_modules=extensions(),
     cmdclass={"build_ext": OptionalBuildExt, "build_py": BuildPyWithSpecs},
