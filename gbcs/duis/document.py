@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from gbcs.io.inputs import PAYLOAD_ELEMENTS   # the DUIS elements that carry GBCS, named once
 from gbcs.duis.parsing import local_name, parse_xml
 from gbcs.duis.variants import duis_facts
 
 _EUI = re.compile(r"[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){7}")
 _COUNTER = re.compile(r"0|[1-9][0-9]*")
 MAX_COUNTER = 2**64 - 1
-PAYLOAD_ELEMENTS = ("GBCSPayload", "DeviceGBCSResponse")
 
 
 @dataclass(frozen=True)
