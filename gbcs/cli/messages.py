@@ -23,21 +23,22 @@ VALIDATE_FORMATS = {name: WRITERS[name] for name in ("text", "json", "jsonl", "j
 
 
 def _checked(results: Iterable[Result], keystore, acb) -> Iterator[Result]:
-    """Add signature/MAC/decryption status and what was decrypted to each decoded result."""
-    from gbcs.validate import check
+    """Add signature/MAC/decryption status and what was decrypted to each decoded result
+    (the integrity checks only: decode reports no rule findings, so it runs no rule checks)."""
+    from gbcs.validate.engine import integrity_of
     for r in results:
         if r.data is None:                           # nothing was read: an input error
             yield r
             continue
         try:
-            v = check(r.data, r.message, r.error, keystore, acb=acb)
+            integrity, _ = integrity_of(r.data, r.message, keystore, acb=acb)
         except KeystoreError as exc:
             raise click.ClickException(escape_text(exc)) from None
-        if v.integrity is not None:
-            r.decrypted = list(v.integrity.decrypted)
-            r.details = list(v.integrity.details)
-            r.extra = {"signature": v.integrity.signature, "mac": v.integrity.mac,
-                       "decryption": v.integrity.decryption, "integrity": v.integrity.to_dict(nodes=True)}
+        if integrity is not None:
+            r.decrypted = list(integrity.decrypted)
+            r.details = list(integrity.details)
+            r.extra = {"signature": integrity.signature, "mac": integrity.mac,
+                       "decryption": integrity.decryption, "integrity": integrity.to_dict(nodes=True)}
         else:
             r.extra = {"signature": None, "mac": None, "decryption": None}
         yield r

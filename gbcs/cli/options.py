@@ -26,7 +26,7 @@ def _acb(ctx, param, value: str | None) -> str | None:
     """A malformed --acb is a usage error (exit 2), not a failure found later."""
     if value is None:
         return None
-    from gbcs.crypto.keystore import normalise_eui
+    from gbcs.crypto.eui import normalise_eui
     try:
         normalise_eui(value)
     except KeystoreError as exc:

@@ -7,10 +7,10 @@ not match is a status, never an exception.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gbcs.crypto import scheme
 from gbcs.crypto.envelope import Facts
-from gbcs.crypto.keystore import KeyEntry, Keystore, public_point
 from gbcs.crypto.locate import EncryptedPart, find_encrypted
 from gbcs.errors import DecodeError, LengthError
 from gbcs.message import Node
@@ -19,6 +19,9 @@ from gbcs.payload.dlms import decode_data
 from gbcs.payload.gbz import decode_zcl_payload
 from gbcs.spec import specs
 from gbcs.wire.backend import Walker
+
+if TYPE_CHECKING:        # keystores need `cryptography`; a message without keys must not import it
+    from gbcs.crypto.keystore import KeyEntry, Keystore
 
 
 @dataclass
@@ -68,6 +71,7 @@ def covering_path(root: Node | None, start: int, end: int) -> str:
 
 def key_pairs(ks: Keystore, a: bytes, b: bytes) -> list[tuple[KeyEntry, KeyEntry]]:
     """(private entry, public entry) pairs for ECDH between a and b, either way round."""
+    from gbcs.crypto.keystore import public_point
     out, seen = [], set()
     for mine, theirs in ((a, b), (b, a)):
         for pe in ks.private_entries(mine, "ka"):

@@ -1,8 +1,7 @@
-"""AES-128-GCM with GBCS's 12-byte tags: GMAC over the MAC AAD, and payload decryption."""
-from __future__ import annotations
+"""AES-128-GCM with GBCS's 12-byte tags: GMAC over the MAC AAD, and payload decryption.
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+`cryptography` is imported on first use (a decode without keys never needs it)."""
+from __future__ import annotations
 
 
 TAG_LENGTH = 12
@@ -15,6 +14,7 @@ def iv_for(originator: bytes, invocation_counter: int = 0) -> bytes:
 
 def seal(key: bytes, iv: bytes, aad: bytes, plaintext: bytes = b"") -> tuple[bytes, bytes]:
     """(ciphertext, 12-byte tag). With empty plaintext the tag is the GMAC."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     enc = Cipher(algorithms.AES(key), modes.GCM(iv)).encryptor()
     enc.authenticate_additional_data(aad)
     ciphertext = enc.update(plaintext) + enc.finalize()
@@ -27,6 +27,8 @@ def gmac(key: bytes, iv: bytes, aad: bytes) -> bytes:
 
 def open_(key: bytes, iv: bytes, aad: bytes, ciphertext: bytes, tag: bytes) -> bytes | None:
     """The plaintext, or None when the tag does not match (never raises for a bad tag)."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     if len(tag) != TAG_LENGTH:
         return None
     dec = Cipher(algorithms.AES(key), modes.GCM(iv, tag, min_tag_length=TAG_LENGTH)).decryptor()

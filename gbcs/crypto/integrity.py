@@ -7,15 +7,19 @@ Every outcome is a status, never an exception: `valid`, `invalid` (computed and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gbcs.crypto import ecdsa, envelope, scheme
 from gbcs.crypto._facts import facts
 from gbcs.crypto.decrypt import (DecryptedPart, decrypt_message, key_pairs, missing_ka_keys, missing_keys_text,
                                  pair_text)
-from gbcs.crypto.keystore import KeyEntry, Keystore, normalise_eui
+from gbcs.crypto.eui import normalise_eui
 from gbcs.errors import DecodeError, KeystoreError
 from gbcs.findings import Finding, finding as _finding
 from gbcs.message import Message
+
+if TYPE_CHECKING:        # keystores need `cryptography`; a check without one must not import it
+    from gbcs.crypto.keystore import KeyEntry, Keystore
 
 VALID, INVALID, ABSENT, NO_KEY, UNCHECKED = "valid", "invalid", "absent", "no-key", "unchecked"
 STATUSES = (VALID, INVALID, ABSENT, NO_KEY, UNCHECKED)

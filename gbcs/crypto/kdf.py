@@ -5,16 +5,20 @@ AlgorithmID ‖ originator title ‖ 09 ‖ mode ‖ counter(8) ‖ recipient ti
 """
 from __future__ import annotations
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+import hashlib
+from typing import TYPE_CHECKING
 
 from gbcs.crypto._facts import facts
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 KEY_LENGTH = 16
 
 
 def ecdh(private_key: ec.EllipticCurvePrivateKey, public_key: ec.EllipticCurvePublicKey) -> bytes:
     """The shared secret Z (x-coordinate, 32 bytes). The one place ECDH runs (tests count calls)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
     return private_key.exchange(ec.ECDH(), public_key)
 
 
@@ -34,8 +38,5 @@ def other_info(originator: bytes, mode: int | str, counter: int | bytes, recipie
 
 
 def derive_key(shared_secret: bytes, info: bytes) -> bytes:
-    h = hashes.Hash(hashes.SHA256())
-    h.update(facts().kdf_counter)
-    h.update(shared_secret)
-    h.update(info)
-    return h.finalize()[:KEY_LENGTH]
+    # hashlib's SHA-256 (OpenSSL underneath, as in cryptography) without a Hash object per key
+    return hashlib.sha256(facts().kdf_counter + shared_secret + info).digest()[:KEY_LENGTH]

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbcs.crypto import kdf
 from gbcs.crypto._facts import facts
+from gbcs.crypto.eui import normalise_eui       # defined apart so that it needs no cryptography
 from gbcs.errors import KeystoreError
 from gbcs.spec import specs
 
@@ -38,23 +39,6 @@ _FILE_RE = re.compile(r"^([0-9A-F]{16})(-pp)?-(ds|ka)\.(pem|key)$", re.IGNORECAS
 _PP_NAME_RE = re.compile(r"PP-ka$|-pp-", re.IGNORECASE)   # Boxed names: "Z1-supplierPP-ka"
 _ECDH_CACHE_SIZE = 65536
 _ids = itertools.count(1)
-
-
-def normalise_eui(eui: bytes | bytearray | str) -> bytes:
-    """8 raw bytes from bytes or hex text (any case; '-', ':', ' ' separators allowed)."""
-    if isinstance(eui, (bytes, bytearray)):
-        raw = bytes(eui)
-    elif isinstance(eui, str):
-        text = re.sub(r"[\s:\-]", "", eui)
-        try:
-            raw = bytes.fromhex(text)
-        except ValueError:
-            raise KeystoreError(f"{eui!r} is not an EUI-64 (16 hex digits)") from None
-    else:
-        raise TypeError(f"an EUI is bytes or hex text, not {type(eui).__name__}")
-    if len(raw) != 8:
-        raise KeystoreError(f"an EUI-64 is 8 bytes, {eui!r} has {len(raw)}")
-    return raw
 
 
 def _usage(usage: str) -> str:

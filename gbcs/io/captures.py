@@ -20,15 +20,10 @@ from typing import BinaryIO, Iterator
 import dpkt
 
 from gbcs.errors import DecodeError, GbcsError
+from gbcs.io.inputs import PCAP_MAGICS, PCAPNG_MAGIC, is_capture  # noqa: F401  (where they were)
 from gbcs.spec import specs
 
-PCAP_MAGICS = frozenset({b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"})
-PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 MAX_STREAM_BUFFER = 16 * 1024 * 1024     # a TCP direction holding more undecodable bytes is given up
-
-
-def is_capture(head: bytes) -> bool:
-    return head[:4] in PCAP_MAGICS or head[:4] == PCAPNG_MAGIC
 
 
 @dataclass(frozen=True)

@@ -190,19 +190,10 @@ def check(data: bytes, message: Message | None, error: GbcsError | None, keystor
 
     Raises KeystoreError only when a key file cannot be used; every problem of the message
     itself is a finding."""
-    from gbcs.crypto import check_integrity
     result = Validation(data, message, error, source=source)
     found: list[Finding] = [from_error(error)] if error is not None else []
-    try:
-        result.integrity = check_integrity(message if message is not None else data, keystore, acb=acb)
-    except DecodeError:
-        result.integrity = None               # no envelope to check: the decode finding says why
-    except KeystoreError:
-        raise                                 # a key file that cannot be used: the caller's problem
-    except Exception as exc:   # noqa: BLE001 - a bug in the crypto layer is a finding, never a crash
-        result.integrity = None
-        found.append(finding("GBCS-D999", f"the signature/MAC check failed unexpectedly ({type(exc).__name__}: "
-                                          f"{exc}); nothing was verified — please report this with the input"))
+    result.integrity, failure = integrity_of(data, message, keystore, acb=acb)
+    found.extend(failure)
     ctx = Context(data, message, error, result.integrity, keystore, specs())
     for c in checks():
         if selector is not None and not any(selector.wanted(r) for r in c.rules):
@@ -212,6 +203,24 @@ def check(data: bytes, message: Message | None, error: GbcsError | None, keystor
         found.extend(_run(c, ctx))
     result.findings = [f for f in found if selector is None or selector.wanted(f.rule)]
     return result
+
+
+def integrity_of(data: bytes, message: Message | None, keystore=None, *,
+                 acb: bytes | str | None = None) -> tuple[object | None, list[Finding]]:
+    """(gbcs.crypto.Integrity or None, findings) for bytes decoded (or not) by the caller: the
+    signature, MAC and decryption part of check(), without the rule checks (what `gbcs decode`
+    shows). None when there is no envelope to check; a crash of the crypto layer is a finding.
+    Raises KeystoreError only when a key file cannot be used."""
+    from gbcs.crypto import check_integrity
+    try:
+        return check_integrity(message if message is not None else data, keystore, acb=acb), []
+    except DecodeError:
+        return None, []                       # no envelope to check: the decode finding says why
+    except KeystoreError:
+        raise                                 # a key file that cannot be used: the caller's problem
+    except Exception as exc:   # noqa: BLE001 - a bug in the crypto layer is a finding, never a crash
+        return None, [finding("GBCS-D999", f"the signature/MAC check failed unexpectedly ({type(exc).__name__}: "
+                                           f"{exc}); nothing was verified — please report this with the input")]
 
 
 def _run(c: Check, ctx: Context) -> Iterator[Finding]:
@@ -267,5 +276,5 @@ def validate_many(messages: Iterable, keystore=None, *, acb: bytes | str | None 
 
 
 def _check_acb(acb: bytes | str) -> None:
-    from gbcs.crypto.keystore import normalise_eui
+    from gbcs.crypto.eui import normalise_eui
     normalise_eui(acb)
