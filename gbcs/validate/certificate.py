@@ -11,56 +11,121 @@ from gbcs.validate.engine import Context, rule_check
 
 CERTIFICATE_RULES = tuple(r.id for r in rules().values() if r.topic == "certificate")
 
-# keystore -> (entry count, its certificates parsed): parsed once, not once per message
-_PARSED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+class _KeystoreIssuers:
+    """A keystore's certificates as issuer candidates, parsed (gbcs.smki, ~1 ms each) only when a
+    look-up needs them: by key identifier only those whose subjectKeyIdentifier, as the
+    keystore's `cryptography` objects read it, is the one sought (the parsed certificate then
+    decides); by name, all of them (once)."""
+
+    def __init__(self, keystore) -> None:
+        from cryptography import x509
+        self.entries = [e for e in keystore if getattr(e, "certificate", None) is not None]
+        self.size = len(keystore)
+        self._parsed: dict[int, object] = {}
+        self._by_ski: dict[bytes, list[int]] = {}
+        self._unsure: list[int] = []          # SKI unreadable here: always a candidate
+        self._by_name: dict | None = None
+        for i, e in enumerate(self.entries):
+            try:
+                ski = e.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+            except x509.ExtensionNotFound:
+                continue
+            except Exception:   # noqa: BLE001 - whatever cryptography rejects, gbcs.smki judges
+                self._unsure.append(i)
+                continue
+            self._by_ski.setdefault(ski, []).append(i)
+
+    def _parse(self, i: int):
+        if i not in self._parsed:
+            from cryptography.hazmat.primitives import serialization
+            from gbcs.errors import CertificateError
+            from gbcs.smki import parse_der
+            entry = self.entries[i]
+            try:
+                self._parsed[i] = parse_der(entry.certificate.public_bytes(serialization.Encoding.DER), entry.source)
+            except CertificateError:
+                self._parsed[i] = None        # linted where the keystore itself is linted
+        return self._parsed[i]
+
+    def by_key(self, key: bytes) -> list:
+        from gbcs.smki.chain import subject_key_id
+        found = (self._parse(i) for i in sorted(self._by_ski.get(key, []) + self._unsure))
+        return [c for c in found if c is not None and subject_key_id(c) == key]
+
+    def by_name(self, names: tuple) -> list:
+        if self._by_name is None:
+            from gbcs.smki.chain import IssuerPool
+            self._by_name = IssuerPool(c for c in map(self._parse, range(len(self.entries))) if c is not None).by_name
+        return self._by_name.get(names, [])
 
 
-def _keystore_certificates(keystore) -> list:
-    if keystore is None:
-        return []
-    from cryptography.hazmat.primitives import serialization
-    from gbcs.errors import CertificateError
-    from gbcs.smki import parse_der
-    cached = _PARSED.get(keystore)
-    if cached is not None and cached[0] == len(keystore):
-        return cached[1]
-    parsed = []
-    for entry in keystore:
-        if getattr(entry, "certificate", None) is None:
-            continue
-        try:
-            parsed.append(parse_der(entry.certificate.public_bytes(serialization.Encoding.DER), entry.source))
-        except CertificateError:
-            continue                  # linted where the keystore itself is linted
-    _PARSED[keystore] = (len(keystore), parsed)
-    return parsed
+class _Index:
+    """The look-up IssuerPool.find makes (`.get(key, default)`): the keystore's candidates first,
+    then the message's own certificates — the order of one pool built from both."""
+
+    def __init__(self, keystore_side, carried: dict) -> None:
+        self.keystore_side, self.carried = keystore_side, carried
+
+    def get(self, key, default=None):
+        found = (self.keystore_side(key) if self.keystore_side is not None else []) + self.carried.get(key, [])
+        return found or default
+
+
+# keystore -> its _KeystoreIssuers (rebuilt when entries are added)
+_ISSUERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _issuer_pool(keystore, carried: list):
+    """An IssuerPool of the keystore's certificates and the message's, as IssuerPool(keystore's +
+    carried) would be, without parsing every keystore certificate for every message."""
+    from gbcs.smki.chain import IssuerPool
+    side = None
+    if keystore is not None:
+        side = _ISSUERS.get(keystore)
+        if side is None or side.size != len(keystore):
+            side = _ISSUERS[keystore] = _KeystoreIssuers(keystore)
+    pool = IssuerPool(carried)
+    pool.by_key = _Index(side.by_key if side else None, pool.by_key)
+    pool.by_name = _Index(side.by_name if side else None, pool.by_name)
+    return pool
+
+
+def _carries_certificate(nodes) -> bool:
+    return any(n.name == "tbs_certificate" for n in nodes)
 
 
 @rule_check(*CERTIFICATE_RULES, needs="message")
 def certificates_in_message(ctx: Context):
     from gbcs.errors import CertificateError
     from gbcs.smki import lint_certificate, parse_der
-    from gbcs.smki.chain import IssuerPool
     from gbcs.smki.facts import message_certificate_usages
-    usages = message_certificate_usages()
+    from gbcs.validate.facts import all_nodes
     for message, prefix in ((ctx.message, ""), (ctx.message.inner, "reassembled:")):
         if message is None:
+            continue
+        # one cheap scan first: almost no message carries a certificate
+        if not _carries_certificate(ctx.nodes if message is ctx.message else all_nodes(message.root)):
             continue
         found = [(path, node) for path, node in message.root.walk()
                  if not node.is_leaf and node.get("tbs_certificate") is not None]
         if not found:
             continue
-        candidates = list(_keystore_certificates(ctx.keystore))
-        for _, node in found:
-            try:
-                candidates.append(parse_der(message.data[node.start:node.end]))
-            except CertificateError:
-                continue
-        pool = IssuerPool(candidates)
+        usages = message_certificate_usages()
+        # each carried certificate parsed once: an issuer candidate and the certificate linted;
+        # one that does not parse is linted from its bytes (lint reports why)
+        subjects = []
         for path, node in found:
+            der = message.data[node.start:node.end]
+            try:
+                subjects.append(parse_der(der, path))
+            except CertificateError:
+                subjects.append(der)
+        pool = _issuer_pool(ctx.keystore, [c for c in subjects if not isinstance(c, bytes)])
+        for (path, node), subject in zip(found, subjects):
             usage = next((u for suffix, u in usages.items() if path.endswith(suffix)), None)
             # offsets inside GBT-reassembled content count from the start of the reassembled message
-            result = lint_certificate(message.data[node.start:node.end], issuers=pool, expected_usage=usage,
+            result = lint_certificate(subject, issuers=pool, expected_usage=usage,
                                       source=path, offset=node.start, field_prefix=prefix + path)
             for f in result.findings:
                 yield _carried(f)

@@ -32,6 +32,16 @@ class Context:
     integrity: object | None          # gbcs.crypto.Integrity, None when the envelope did not decode
     keystore: object | None
     specs: SpecSet
+    _nodes: list | None = field(default=None, init=False, repr=False)
+
+    @property
+    def nodes(self) -> list:
+        """Every node of the message tree in byte order, without paths: one pass shared by the
+        checks that scan the whole tree (length forms, carried certificates)."""
+        if self._nodes is None:
+            from gbcs.validate.facts import all_nodes
+            self._nodes = all_nodes(self.message.root) if self.message is not None else []
+        return self._nodes
 
     def finding(self, rule: str, message: str, offset: int | None = None, field: str | None = None) -> Finding:
         return finding(rule, message, offset, field)

@@ -132,11 +132,33 @@ def gbz_components(message: Message):
         yield comp, cluster.value, fc.value, cmd.value, comp.get("zcl_payload")
 
 
-def non_minimal_lengths(root: Node):
-    """(dotted path, node, bytes used, bytes needed) of every BER/DER length not in its shortest form."""
+def all_nodes(root: Node) -> list[Node]:
+    """Every node of a tree, depth first in byte order, without building dotted paths."""
+    out, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        children = node.children
+        if children:
+            stack.extend(reversed(children))
+    return out
+
+
+def _minimal_length_size(value: int) -> int:
+    return 1 if value < 0x80 else 1 + (value.bit_length() + 7) // 8
+
+
+def non_minimal_lengths(root: Node, nodes: list[Node] | None = None):
+    """(dotted path, node, bytes used, bytes needed) of every BER/DER length not in its shortest form.
+
+    `nodes` (all_nodes(root), when the caller has it) is scanned first: paths are only built
+    for a tree that has such a length, which almost none has."""
+    scan = all_nodes(root) if nodes is None else nodes
+    if not any(n.codec == "ber_len" and n.end - n.start > _minimal_length_size(n.value) for n in scan):
+        return
     for path, node in root.walk():
         if node.codec != "ber_len":
             continue
-        minimal = 1 if node.value < 0x80 else 1 + (node.value.bit_length() + 7) // 8
+        minimal = _minimal_length_size(node.value)
         if node.end - node.start > minimal:
             yield path.split(".", 1)[-1], node, node.end - node.start, minimal
