@@ -14,9 +14,10 @@ CERTIFICATE_RULES = tuple(r.id for r in rules().values() if r.topic == "certific
 
 class _KeystoreIssuers:
     """A keystore's certificates as issuer candidates, parsed (gbcs.smki, ~1 ms each) only when a
-    look-up needs them: by key identifier only those whose subjectKeyIdentifier, as the
-    keystore's `cryptography` objects read it, is the one sought (the parsed certificate then
-    decides); by name, all of them (once)."""
+    look-up may find them: indexed by subjectKeyIdentifier (as the keystore's `cryptography`
+    objects read it) and by subject name values (read from the DER); the parsed candidates then
+    decide, as one IssuerPool of every keystore certificate would. A certificate that cannot be
+    indexed here is a candidate for every look-up."""
 
     def __init__(self, keystore) -> None:
         from cryptography import x509
@@ -24,17 +25,21 @@ class _KeystoreIssuers:
         self.size = len(keystore)
         self._parsed: dict[int, object] = {}
         self._by_ski: dict[bytes, list[int]] = {}
-        self._unsure: list[int] = []          # SKI unreadable here: always a candidate
-        self._by_name: dict | None = None
+        self._by_name: dict[tuple, list[int]] = {}
+        self._unsure_ski: list[int] = []      # unreadable here: always a candidate
+        self._unsure_name: list[int] = []
         for i, e in enumerate(self.entries):
             try:
                 ski = e.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+                self._by_ski.setdefault(ski, []).append(i)
             except x509.ExtensionNotFound:
-                continue
+                pass
             except Exception:   # noqa: BLE001 - whatever cryptography rejects, gbcs.smki judges
-                self._unsure.append(i)
-                continue
-            self._by_ski.setdefault(ski, []).append(i)
+                self._unsure_ski.append(i)
+            try:
+                self._by_name.setdefault(_subject_name_key(e.certificate.tbs_certificate_bytes), []).append(i)
+            except Exception:   # noqa: BLE001 - as above
+                self._unsure_name.append(i)
 
     def _parse(self, i: int):
         if i not in self._parsed:
@@ -48,16 +53,38 @@ class _KeystoreIssuers:
                 self._parsed[i] = None        # linted where the keystore itself is linted
         return self._parsed[i]
 
+    def _parsed_of(self, indices: list[int]) -> list:
+        return [c for c in map(self._parse, sorted(set(indices))) if c is not None]
+
     def by_key(self, key: bytes) -> list:
-        from gbcs.smki.chain import subject_key_id
-        found = (self._parse(i) for i in sorted(self._by_ski.get(key, []) + self._unsure))
-        return [c for c in found if c is not None and subject_key_id(c) == key]
+        from gbcs.smki.chain import IssuerPool
+        candidates = self._parsed_of(self._by_ski.get(key, []) + self._unsure_ski)
+        return IssuerPool(candidates).by_key.get(key, [])        # gbcs.smki decides
 
     def by_name(self, names: tuple) -> list:
-        if self._by_name is None:
-            from gbcs.smki.chain import IssuerPool
-            self._by_name = IssuerPool(c for c in map(self._parse, range(len(self.entries))) if c is not None).by_name
-        return self._by_name.get(names, [])
+        from gbcs.smki.chain import IssuerPool
+        candidates = self._parsed_of(self._by_name.get(names, []) + self._unsure_name)
+        return IssuerPool(candidates).by_name.get(names, [])     # gbcs.smki decides
+
+
+def _subject_name_key(tbs: bytes) -> tuple:
+    """The subject Name of a DER TBSCertificate as gbcs.smki.chain compares names: per RDN, its
+    (dotted OID, value bytes as latin-1) pairs sorted. Raises on anything but plain DER."""
+    from gbcs.crypto.keystore import _der_items
+    from gbcs.payload.asn1 import _oid_text
+    (_, content), = _der_items(tbs)
+    fields = list(_der_items(content))
+    if fields[0][0] == 0xA0:              # [0] version
+        fields = fields[1:]
+    subject = fields[4][1]                # serialNumber, signature, issuer, validity, subject
+    key = []
+    for _, rdn in _der_items(subject):
+        pairs = []
+        for _, attribute in _der_items(rdn):
+            (_, oid), (_, value) = _der_items(attribute)
+            pairs.append((_oid_text(oid), value.decode("latin-1")))
+        key.append(tuple(sorted(pairs)))
+    return tuple(key)
 
 
 class _Index:
