@@ -71,14 +71,13 @@ def covering_path(root: Node | None, start: int, end: int) -> str:
 
 def key_pairs(ks: Keystore, a: bytes, b: bytes) -> list[tuple[KeyEntry, KeyEntry]]:
     """(private entry, public entry) pairs for ECDH between a and b, either way round."""
-    from gbcs.crypto.keystore import public_point
     out, seen = [], set()
     for mine, theirs in ((a, b), (b, a)):
         for pe in ks.private_entries(mine, "ka"):
             for qe in ks.public_entries(theirs, "ka"):
                 if qe is pe:
                     continue
-                key = (pe.key_id, public_point(qe.public_key))
+                key = (pe.key_id, ks.point(qe.public_key))
                 if key not in seen:
                     seen.add(key)
                     out.append((pe, qe))

@@ -252,6 +252,8 @@ class Keystore:
         self.warnings: list[str] = []
         self._ecdh_cache: OrderedDict[tuple[int, bytes], bytes] = OrderedDict()
         self.ecdh_computed = 0
+        # id(public key) -> (the key, its encoded point): the key is held, so its id is not reused
+        self._points: dict[int, tuple[ec.EllipticCurvePublicKey, bytes]] = {}
 
     # -- loading ------------------------------------------------------------------------
     @classmethod
@@ -507,9 +509,18 @@ class Keystore:
         return sum(len(es) for es in self._entries.values())
 
     # -- ECDH ---------------------------------------------------------------------------
+    def point(self, public_key: ec.EllipticCurvePublicKey) -> bytes:
+        """public_point(public_key), encoded once per key object (keys compare by their point)."""
+        known = self._points.get(id(public_key))
+        if known is None or known[0] is not public_key:
+            if len(self._points) >= _ECDH_CACHE_SIZE:
+                self._points.clear()
+            known = self._points[id(public_key)] = (public_key, public_point(public_key))
+        return known[1]
+
     def shared_secret(self, private_entry: KeyEntry, public_key: ec.EllipticCurvePublicKey) -> bytes:
         """ECDH Z for (private key, public key), computed once per pair and cached."""
-        cache_key = (private_entry.key_id, public_point(public_key))
+        cache_key = (private_entry.key_id, self.point(public_key))
         z = self._ecdh_cache.get(cache_key)
         if z is not None:
             self._ecdh_cache.move_to_end(cache_key)

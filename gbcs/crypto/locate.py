@@ -57,5 +57,6 @@ def find_encrypted(root: Node | None, family: str | None) -> list[EncryptedPart]
             context = _gbz_context(parent) if family == "gbz" and parent is not None else {}
             out.append(EncryptedPart(family, start, end, context))
             continue
-        stack.extend((child, node) for child in reversed(node.children))
+        # leaves hold no parts: only groups are visited
+        stack.extend([(child, node) for child in reversed(node.children) if child.children])
     return out

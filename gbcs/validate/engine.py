@@ -77,10 +77,16 @@ def rule_check(*rule_ids: str, needs: str = "message") -> Callable[[CheckFn], Ch
     return register
 
 
+_TOPICS_LOADED = False
+
+
 def checks() -> list[Check]:
     """Every registered check (importing the topic modules once)."""
-    for name in TOPIC_MODULES:
-        importlib.import_module(f"gbcs.validate.{name}")
+    global _TOPICS_LOADED
+    if not _TOPICS_LOADED:
+        for name in TOPIC_MODULES:
+            importlib.import_module(f"gbcs.validate.{name}")
+        _TOPICS_LOADED = True
     return list(_CHECKS)
 
 
