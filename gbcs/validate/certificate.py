@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import weakref
+from collections import OrderedDict
 
 from gbcs.rules import rules
 from gbcs.validate.engine import Context, rule_check
@@ -122,10 +123,57 @@ def _carries_certificate(nodes) -> bool:
     return any(n.name == "tbs_certificate" for n in nodes)
 
 
+# Captures carry the same certificates again and again: each is parsed and linted once per
+# (certificate, expected usage, issuer found), and its findings placed at each message's offset.
+_CACHE_SIZE = 1024
+_PARSED: "OrderedDict[bytes, object]" = OrderedDict()
+_LINTED: "OrderedDict[tuple, list]" = OrderedDict()
+
+
+def _remember(cache: OrderedDict, key, value):
+    cache[key] = value
+    if len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+    return value
+
+
+def _parsed(der: bytes):
+    """The certificate parsed by gbcs.smki, or its bytes when it does not parse (lint says why)."""
+    from gbcs.errors import CertificateError
+    from gbcs.smki import parse_der
+    known = _PARSED.get(der)
+    if known is None:
+        try:
+            known = parse_der(der)
+        except CertificateError:
+            known = der
+        _remember(_PARSED, der, known)
+    return known
+
+
+_ROOT = "certificate"        # the field path gbcs.smki gives a certificate's own elements
+
+
+def _lint_findings(subject, pool, usage: str | None, offset: int, field: str) -> list:
+    """lint_certificate(subject, ...).findings at `offset` and under `field`, from the cache when
+    this certificate was linted with the same usage and issuer before."""
+    from gbcs.smki import lint_certificate
+    if isinstance(subject, bytes):
+        return lint_certificate(subject, issuers=pool, expected_usage=usage, source=field, offset=offset,
+                                field_prefix=field).findings
+    issuer, how = pool.find(subject)
+    key = (subject.der, usage, issuer.der if issuer is not None else None, how)
+    found = _LINTED.get(key)
+    if found is None:
+        # linted at offset 0 under the certificate's own path: placed below for each message
+        found = _remember(_LINTED, key, lint_certificate(subject, issuers=pool, expected_usage=usage, offset=0,
+                                                         field_prefix=_ROOT).findings)
+    return [dataclasses.replace(f, offset=None if f.offset is None else f.offset + offset,
+                                field=None if f.field is None else field + f.field[len(_ROOT):]) for f in found]
+
+
 @rule_check(*CERTIFICATE_RULES, needs="message")
 def certificates_in_message(ctx: Context):
-    from gbcs.errors import CertificateError
-    from gbcs.smki import lint_certificate, parse_der
     from gbcs.smki.facts import message_certificate_usages
     from gbcs.validate.facts import all_nodes
     for message, prefix in ((ctx.message, ""), (ctx.message.inner, "reassembled:")):
@@ -139,22 +187,13 @@ def certificates_in_message(ctx: Context):
         if not found:
             continue
         usages = message_certificate_usages()
-        # each carried certificate parsed once: an issuer candidate and the certificate linted;
-        # one that does not parse is linted from its bytes (lint reports why)
-        subjects = []
-        for path, node in found:
-            der = message.data[node.start:node.end]
-            try:
-                subjects.append(parse_der(der, path))
-            except CertificateError:
-                subjects.append(der)
+        # each carried certificate parsed once: an issuer candidate and the certificate linted
+        subjects = [_parsed(message.data[node.start:node.end]) for _, node in found]
         pool = _issuer_pool(ctx.keystore, [c for c in subjects if not isinstance(c, bytes)])
         for (path, node), subject in zip(found, subjects):
             usage = next((u for suffix, u in usages.items() if path.endswith(suffix)), None)
             # offsets inside GBT-reassembled content count from the start of the reassembled message
-            result = lint_certificate(subject, issuers=pool, expected_usage=usage,
-                                      source=path, offset=node.start, field_prefix=prefix + path)
-            for f in result.findings:
+            for f in _lint_findings(subject, pool, usage, node.start, prefix + path):
                 yield _carried(f)
 
 

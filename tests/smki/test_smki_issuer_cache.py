@@ -103,3 +103,26 @@ def test_every_rtds_keystore_certificate_is_indexed_where_smki_looks(rtds):
         assert cert in issuers.by_name(IssuerPool([cert]).by_name.popitem()[0])
         if subject_key_id(cert) is not None:
             assert cert in issuers.by_key(subject_key_id(cert))
+
+
+def test_a_certificate_met_again_is_placed_where_it_is_carried_this_time():
+    vc = _certificate_module()
+    bad = dev("ka").drop("key_usage").build(DCA_KEY)           # breaks a rule: findings to place
+    in_join = _join(der(bad))
+    env = Envelope("command", 1300, ORG_EUI, DEV_EUI, 0x0059, srp_id=ORG_EUI, srp_counter=1, certificate=der(bad))
+    in_header = general_signing(env, bytes.fromhex("D9200003E800010100010000000201FF020100"), b"")
+    ks = _keystore(ROOT, DCA)
+
+    def findings(data):
+        return [f.to_dict() for f in validate(data, ks, select=["certificate"]).findings]
+    warm = [findings(d) for d in (in_join, in_header, in_join)]
+    cold = []
+    for d in (in_join, in_header, in_join):
+        vc._LINTED.clear()
+        vc._PARSED.clear()
+        cold.append(findings(d))
+    assert warm == cold
+    assert warm[0] and warm[1]
+    assert {f["field"].split(".")[1] for f in warm[0]} == {"payload"}
+    assert {f["field"].split(".")[1] for f in warm[1]} == {"grouping_header"}
+    assert warm[0][0]["offset"] != warm[1][0]["offset"]
