@@ -5,7 +5,7 @@
 - decode throughput, compiled twins vs pure Python (GBCS_PURE_PYTHON=1), same messages;
 - tshark's GBCS dissector on the same messages (when tshark is installed): DLT_USER0 frames
   made with text2pcap, fields mode, its start-up (a one-frame capture) subtracted;
-- `gbcs validate --keys` (text and jsonl; the corpus once and ten times) vs the bare
+- `gbcs validate --keys` (text, jsonl with and without trees; the corpus once and ten times) vs the bare
   cryptography it must do: every message signature verification, ECDH agreement (agreed
   secrets cached, as the validator does), KDF, GMAC check, payload decryption and carried
   certificate's CA signature check of the run is recorded, then replayed alone (outermost
@@ -183,14 +183,14 @@ print(json.dumps({"counts": counts, "seconds": best}))
 
 def validate_vs_crypto(msgs: list[bytes], keys: Path, hexfile: Path, tmp: Path, fmt: str = "jsonl") -> dict:
     """`gbcs validate --keys` over `hexfile` (wall and CPU of the whole command, and after the
-    start-up: minus a one-message run) and the bare cryptography of the same messages."""
+    start-up: minus a one-message run) and the bare cryptography of the same messages.
+    `fmt` is the --format, optionally followed by more options ("jsonl --no-tree")."""
     crypto = json.loads(subprocess.run([PY, "-c", _CRYPTO, str(hexfile), str(keys)], env=env(False), check=True,
                                        capture_output=True, text=True).stdout)
-    t_validate = wall([PY, "-m", "gbcs.cli", "validate", "--keys", str(keys), "--format", fmt, str(hexfile)],
-                      env_=env(False), repeat=2)
+    command = [PY, "-m", "gbcs.cli", "validate", "--keys", str(keys), "--format", *fmt.split()]
+    t_validate = wall([*command, str(hexfile)], env_=env(False), repeat=3)
     c_validate = CPU["last"]
-    t_start = wall([PY, "-m", "gbcs.cli", "validate", "--keys", str(keys), "--format", fmt,
-                    str(_one_file(msgs[0], tmp))], env_=env(False), repeat=2)
+    t_start = wall([*command, str(_one_file(msgs[0], tmp))], env_=env(False), repeat=3)
     c_start = CPU["last"]
     return {"format": fmt, "validate": t_validate, "validate_cpu": c_validate, "validate_startup": t_start,
             "validate_work": t_validate - t_start, "validate_work_cpu": c_validate - c_start,
@@ -330,7 +330,7 @@ def main() -> None:
             for times in ((1, 10) if name == "RTDS" else (100, 1000)):
                 plain = tmp / f"plain-{times}.hex"
                 plain.write_text("\n".join(m.hex() for m in msgs * times) + "\n")
-                for fmt in ("text", "jsonl"):
+                for fmt in ("text", "jsonl", "jsonl --no-tree"):
                     v = validate_vs_crypto(msgs, keys, plain, tmp, fmt)
                     _print_validate(v, len(msgs) * times)
         s = startup(_one_file(msgs[0], tmp))

@@ -15,7 +15,7 @@ from gbcs.cli.options import (ACB_OPTION, IGNORE_OPTION, KEYS_OPTION, SELECT_OPT
                               load_keystore)
 from gbcs.io.escape import escape_text
 from gbcs.io.outputs import WRITERS, Result
-from gbcs.io.records import validated
+from gbcs.io.records import record_of, validated
 from gbcs.io.stream import decode_inputs
 
 FORMATS = {name: WRITERS[name] for name in ("text", "json", "jsonl")}          # decode
@@ -120,10 +120,13 @@ def decode_command(fmt: str, keys: tuple[str, ...], acb: str | None, jobs: int, 
                    "cluster of N workers (pip install 'gbcs[dask]'). Workers must see the inputs and --keys.")
 @click.option("-o", "--output", type=click.Path(file_okay=False), metavar="DIR",
               help="With --format parquet: the dataset folder to write (messages/ and findings/ tables).")
+@click.option("--tree/--no-tree", default=True, show_default=True,
+              help="json / jsonl: include each message's decoded tree in its record (--no-tree: statuses and "
+                   "findings only, much smaller and faster).")
 @click.argument("inputs", nargs=-1, required=True)
 def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, select: tuple[str, ...],
                      ignore: tuple[str, ...], strict: bool, jobs: int, scheduler: str | None, output: str | None,
-                     inputs: tuple[str, ...]) -> None:
+                     tree: bool, inputs: tuple[str, ...]) -> None:
     """Decode and check every GBCS message in INPUTS; report findings.
 
     Each message is verified (every signature, MAC and encrypted part it carries checked and
@@ -146,13 +149,13 @@ def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, select: t
         try:
             if scheduler:
                 for record in _cluster_records(scheduler, inputs, keys, acb, select, ignore, strict,
-                                               with_tree=fmt in ("json", "jsonl")):
+                                               with_tree=tree and fmt in ("json", "jsonl")):
                     bad |= record["status"] == FAILED
                     yield record
                 return
             for result in _results(inputs, keys, keystore, acb, jobs, validate=(select, ignore, strict)):
                 bad |= result.extra["status"] == FAILED
-                yield result
+                yield result if tree or fmt not in ("json", "jsonl") else record_of(result, with_tree=False)
         except KeystoreError as exc:
             raise click.ClickException(escape_text(exc)) from None
 
@@ -185,7 +188,6 @@ def _cluster_records(address: str, inputs, keys, acb, select, ignore, strict: bo
 def _write_parquet(items, out, path: str) -> None:
     """The records as a Parquet dataset; the run's summary on standard output."""
     from gbcs.io.parquet import write_parquet
-    from gbcs.io.records import record_of
     from gbcs.io.text import Summary
     counts = Summary()
     try:
