@@ -119,10 +119,6 @@ def _issuer_pool(keystore, carried: list):
     return pool
 
 
-def _carries_certificate(nodes) -> bool:
-    return any(n.name == "tbs_certificate" for n in nodes)
-
-
 # Captures carry the same certificates again and again: each is parsed and linted once per
 # (certificate, expected usage, issuer found), and its findings placed at each message's offset.
 _CACHE_SIZE = 1024
@@ -175,12 +171,12 @@ def _lint_findings(subject, pool, usage: str | None, offset: int, field: str) ->
 @rule_check(*CERTIFICATE_RULES, needs="message")
 def certificates_in_message(ctx: Context):
     from gbcs.smki.facts import message_certificate_usages
-    from gbcs.validate.facts import all_nodes
+    from gbcs.validate.facts import scan_tree
     for message, prefix in ((ctx.message, ""), (ctx.message.inner, "reassembled:")):
         if message is None:
             continue
         # one cheap scan first: almost no message carries a certificate
-        if not _carries_certificate(ctx.nodes if message is ctx.message else all_nodes(message.root)):
+        if not (ctx.scan if message is ctx.message else scan_tree(message.root)).carries_certificate:
             continue
         found = [(path, node) for path, node in message.root.walk()
                  if not node.is_leaf and node.get("tbs_certificate") is not None]

@@ -32,16 +32,16 @@ class Context:
     integrity: object | None          # gbcs.crypto.Integrity, None when the envelope did not decode
     keystore: object | None
     specs: SpecSet
-    _nodes: list | None = field(default=None, init=False, repr=False)
+    _scan: object | None = field(default=None, init=False, repr=False)
 
     @property
-    def nodes(self) -> list:
-        """Every node of the message tree in byte order, without paths: one pass shared by the
-        checks that scan the whole tree (length forms, carried certificates)."""
-        if self._nodes is None:
-            from gbcs.validate.facts import all_nodes
-            self._nodes = all_nodes(self.message.root) if self.message is not None else []
-        return self._nodes
+    def scan(self):
+        """gbcs.validate.facts.TreeScan of the message tree: one pass shared by the checks that
+        look at the whole tree (length forms, carried certificates). Needs a decoded message."""
+        if self._scan is None:
+            from gbcs.validate.facts import scan_tree
+            self._scan = scan_tree(self.message.root)
+        return self._scan
 
     def finding(self, rule: str, message: str, offset: int | None = None, field: str | None = None) -> Finding:
         return finding(rule, message, offset, field)

@@ -121,7 +121,7 @@ def counters(ctx: Context):
 
 @rule_check("GBCS-E113")
 def length_forms(ctx: Context):
-    for path, node, used, needed in non_minimal_lengths(ctx.message.root, ctx.nodes):
+    for path, node, used, needed in non_minimal_lengths(ctx.message.root, ctx.scan.lengths):
         if path.split(".", 1)[0] != "payload":          # payload lengths: GBCS-P105
             yield ctx.finding("GBCS-E113", f"length {node.value} is written in {used} bytes; DER needs {needed}",
                               node.start, path)

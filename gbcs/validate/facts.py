@@ -132,29 +132,42 @@ def gbz_components(message: Message):
         yield comp, cluster.value, fc.value, cmd.value, comp.get("zcl_payload")
 
 
-def all_nodes(root: Node) -> list[Node]:
-    """Every node of a tree, depth first in byte order, without building dotted paths."""
-    out, stack = [], [root]
+@dataclass
+class TreeScan:
+    """What one pass over a message tree finds for the checks that would otherwise each walk it
+    whole: the BER/DER length leaves (byte order) and whether a certificate is carried."""
+    lengths: list
+    carries_certificate: bool
+
+
+def scan_tree(root: Node) -> TreeScan:
+    """One depth-first pass in byte order, building no dotted paths."""
+    lengths, certificate = [], False
+    stack = [root]
     while stack:
         node = stack.pop()
-        out.append(node)
+        if node.name == "tbs_certificate":
+            certificate = True
         children = node.children
         if children:
             stack.extend(reversed(children))
-    return out
+        elif node.codec == "ber_len":
+            lengths.append(node)
+    return TreeScan(lengths, certificate)
 
 
 def _minimal_length_size(value: int) -> int:
     return 1 if value < 0x80 else 1 + (value.bit_length() + 7) // 8
 
 
-def non_minimal_lengths(root: Node, nodes: list[Node] | None = None):
+def non_minimal_lengths(root: Node, lengths: list[Node] | None = None):
     """(dotted path, node, bytes used, bytes needed) of every BER/DER length not in its shortest form.
 
-    `nodes` (all_nodes(root), when the caller has it) is scanned first: paths are only built
-    for a tree that has such a length, which almost none has."""
-    scan = all_nodes(root) if nodes is None else nodes
-    if not any(n.codec == "ber_len" and n.end - n.start > _minimal_length_size(n.value) for n in scan):
+    `lengths` (scan_tree(root).lengths, when the caller has it) are looked at first: paths are
+    only built for a tree that has such a length, which almost none has."""
+    if lengths is None:
+        lengths = scan_tree(root).lengths
+    if not any(n.end - n.start > _minimal_length_size(n.value) for n in lengths):
         return
     for path, node in root.walk():
         if node.codec != "ber_len":

@@ -100,7 +100,7 @@ def gbz_commands(ctx: Context):
 
 @rule_check("GBCS-P105")
 def payload_length_forms(ctx: Context):
-    for path, node, used, needed in non_minimal_lengths(ctx.message.root, ctx.nodes):
+    for path, node, used, needed in non_minimal_lengths(ctx.message.root, ctx.scan.lengths):
         if path.split(".", 1)[0] == "payload":
             yield ctx.finding("GBCS-P105", f"length {node.value} is written in {used} bytes; DER needs {needed}",
                               node.start, path)
