@@ -31,7 +31,7 @@ def _checked(results: Iterable[Result], keystore, acb) -> Iterator[Result]:
             yield r
             continue
         try:
-            integrity, _ = integrity_of(r.data, r.message, keystore, acb=acb)
+            integrity, _ = integrity_of(r.data, r.message, keystore, acb=acb, decode_failed=r.error is not None)
         except KeystoreError as exc:
             raise click.ClickException(escape_text(exc)) from None
         if integrity is not None:

@@ -172,12 +172,15 @@ def _mac(f: envelope.Facts, ks: Keystore | None, acb: bytes, out: Integrity) -> 
     out.details.append(f"mac: invalid ({why}); tried " + "; ".join(pair_text(pe, qe) for pe, qe in pairs))
 
 
-def facts_of(message: Message | bytes) -> tuple[envelope.Facts, Message | None]:
+def facts_of(message: Message | bytes, *, undecodable: bool = False) -> tuple[envelope.Facts, Message | None]:
     """Envelope facts and the decoded message; raw bytes whose payload will not decode are
-    still checked from their envelope. Raises DecodeError when the envelope itself is bad."""
+    still checked from their envelope (`undecodable`: the caller's full decode of these bytes
+    already failed, so only the envelope is read). Raises DecodeError when the envelope itself is bad."""
     if isinstance(message, Message):
         return envelope.from_message(message), message
     data = bytes(message)
+    if undecodable:
+        return envelope.from_bytes(data), None
     from gbcs.decoding import decode
     try:
         decoded = decode(data)
@@ -187,16 +190,18 @@ def facts_of(message: Message | bytes) -> tuple[envelope.Facts, Message | None]:
 
 
 def check_integrity(message: Message | bytes, keystore: Keystore | None, *, acb: bytes | str | None = None,
-                    decrypt: bool = True, use_message_certificates: bool = False) -> Integrity:
+                    decrypt: bool = True, use_message_certificates: bool = False,
+                    undecodable: bool = False) -> Integrity:
     """Signature, MAC and encrypted content of one message, checked with `keystore`.
 
     `acb` is the Access Control Broker whose KA key MACs commands (default from
     specs/crypto.gbspec: 90B3D51F30000002). With `use_message_certificates`, certificates the
     message carries are added to the keystore first (and named as such when used).
     Raises only DecodeError (the envelope cannot be read) and KeystoreError (a key file
-    that cannot be parsed).
+    that cannot be parsed). `undecodable`: raw bytes the caller already failed to decode
+    (they are not decoded again; their envelope is checked).
     """
-    f, decoded = facts_of(message)
+    f, decoded = facts_of(message, undecodable=undecodable and not isinstance(message, Message))
     out = Integrity(signature=ABSENT, mac=ABSENT)
     if f.signature:
         out.signature_offset = f.content_end + 1

@@ -208,7 +208,7 @@ def check(data: bytes, message: Message | None, error: GbcsError | None, keystor
     itself is a finding."""
     result = Validation(data, message, error, source=source)
     found: list[Finding] = [from_error(error)] if error is not None else []
-    result.integrity, failure = integrity_of(data, message, keystore, acb=acb)
+    result.integrity, failure = integrity_of(data, message, keystore, acb=acb, decode_failed=error is not None)
     found.extend(failure)
     ctx = Context(data, message, error, result.integrity, keystore, specs())
     for c in checks():
@@ -221,14 +221,17 @@ def check(data: bytes, message: Message | None, error: GbcsError | None, keystor
     return result
 
 
-def integrity_of(data: bytes, message: Message | None, keystore=None, *,
-                 acb: bytes | str | None = None) -> tuple[object | None, list[Finding]]:
+def integrity_of(data: bytes, message: Message | None, keystore=None, *, acb: bytes | str | None = None,
+                 decode_failed: bool = False) -> tuple[object | None, list[Finding]]:
     """(gbcs.crypto.Integrity or None, findings) for bytes decoded (or not) by the caller: the
     signature, MAC and decryption part of check(), without the rule checks (what `gbcs decode`
     shows). None when there is no envelope to check; a crash of the crypto layer is a finding.
+    `decode_failed`: the caller's full decode of `data` failed (it is not tried again).
     Raises KeystoreError only when a key file cannot be used."""
     from gbcs.crypto import check_integrity
     try:
+        if message is None and decode_failed:      # the envelope alone is read
+            return check_integrity(data, keystore, acb=acb, undecodable=True), []
         return check_integrity(message if message is not None else data, keystore, acb=acb), []
     except DecodeError:
         return None, []                       # no envelope to check: the decode finding says why

@@ -3,6 +3,8 @@ changes an outcome: a wrong key still fails, two keystores in one process do not
 warm cache gives the results a cold one does."""
 from __future__ import annotations
 
+import sys
+
 from gbcs.crypto import Keystore
 from gbcs.validate import validate
 from rule_world import ACB, ECS52, ESME, SUPPLIER, get_response, make_world, read_firmware, world  # noqa: F401
@@ -62,3 +64,21 @@ def test_a_keystore_without_the_key_finds_nothing_to_verify(world, tmp_path):
     v = validate(response, empty, acb=ACB)
     assert v.mac == "no-key" and not v.verified
     assert ESME.hex().upper() in v.unknown_parties
+
+
+def test_a_message_that_fails_to_decode_is_decoded_once_and_its_envelope_still_checked(world, monkeypatch):
+    import gbcs.decoding
+    engine = sys.modules["gbcs.validate.engine"]
+    data = world.command(ECS52, read_firmware()[:-3])       # a truncated DLMS request, MAC'd
+    calls = []
+    real = gbcs.decoding.decode
+
+    def counting(data, **kw):
+        calls.append(kw.get("payloads", True))
+        return real(data, **kw)
+    monkeypatch.setattr(gbcs.decoding, "decode", counting)
+    monkeypatch.setattr(engine, "decode", counting)
+    v = validate(data, world.keystore, acb=ACB)
+    assert v.message is None and v.mac == "valid" and v.decryption == "unchecked"
+    assert calls == [True, False]          # the full decode once, then the envelope alone
+    assert not v.verified                  # its encrypted parts could not even be located
