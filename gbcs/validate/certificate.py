@@ -121,15 +121,24 @@ def _issuer_pool(keystore, carried: list):
 
 # Captures carry the same certificates again and again: each is parsed and linted once per
 # (certificate, expected usage, issuer found), and its findings placed at each message's offset.
-_CACHE_SIZE = 1024
+# A parsed certificate takes ~40 KiB, its findings a few hundred bytes: the caches stay small.
+_PARSED_SIZE, _LINTED_SIZE = 128, 1024
 _PARSED: "OrderedDict[bytes, object]" = OrderedDict()
 _LINTED: "OrderedDict[tuple, list]" = OrderedDict()
 
 
-def _remember(cache: OrderedDict, key, value):
+def _recall(cache: OrderedDict, key):
+    """The cached value (now the most recently used), or None."""
+    value = cache.get(key)
+    if value is not None:
+        cache.move_to_end(key)
+    return value
+
+
+def _remember(cache: OrderedDict, key, value, size: int):
     cache[key] = value
-    if len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
+    if len(cache) > size:
+        cache.popitem(last=False)           # the least recently used
     return value
 
 
@@ -137,13 +146,13 @@ def _parsed(der: bytes):
     """The certificate parsed by gbcs.smki, or its bytes when it does not parse (lint says why)."""
     from gbcs.errors import CertificateError
     from gbcs.smki import parse_der
-    known = _PARSED.get(der)
+    known = _recall(_PARSED, der)
     if known is None:
         try:
             known = parse_der(der)
         except CertificateError:
             known = der
-        _remember(_PARSED, der, known)
+        _remember(_PARSED, der, known, _PARSED_SIZE)
     return known
 
 
@@ -159,11 +168,11 @@ def _lint_findings(subject, pool, usage: str | None, offset: int, field: str) ->
                                 field_prefix=field).findings
     issuer, how = pool.find(subject)
     key = (subject.der, usage, issuer.der if issuer is not None else None, how)
-    found = _LINTED.get(key)
+    found = _recall(_LINTED, key)
     if found is None:
         # linted at offset 0 under the certificate's own path: placed below for each message
         found = _remember(_LINTED, key, lint_certificate(subject, issuers=pool, expected_usage=usage, offset=0,
-                                                         field_prefix=_ROOT).findings)
+                                                         field_prefix=_ROOT).findings, _LINTED_SIZE)
     return [dataclasses.replace(f, offset=None if f.offset is None else f.offset + offset,
                                 field=None if f.field is None else field + f.field[len(_ROOT):]) for f in found]
 
