@@ -44,11 +44,16 @@ def _checked(results: Iterable[Result], keystore, acb) -> Iterator[Result]:
         yield r
 
 
-def _pipeline(keys: tuple[str, ...], acb: str | None, validate: tuple | None):
-    """What each --jobs worker runs over its chunk of inputs (gbcs.io.parallel)."""
+def _pipeline(keys: tuple[str, ...], acb: str | None, validate: tuple | None, records: bool = False):
+    """What each --jobs worker runs over its chunk of inputs (gbcs.io.parallel). With `records`,
+    it sends back the tree-less records the output needs instead of whole Results (trees are
+    the bulk of what crosses between processes)."""
     from gbcs.crypto import Keystore
     from gbcs.io.stream import decode_items
     keystore = Keystore.load(list(keys)) if keys else None
+    if records:
+        return lambda items: [record_of(r, with_tree=False) for r in _checks(decode_items(items), keystore, acb,
+                                                                              validate)]
     return lambda items: _checks(decode_items(items), keystore, acb, validate)
 
 
@@ -61,13 +66,19 @@ def _checks(results: Iterable[Result], keystore, acb, validate: tuple | None) ->
     return validated(results, keystore, acb, selector(select, ignore), strict)
 
 
-def _results(inputs, keys, keystore, acb, jobs: int, *, validate: tuple | None = None) -> Iterator[Result]:
+def _results(inputs, keys, keystore, acb, jobs: int, *, validate: tuple | None = None,
+             records: bool = False) -> Iterator[Result | dict]:
+    """The checked results of every input, in order; `records`: tree-less record dicts instead
+    (what json/jsonl --no-tree, junit, sarif and parquet write)."""
     from gbcs.io.inputs import iter_inputs
     from gbcs.io.parallel import ordered_results, with_progress
     if jobs == 1:
         results = _checks(decode_inputs(inputs), keystore, acb, validate)
+        if records:
+            results = (record_of(r, with_tree=False) for r in results)
     else:
-        results = ordered_results(iter_inputs(inputs), functools.partial(_pipeline, keys, acb, validate), jobs)
+        results = ordered_results(iter_inputs(inputs), functools.partial(_pipeline, keys, acb, validate, records),
+                                  jobs)
     return with_progress(results)
 
 
@@ -153,9 +164,12 @@ def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, select: t
                     bad |= record["status"] == FAILED
                     yield record
                 return
-            for result in _results(inputs, keys, keystore, acb, jobs, validate=(select, ignore, strict)):
-                bad |= result.extra["status"] == FAILED
-                yield result if tree or fmt not in ("json", "jsonl") else record_of(result, with_tree=False)
+            # the formats that write tree-less records get them as such (smaller between --jobs workers)
+            records = fmt in ("junit", "sarif", "parquet") or (fmt in ("json", "jsonl") and not tree)
+            for result in _results(inputs, keys, keystore, acb, jobs, validate=(select, ignore, strict),
+                                   records=records):
+                bad |= (result["status"] if records else result.extra["status"]) == FAILED
+                yield result
         except KeystoreError as exc:
             raise click.ClickException(escape_text(exc)) from None
 
