@@ -37,29 +37,37 @@ __all__ = ["decode_dlms", "decode_data", "MAX_DEPTH", "obis_text", "obis_bytes",
 # Tables compiled from specs/dlms.gbspec
 # ======================================================================================
 
+# How a Data type is read, as small integers so the decoder switches on them cheaply.
+_NONE, _LIST, _BOOLEAN, _INT, _UINT, _BCD, _FLOAT, _BITS, _OCTETS, _ASCII, _UTF8, _COMPACT, _DATETIME, \
+    _DATE, _TIME = range(15)
+_READS = {"none": _NONE, "list": _LIST, "boolean": _BOOLEAN, "int": _INT, "uint": _UINT, "bcd": _BCD,
+          "float": _FLOAT, "bits": _BITS, "octets": _OCTETS, "ascii": _ASCII, "utf8": _UTF8,
+          "compact": _COMPACT, "datetime": _DATETIME, "date": _DATE, "time": _TIME}
+
+
 class _Type:
-    __slots__ = ("tag", "name", "read", "size", "title")
+    __slots__ = ("tag", "name", "read", "size", "title", "kind")
 
     def __init__(self, tag, name, read, size, title):
         self.tag, self.name, self.read, self.size, self.title = tag, name, read, size, title
-
-
-_READS = {"none", "list", "boolean", "int", "uint", "bcd", "float", "bits", "octets", "ascii", "utf8",
-          "compact", "datetime", "date", "time"}
+        self.kind = _READS[read]
 
 
 class _Shape:
     """One element of a shape: its node name, expected type, how to read it, its children."""
-    __slots__ = ("item", "path", "name", "type", "read", "children", "star", "count")
+    __slots__ = ("item", "path", "name", "type", "read", "children", "star", "count", "is_shape_ref")
 
     def __init__(self, item, path, name, type_, read):
         self.item, self.path, self.name, self.type, self.read = item, path, name, type_, read
         self.children: dict[int, _Shape] = {}
         self.star: _Shape | None = None
         self.count: int | None = None
+        self.is_shape_ref = isinstance(read, tuple) and read[0] == "shape"   # read(shape(S))
 
     def child(self, index: int) -> "_Shape | None":
-        return self.children.get(index, self.star)
+        if self.children:
+            return self.children.get(index, self.star)
+        return self.star
 
 
 class _Field:
@@ -85,6 +93,7 @@ class _Tables:
                 raise SpecError(f"unknown read {c['read']!r} (known: {', '.join(sorted(_READS))})",
                                 row.pos.file, row.pos.line, row.pos.column)
             self.types[c["tag"]] = _Type(c["tag"], c["name"], c["read"], c["size"], c["title"])
+        self.by_tag = [self.types.get(tag) for tag in range(256)]      # indexed by a tag byte
         self.type_by_name = {t.name: t for t in self.types.values()}
         self.enums: dict[str, dict[int, tuple[str, str]]] = {}
         self.apdus = self.enum("dlms_apdu")
@@ -109,6 +118,7 @@ class _Tables:
                                 row.pos.column)
             self.objects[raw] = (c["class_id"], c["name"], c["title"])
         self.structs: dict[str, list[_Field]] = {}
+        self.struct_sizes: dict[str, int | None] = {}
         self.shapes: dict[str, _Shape] = {}
         for item in s.of_kind("dlms_shape"):
             self.shapes[item.name] = self._shape(item)
@@ -250,8 +260,10 @@ class _Tables:
         return fields
 
     def struct_size(self, name: str) -> int | None:
-        sizes = [f.size for f in self.struct(name)]
-        return None if None in sizes else sum(sizes)
+        if name not in self.struct_sizes:
+            sizes = [f.size for f in self.struct(name)]
+            self.struct_sizes[name] = None if None in sizes else sum(sizes)
+        return self.struct_sizes[name]
 
 
 def _tables(s: SpecSet) -> _Tables:
@@ -401,6 +413,14 @@ def _octets_meaning(t: _Tables, raw: bytes) -> str | None:
     return None
 
 
+def _hex_codes(codes) -> str:
+    return ", ".join(f"{k:02X}" for k in sorted(codes))
+
+
+def _bit_digits(raw: bytes) -> str:
+    return "".join(f"{b:08b}" for b in raw)
+
+
 def _object_meaning(t: _Tables, raw: bytes) -> str:
     text = obis_text(raw)
     obj = t.objects.get(bytes(raw))
@@ -490,7 +510,7 @@ class _Dlms:
         entry = t.request_choices.get(choice)
         if entry is None:
             raise UnknownCodeError(f"0x{choice:02X} is not an Access-Request-Specification choice "
-                                   f"(expected {', '.join(f'{k:02X}' for k in sorted(t.request_choices))})",
+                                   f"(expected {_hex_codes(t.request_choices)})",
                                    at, w.path("choice"), actual=choice)
         w.last.meaning = entry[1]
         kind = "method" if entry[0] == "action" else "attribute"
@@ -520,7 +540,7 @@ class _Dlms:
             entry = t.response_choices.get(choice)
             if entry is None:
                 raise UnknownCodeError(f"0x{choice:02X} is not an Access-Response-Specification choice "
-                                       f"(expected {', '.join(f'{k:02X}' for k in sorted(t.response_choices))})",
+                                       f"(expected {_hex_codes(t.response_choices)})",
                                        at, w.path("choice"), actual=choice)
             w.last.meaning = entry[1]
             results = t.enum("dlms_action_result" if entry[0] == "action" else "dlms_data_access_result")
@@ -576,7 +596,7 @@ class _Dlms:
             if not quiet:
                 self.mismatch(shape, f"expected a DER SEQUENCE (30), found tag {tag:02X}", name)
             shape = None
-        typ = t.types.get(tag)
+        typ = t.by_tag[tag]
         if typ is None:
             raise UnknownCodeError(f"0x{tag:02X} is not a DLMS data type tag", w.pos, w.path(f"{name}.tag"),
                                    actual=tag)
@@ -590,25 +610,26 @@ class _Dlms:
                 if not quiet:
                     self.mismatch(shape, why, name)
                 shape = None
-        if shape is not None and isinstance(shape.read, tuple) and shape.read[0] == "shape":
+        if shape is not None and shape.is_shape_ref:
             return self.data(name, depth, t.shapes[shape.read[1]], quiet, override or shape.name)
         node = w.begin(override or (shape.name if shape is not None and shape.name else None) or name)
         w.uint("tag", 1, typ.title)
-        read = typ.read
-        if read == "list":
+        kind = typ.kind
+        if kind == _LIST:
             n = self.count("count", "elements")
             for i in range(n):
-                self.data(f"elements[{i}]", depth + 1, shape.child(i) if shape is not None else None)
+                child = shape.child(i) if shape is not None else None
+                self.data(_element_name(i), depth + 1, child)
             node.meaning = f"{typ.title} of {n}"
             if typ.name == "structure":
                 self.cosem_pairs(node.children[2:])
-        elif read == "compact":
+        elif kind == _COMPACT:
             self.compact_array(depth)
             node.meaning = typ.title
-        elif read in ("octets", "ascii", "utf8", "bits"):
+        elif kind == _OCTETS or kind == _ASCII or kind == _UTF8 or kind == _BITS:
             self.variable("value", typ, shape)
             node.meaning = typ.title
-        elif read == "none":
+        elif kind == _NONE:
             node.meaning = typ.title
         else:
             self.fixed("value", typ, shape)
@@ -658,28 +679,28 @@ class _Dlms:
     def fixed(self, name: str, typ: _Type, shape: _Shape | None = None) -> None:
         """A fixed-size value: tagged ("value") or untagged (compact-array element)."""
         w, t = self.w, self.t
-        read = typ.read
-        if read == "none":
+        kind = typ.kind
+        if kind == _NONE:
             w.spend(1, name)
             return
-        if read == "boolean":
+        if kind == _UINT:
+            v = w.uint(name, typ.size)
+        elif kind == _INT:
+            v = w.sint(name, typ.size)
+        elif kind == _BOOLEAN:
             v = w.uint(name, 1)
             w.last.meaning = "true" if v else "false"
-        elif read == "int":
-            v = w.sint(name, typ.size)
-        elif read == "uint":
-            v = w.uint(name, typ.size)
-        elif read == "bcd":
+        elif kind == _BCD:
             v = w.uint(name, 1)
             w.last.meaning = f"BCD {v:02X}"
-        elif read == "float":
+        elif kind == _FLOAT:
             w.float(name, typ.size)
             return
-        elif read in ("datetime", "date", "time"):
+        elif kind == _DATETIME or kind == _DATE or kind == _TIME:
             raw = w.bytes(name, typ.size)
-            if read == "datetime":
+            if kind == _DATETIME:
                 w.last.meaning = _datetime_text(t, raw)
-            elif read == "date":
+            elif kind == _DATE:
                 d = _date_parts(t, raw)
                 w.last.meaning = d[0] if d else None
             else:
@@ -708,7 +729,8 @@ class _Dlms:
     def variable(self, name: str, typ: _Type, shape: _Shape | None = None) -> None:
         """A length-prefixed value (octet/visible/UTF-8 string, bit-string) into the current group."""
         w, t = self.w, self.t
-        if typ.read == "bits":
+        kind = typ.kind
+        if kind == _BITS:
             at = w.pos
             bits = w.ber_length("length")
             nbytes = (bits + 7) // 8
@@ -717,17 +739,17 @@ class _Dlms:
                                   at, w.path("length"), expected=nbytes, actual=w.remaining)
             if nbytes:
                 raw = w.bytes(name, nbytes)
-                text = "".join(f"{b:08b}" for b in raw[:8])[:bits]   # at most 64 bits are shown
+                text = _bit_digits(raw[:8])[:bits]   # at most 64 bits are shown
                 w.last.meaning = text if bits <= 64 else f"{text}… ({bits} bits)"
             return
         n = self.length()
-        if typ.read == "ascii":
+        if kind == _ASCII:
             if n:
                 raw = w.bytes(name, n)
                 w.last.meaning = raw.decode("ascii", errors="replace") if _printable(raw) else \
                     "(not visible ASCII) " + raw.decode("latin-1")
             return
-        if typ.read == "utf8":
+        if kind == _UTF8:
             if n:
                 raw = w.bytes(name, n)
                 try:
@@ -848,7 +870,7 @@ class _Dlms:
         i = 0
         while w.remaining:
             before = w.pos
-            self.untagged(f"elements[{i}]", desc, depth + 1)
+            self.untagged(_element_name(i), desc, depth + 1)
             if w.pos == before:
                 raise ConstraintError("compact-array elements of this type take no bytes, so the contents "
                                       "cannot be divided into elements", w.pos, w.path(f"elements[{i}]"),
@@ -867,25 +889,34 @@ class _Dlms:
         if kind == "array":
             node = w.begin(name)
             for j in range(desc[2]):
-                self.untagged(f"elements[{j}]", desc[3], depth + 1)
+                self.untagged(_element_name(j), desc[3], depth + 1)
             w.finish()
             node.meaning = f"array of {desc[2]}"
         elif kind == "structure":
             node = w.begin(name)
             for j, member in enumerate(desc[2]):
-                self.untagged(f"elements[{j}]", member, depth + 1)
+                self.untagged(_element_name(j), member, depth + 1)
             w.finish()
             node.meaning = f"structure of {len(desc[2])}"
             self.cosem_pairs(node.children)
         else:
             typ = desc[1]
-            if typ.read in ("octets", "ascii", "utf8", "bits"):
+            read = typ.kind
+            if read == _OCTETS or read == _ASCII or read == _UTF8 or read == _BITS:
                 node = w.begin(name)
                 self.variable("value", typ)
                 w.finish()
                 node.meaning = typ.title
             else:
                 self.fixed(name, typ)
+
+
+_ELEMENT_NAMES = [f"elements[{i}]" for i in range(64)]
+
+
+def _element_name(i: int) -> str:
+    """`elements[i]`, made once for the common small indexes."""
+    return _ELEMENT_NAMES[i] if i < 64 else f"elements[{i}]"
 
 
 def _tag_of(node: Node) -> int | None:
