@@ -39,7 +39,9 @@ cdef class _Tables:
     cdef public dict alert_bodies, parameter_shapes, selector_shapes, security_control, struct_sizes
     cdef public _Shape default_alert, protected_shape
     cdef public object protected_codes
-    cdef public list by_tag
+    cdef public list by_tag, invoke_flag_titles
+    cdef public object invoke_known, date_time_length_codes, optional_codes
+    cdef public dict date_time_lengths, optional, object_meanings
     cpdef dict enum(self, name)
 
 

@@ -100,6 +100,15 @@ class _Tables:
         self.request_choices = self.enum("dlms_request_choice")
         self.response_choices = self.enum("dlms_response_choice")
         self.invoke_flags = self.enum("dlms_invoke_flag")
+        self.invoke_flag_titles = [(bit, title) for bit, (_, title) in sorted(self.invoke_flags.items())]
+        self.invoke_known = 0xFFFFFF                # the invoke id itself
+        for bit in self.invoke_flags:
+            self.invoke_known |= bit
+        self.date_time_lengths = self.enum("dlms_date_time_length")
+        self.date_time_length_codes = frozenset(self.date_time_lengths)
+        self.optional = self.enum("dlms_optional")
+        self.optional_codes = frozenset(self.optional)
+        self.object_meanings: dict[bytes, str] = {}     # of the objects in specs, made when first met
         self.special_datetimes = {bytes.fromhex(r.cells["hex"]): r.cells["title"]
                                   for r in s.get("dlms_special_datetime", "gbcs").rows}
         self.classes = {r.cells["class_id"]: (r.cells["name"], r.cells["title"])
@@ -422,10 +431,16 @@ def _bit_digits(raw: bytes) -> str:
 
 
 def _object_meaning(t: _Tables, raw: bytes) -> str:
+    raw = bytes(raw)
+    text = t.object_meanings.get(raw)
+    if text is not None:
+        return text
     text = obis_text(raw)
-    obj = t.objects.get(bytes(raw))
-    if obj is not None and (obj[2] or obj[1]):
-        text += f" ({obj[2] or obj[1]})"
+    obj = t.objects.get(raw)
+    if obj is not None:
+        if obj[2] or obj[1]:
+            text += f" ({obj[2] or obj[1]})"
+        t.object_meanings[raw] = text            # bounded: only objects the specs list
     return text
 
 
@@ -466,18 +481,17 @@ class _Dlms:
     def invoke_id(self) -> None:
         w, t = self.w, self.t
         v = w.uint("long_invoke_id_and_priority", 4)
-        words = [title for bit, (_, title) in sorted(t.invoke_flags.items()) if v & bit]
-        known = 0xFFFFFF
-        for bit in t.invoke_flags:
-            known |= bit
+        words = [title for bit, title in t.invoke_flag_titles if v & bit]
+        known = t.invoke_known
         if v & ~known:
             words.append(f"reserved bits 0x{v & ~known:08X} set")
         w.last.meaning = f"invoke id {v & 0xFFFFFF}" + (f"; {', '.join(words)}" if words else "")
 
     def date_time(self) -> None:
         w, t = self.w, self.t
-        lengths = t.enum("dlms_date_time_length")
-        n = w.expect("date_time_length", 1, set(lengths), "a DLMS date-time length (00 absent, 0C present)")
+        lengths = t.date_time_lengths
+        n = w.expect("date_time_length", 1, t.date_time_length_codes,
+                     "a DLMS date-time length (00 absent, 0C present)")
         w.last.meaning = lengths[n][1]
         if n:
             raw = w.bytes("date_time", n)
@@ -950,8 +964,8 @@ def decode_dlms(w, ctx) -> None:
         if n != len(specs):
             d.note(f"{len(specs)} request specifications but {n} data items")
     elif entry[0] == "access_response":
-        optional = t.enum("dlms_optional")
-        echo = w.expect("request_spec_echo", 1, set(optional), "an A-XDR OPTIONAL flag (00 absent, 01 present)")
+        optional = t.optional
+        echo = w.expect("request_spec_echo", 1, t.optional_codes, "an A-XDR OPTIONAL flag (00 absent, 01 present)")
         w.last.meaning = f"access-request-specification {optional[echo][1]}"
         if echo:
             d.request_specs()
