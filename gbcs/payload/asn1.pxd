@@ -124,5 +124,7 @@ cpdef _emit(w, _Tables t, _Plan plan)
 @cython.locals(tlv=_Tlv, n=Py_ssize_t)
 cpdef _emit_value(w, _Tables t, _Plan plan)
 
-@cython.locals(begin=Py_ssize_t, i=Py_ssize_t, b=int)
+cpdef str _number_text(value)
+
+@cython.locals(begin=Py_ssize_t, i=Py_ssize_t, b=int, short=bint, value=Py_ssize_t)
 cpdef str _oid_text(raw, bint relative=*)

@@ -811,16 +811,20 @@ def _arc_value(group: bytes) -> int:
 
 
 def _oid_text(raw: bytes, relative: bool = False) -> str:
-    arcs, begin = [], 0
-    for i, b in enumerate(raw):
+    arcs, begin, value = [], 0, 0
+    for i in range(len(raw)):
+        b = raw[i]
+        short = i - begin < 8            # up to 8 digits (56 bits): summed here, in a C integer when compiled
+        if short:
+            value = (value << 7) | (b & 0x7F)
         if not b & 0x80:
-            arcs.append(_arc_value(raw[begin:i + 1]))
-            begin = i + 1
+            arcs.append(value if short else _arc_value(raw[begin:i + 1]))
+            begin, value = i + 1, 0
     if not relative and arcs:
         first = arcs[0]
         head = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
         arcs = head + arcs[1:]
-    return ".".join(map(_number_text, arcs))
+    return ".".join([_number_text(arc) for arc in arcs])
 
 
 def _time_text(decode: str, raw: bytes) -> str:

@@ -41,7 +41,7 @@ cdef class _Tables:
     cdef public object protected_codes
     cdef public list by_tag, invoke_flag_titles
     cdef public object invoke_known, date_time_length_codes, optional_codes
-    cdef public dict date_time_lengths, optional, object_meanings
+    cdef public dict date_time_lengths, optional, object_meanings, month_special, day_special, days_of_week
     cpdef dict enum(self, name)
 
 
@@ -50,7 +50,13 @@ cpdef _octets_meaning(_Tables t, raw)
 
 cpdef str _object_meaning(_Tables t, raw)
 
-@cython.locals(year=int, month=int, day=int, dow=int, exact=bint)
+cpdef bint _printable(raw) except -1
+
+cdef list _TWO_DIGITS
+
+cpdef _date_field(int value, int highest, dict special)
+
+@cython.locals(year=int, month=int, day=int, dow=int, exact=bint, mexact=bint, dexact=bint)
 cpdef _date_parts(_Tables t, raw)
 
 @cython.locals(hour=int, minute=int, second=int, hundredths=int)

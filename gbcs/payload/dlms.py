@@ -109,6 +109,9 @@ class _Tables:
         self.optional = self.enum("dlms_optional")
         self.optional_codes = frozenset(self.optional)
         self.object_meanings: dict[bytes, str] = {}     # of the objects in specs, made when first met
+        self.month_special = self.enum("dlms_month_special")
+        self.day_special = self.enum("dlms_day_special")
+        self.days_of_week = self.enum("dlms_day_of_week")
         self.special_datetimes = {bytes.fromhex(r.cells["hex"]): r.cells["title"]
                                   for r in s.get("dlms_special_datetime", "gbcs").rows}
         self.classes = {r.cells["class_id"]: (r.cells["name"], r.cells["title"])
@@ -311,28 +314,31 @@ def obis_bytes(value: str | bytes) -> bytes:
     return raw
 
 
-def _date_field(t: _Tables, value: int, highest: int, special: str) -> tuple[str, bool] | None:
+_TWO_DIGITS = [f"{v:02d}" for v in range(100)]      # 00..99, made once
+
+
+def _date_field(value: int, highest: int, special: dict) -> tuple[str, bool] | None:
     """(text, exact) of a DLMS month or day: 1..highest, FF any, or a special value."""
     if value == 0xFF:
         return "*", False
     if 1 <= value <= highest:
-        return f"{value:02d}", True
-    named = t.enum(special).get(value)
+        return _TWO_DIGITS[value], True
+    named = special.get(value)
     return None if named is None else (named[1], False)
 
 
 def _date_parts(t: _Tables, raw: bytes) -> tuple[str, bool] | None:
     """(text, fully specified) of a 5-byte DLMS date, or None if a byte is out of range."""
-    year = int.from_bytes(raw[0:2], "big")
+    year = (raw[0] << 8) | raw[1]
     month, day, dow = raw[2], raw[3], raw[4]
     ytext = "*" if year == 0xFFFF else f"{year:04d}"
-    mpart = _date_field(t, month, 12, "dlms_month_special")
-    dpart = _date_field(t, day, 31, "dlms_day_special")
+    mpart = _date_field(month, 12, t.month_special)
+    dpart = _date_field(day, 31, t.day_special)
     if mpart is None or dpart is None:
         return None
     (mtext, mexact), (dtext, dexact) = mpart, dpart
     exact = mexact and dexact and year != 0xFFFF
-    days = t.enum("dlms_day_of_week")
+    days = t.days_of_week
     if dow != 0xFF and dow not in days:
         return None
     text = f"{ytext}-{mtext}-{dtext}"
@@ -351,11 +357,11 @@ def _time_parts(raw: bytes) -> tuple[str, bool] | None:
     if (hour > 23 and hour != 0xFF) or (minute > 59 and minute != 0xFF) or (second > 59 and second != 0xFF) \
             or (hundredths > 99 and hundredths != 0xFF):
         return None
-    parts = [("*" if v == 0xFF else f"{v:02d}") for v in (hour, minute, second)]
-    text = ":".join(parts)
-    if hundredths not in (0, 0xFF):
-        text += f".{hundredths:02d}"
-    return text, 0xFF not in (hour, minute, second)
+    text = (("*" if hour == 0xFF else _TWO_DIGITS[hour]) + ":" + ("*" if minute == 0xFF else _TWO_DIGITS[minute])
+            + ":" + ("*" if second == 0xFF else _TWO_DIGITS[second]))
+    if hundredths != 0 and hundredths != 0xFF:
+        text += "." + _TWO_DIGITS[hundredths]
+    return text, hour != 0xFF and minute != 0xFF and second != 0xFF
 
 
 def _datetime_text(t: _Tables, raw: bytes) -> str | None:
@@ -397,8 +403,12 @@ def _default_specs() -> SpecSet:
     return specs()
 
 
+_VISIBLE = bytes(range(0x20, 0x7F))
+
+
 def _printable(raw: bytes) -> bool:
-    return all(0x20 <= b < 0x7F for b in raw)
+    """Every byte is visible ASCII (20-7E)."""
+    return not bytes(raw).translate(None, _VISIBLE)
 
 
 def _octets_meaning(t: _Tables, raw: bytes) -> str | None:
