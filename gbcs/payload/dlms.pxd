@@ -40,7 +40,7 @@ cdef class _Tables:
     cdef public _Shape default_alert, protected_shape
     cdef public object protected_codes
     cdef public list by_tag, invoke_flag_titles
-    cdef public object invoke_known, date_time_length_codes, optional_codes
+    cdef public object invoke_known, date_time_length_codes, optional_codes, class_id_tag, logical_name_tag
     cdef public dict date_time_lengths, optional, object_meanings, month_special, day_special, days_of_week
     cpdef dict enum(self, name)
 
@@ -90,7 +90,7 @@ cdef class _Dlms:
     @cython.locals(typ=_Type, n=Py_ssize_t, i=Py_ssize_t, kind=int, child=_Shape)
     cpdef data(self, name, Py_ssize_t depth, _Shape shape=*, bint quiet=*, override=*)
     cpdef der_sequence(self, _Shape shape, name)
-    @cython.locals(i=Py_ssize_t, count=Py_ssize_t)
+    @cython.locals(i=Py_ssize_t, tags=list)
     cpdef cosem_pairs(self, list elements)
     @cython.locals(kind=int)
     cpdef fixed(self, name, _Type typ, _Shape shape=*)
@@ -105,3 +105,6 @@ cdef class _Dlms:
     cpdef compact_array(self, Py_ssize_t depth)
     @cython.locals(j=Py_ssize_t, typ=_Type, read=int)
     cpdef untagged(self, name, tuple desc, Py_ssize_t depth)
+
+
+cpdef _tag_of(node)

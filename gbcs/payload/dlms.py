@@ -95,6 +95,8 @@ class _Tables:
             self.types[c["tag"]] = _Type(c["tag"], c["name"], c["read"], c["size"], c["title"])
         self.by_tag = [self.types.get(tag) for tag in range(256)]      # indexed by a tag byte
         self.type_by_name = {t.name: t for t in self.types.values()}
+        self.class_id_tag = self.type_by_name["long_unsigned"].tag     # COSEM class id + logical name pairs
+        self.logical_name_tag = self.type_by_name["octet_string"].tag
         self.enums: dict[str, dict[int, tuple[str, str]]] = {}
         self.apdus = self.enum("dlms_apdu")
         self.request_choices = self.enum("dlms_request_choice")
@@ -687,10 +689,11 @@ class _Dlms:
     def cosem_pairs(self, elements: list[Node]) -> None:
         """A long-unsigned known class id followed by a 6-byte octet-string: class + logical name."""
         t = self.t
-        for a, b in zip(elements, elements[1:]):
-            if _tag_of(a) != 0x12 or _tag_of(b) != 0x09:
+        tags = [_tag_of(e) for e in elements]
+        for i in range(len(elements) - 1):
+            if tags[i] != t.class_id_tag or tags[i + 1] != t.logical_name_tag:
                 continue
-            va, vb = a.get("value"), b.get("value")
+            va, vb = elements[i].get("value"), elements[i + 1].get("value")
             if va is None or vb is None or not vb.is_leaf or vb.end - vb.start != 6:
                 continue
             cls = t.classes.get(va.value)
