@@ -138,6 +138,18 @@ def test_same_on_the_corpus(twin, rtds):
         assert here == twin.outcome(data), path.name
 
 
+@pytest.mark.parametrize("module, cls, attribute", [("gbcs.payload.dlms", "_Type", "kind"),
+                                                     ("gbcs.payload.asn1", "_Tlv", "start")])
+def test_the_payload_twins_are_typed(module, cls, attribute):
+    """The .pxd beside the .py reached the build: its classes are C types with typed fields
+    (a plain class with __slots__ has member descriptors instead)."""
+    if module not in backend.compiled_modules():
+        pytest.skip(f"{module} is not compiled here")
+    import importlib
+    field = vars(getattr(importlib.import_module(module), cls))[attribute]
+    assert type(field).__name__ == "getset_descriptor"
+
+
 # -- the typed payload decoders (dlms.pxd, asn1.pxd): every Data type, shape and DER type the
 # tables describe, valid and mutated, through both twins.
 
