@@ -25,7 +25,8 @@ cpdef list _parse_all(w, _Tables t, const unsigned char[:] data, Py_ssize_t pos,
                       Py_ssize_t depth, str path)
 
 @cython.locals(start=Py_ssize_t, first=int, cls=long, constructed=bint, number=long, count=int, b=int,
-               tag_end=Py_ssize_t, lb=int, minimal=bint, length=Py_ssize_t, n=int, tlv=_Tlv, u=_Universal)
+               tag_end=Py_ssize_t, lb=int, minimal=bint, length="long long", n=int, tlv=_Tlv,
+               u=_Universal)
 cpdef _Tlv _parse_one(w, _Tables t, const unsigned char[:] data, Py_ssize_t pos, Py_ssize_t end,
                       Py_ssize_t depth, str path)
 

@@ -3,6 +3,7 @@
 # final class, the counters and depths C integers. Attributes stay `public`: gbcs.testing and
 # the builders read them from Python.
 cimport cython
+from libc.stdint cimport int64_t
 
 cdef int _NONE, _LIST, _BOOLEAN, _INT, _UINT, _BCD, _FLOAT, _BITS, _OCTETS, _ASCII, _UTF8, _COMPACT
 cdef int _DATETIME, _DATE, _TIME
@@ -72,22 +73,23 @@ cdef class _Dlms:
     cdef public _Tables t
 
     cpdef note(self, str text)
-    @cython.locals(n=Py_ssize_t, at=Py_ssize_t)
-    cpdef Py_ssize_t count(self, name, what, Py_ssize_t min_size=*) except? -1
-    @cython.locals(n=Py_ssize_t, at=Py_ssize_t)
-    cpdef Py_ssize_t length(self, name=*) except? -1
+    # lengths and counts take up to 4 bytes: 64-bit integers hold them on 32-bit builds too
+    @cython.locals(n="long long", at=Py_ssize_t)
+    cpdef int64_t count(self, name, what, Py_ssize_t min_size=*) except? -1
+    @cython.locals(n="long long", at=Py_ssize_t)
+    cpdef int64_t length(self, name=*) except? -1
     cpdef invoke_id(self)
     cpdef date_time(self)
     cpdef tuple descriptor(self, str kind)
     cpdef tuple request_spec(self, Py_ssize_t i)
     cpdef list request_specs(self)
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t)
+    @cython.locals(n="long long", i="long long")
     cpdef response_specs(self)
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, item_shape=_Shape)
-    cpdef Py_ssize_t data_list(self, _Shape shape=*, bint quiet=*, list specs=*) except? -1
+    @cython.locals(n="long long", i="long long", item_shape=_Shape)
+    cpdef int64_t data_list(self, _Shape shape=*, bint quiet=*, list specs=*) except? -1
     cpdef mismatch(self, _Shape shape, why, name=*)
     cpdef peek_count(self)
-    @cython.locals(typ=_Type, n=Py_ssize_t, i=Py_ssize_t, kind=int, child=_Shape)
+    @cython.locals(typ=_Type, n="long long", i="long long", kind=int, child=_Shape)
     cpdef data(self, name, Py_ssize_t depth, _Shape shape=*, bint quiet=*, override=*)
     cpdef der_sequence(self, _Shape shape, name)
     @cython.locals(i=Py_ssize_t, tags=list)
@@ -95,11 +97,11 @@ cdef class _Dlms:
     @cython.locals(kind=int)
     cpdef fixed(self, name, _Type typ, _Shape shape=*)
     cpdef integer_meaning(self, _Shape shape, v)
-    @cython.locals(n=Py_ssize_t, bits=Py_ssize_t, nbytes=Py_ssize_t, at=Py_ssize_t, kind=int)
+    @cython.locals(n="long long", bits="long long", nbytes="long long", at=Py_ssize_t, kind=int)
     cpdef variable(self, name, _Type typ, _Shape shape=*)
     @cython.locals(f=_Field)
     cpdef fields(self, list fields)
-    @cython.locals(typ=_Type, n=Py_ssize_t, i=Py_ssize_t)
+    @cython.locals(typ=_Type, n="long long", i="long long")
     cpdef tuple type_description(self, name, Py_ssize_t depth)
     @cython.locals(i=Py_ssize_t, before=Py_ssize_t)
     cpdef compact_array(self, Py_ssize_t depth)
