@@ -1,7 +1,11 @@
 """Packaging: the package, specs/ and grammars/ shipped inside it as data, the spec tables
 compiled to data (gbcs/spec/compiled_specs.json, so an installed gbcs never runs lark), and the
 optional compiled twins of the decode path (gbcs/backend.py COMPILED, plus gbcs/wire/walker.py),
-each cythonized from its own .py; skipped, with a message, where no compiler works."""
+each cythonized from its own .py; skipped, with a message, where no compiler works.
+
+C types for a twin live in a .pxd beside its .py (gbcs/payload/dlms.pxd for dlms.py,
+gbcs/wire/_walker_c.pxd for the walker): Cython reads the .pxd named after the extension module
+it builds, so the .py stays plain Python and the pure twin needs no Cython at run time."""
 import os
 import sys
 import types
@@ -114,8 +118,11 @@ def extensions():
         from setuptools import Extension
     except ImportError:
         return []
-    wanted = [Extension("gbcs.wire._walker_c", ["gbcs/wire/walker.py"])]
-    wanted += [Extension(name, [name.replace(".", "/") + ".py"]) for name in sorted(TWINS)]
+    wanted = [Extension("gbcs.wire._walker_c", ["gbcs/wire/walker.py"], depends=["gbcs/wire/_walker_c.pxd"])]
+    for name in sorted(TWINS):
+        source = name.replace(".", "/") + ".py"
+        pxd = source[:-3] + ".pxd"          # found by Cython under the module's name; listed so an edit rebuilds
+        wanted.append(Extension(name, [source], depends=[pxd] if (ROOT / pxd).exists() else []))
     built = []
     for ext in wanted:             # one by one: a module Cython rejects stays pure Python alone
         try:
@@ -130,7 +137,9 @@ def extensions():
 setup(
     packages=find_packages(include=["gbcs", "gbcs.*"]) + ["gbcs.specs", "gbcs.grammars"],
     package_dir={"gbcs.specs": "specs", "gbcs.grammars": "grammars"},
-    package_data={"gbcs": ["py.typed"], "gbcs.specs": ["*.gbspec"], "gbcs.grammars": ["*.lark"]},
+    # the .pxd files ship too: a source build from the sdist compiles the same typed twins
+    package_data={"gbcs": ["py.typed"], "gbcs.payload": ["*.pxd"], "gbcs.wire": ["*.pxd"],
+                  "gbcs.specs": ["*.gbspec"], "gbcs.grammars": ["*.lark"]},
     exclude_package_data={"": ["*.c"]},      # Cython's generated C: build input, not package data
     ext_modules=extensions(),
     cmdclass={"build_ext": OptionalBuildExt, "build_py": BuildPyWithSpecs},

@@ -45,19 +45,16 @@ __all__ = ["decode_asn1", "decode_der", "asn1_type_for", "MAX_DEPTH", "FALLBACK"
 # ======================================================================================
 
 class _Tlv:
-    """One DER element: absolute offsets of tag, length and contents."""
+    """One DER element: absolute offsets of tag, length and contents; key is (class, number)."""
     __slots__ = ("start", "tag_end", "hdr_end", "end", "cls", "constructed", "number", "children",
-                 "minimal_length", "depth")
+                 "minimal_length", "depth", "key")
 
     def __init__(self, start, tag_end, hdr_end, end, cls, constructed, number, minimal_length, depth):
         self.start, self.tag_end, self.hdr_end, self.end = start, tag_end, hdr_end, end
         self.cls, self.constructed, self.number = cls, constructed, number
         self.minimal_length, self.depth = minimal_length, depth
         self.children: list[_Tlv] | None = None
-
-    @property
-    def key(self) -> tuple[int, int]:
-        return (self.cls, self.number)
+        self.key = (cls, number)
 
 
 _CLASS_NAMES = {1: "APPLICATION", 3: "PRIVATE"}
@@ -67,20 +64,28 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _parse_all(w, t: "_Tables", pos: int, end: int, depth: int, path: str) -> list[_Tlv]:
-    """Every element from pos to end (the contents of a constructed element, or a payload)."""
+_ELEMENT_NAMES = [f"element[{i}]" for i in range(64)]
+
+
+def _element_name(i: int) -> str:
+    """`element[i]`, made once for the common small indexes."""
+    return _ELEMENT_NAMES[i] if i < 64 else f"element[{i}]"
+
+
+def _parse_all(w, t: "_Tables", data, pos: int, end: int, depth: int, path: str) -> list[_Tlv]:
+    """Every element from pos to end (the contents of a constructed element, or a payload);
+    `data` is w.data (the compiled twin reads it as a typed memoryview)."""
     out = []
     i = 0
     while pos < end:
-        tlv = _parse_one(w, t, pos, end, depth, _join(path, f"element[{i}]"))
+        tlv = _parse_one(w, t, data, pos, end, depth, _join(path, _element_name(i)))
         out.append(tlv)
         pos = tlv.end
         i += 1
     return out
 
 
-def _parse_one(w, t: "_Tables", pos: int, end: int, depth: int, path: str) -> _Tlv:
-    data = w.data
+def _parse_one(w, t: "_Tables", data, pos: int, end: int, depth: int, path: str) -> _Tlv:
     if depth >= MAX_DEPTH:
         raise ConstraintError(f"elements nested more than {MAX_DEPTH} deep; no GBCS payload comes close",
                               pos, w.path(path), rule="GBCS-D006")
@@ -133,9 +138,12 @@ def _parse_one(w, t: "_Tables", pos: int, end: int, depth: int, path: str) -> _T
         if n > end - pos:
             raise TruncatedError(f"needs {n} length bytes, {end - pos} remain", tag_end,
                                  w.path(_join(path, "length")), needed=n + 1, available=end - tag_end)
-        length = int.from_bytes(data[pos:pos + n], "big")
-        minimal = length >= 0x80 and data[pos] != 0
-        pos += n
+        minimal = data[pos] != 0
+        length = 0
+        for _ in range(n):             # at most MAX_LENGTH_BYTES: a C integer holds it
+            length = (length << 8) | data[pos]
+            pos += 1
+        minimal = minimal and length >= 0x80
     if length > end - pos:
         raise LengthError(f"declares {length} bytes but only {end - pos} remain — the payload is truncated "
                           "or the length is wrong", tag_end, w.path(_join(path, "length")),
@@ -156,11 +164,11 @@ def _parse_one(w, t: "_Tables", pos: int, end: int, depth: int, path: str) -> _T
             if constructed:
                 raise ConstraintError(f"{u.title} must use the primitive form in DER", start,
                                       w.path(_join(path, "tag")), actual=first)
-            problem = _check_primitive(u.decode, data, tlv.hdr_end, tlv.end)
+            problem = _check_primitive(u.decode, w.data, tlv.hdr_end, tlv.end)
             if problem:
                 raise ConstraintError(f"{u.title} {problem}", tlv.hdr_end, w.path(_join(path, "value")))
     if constructed:
-        tlv.children = _parse_all(w, t, tlv.hdr_end, tlv.end, depth + 1, path)
+        tlv.children = _parse_all(w, t, data, tlv.hdr_end, tlv.end, depth + 1, path)
     return tlv
 
 
@@ -196,15 +204,18 @@ def _check_primitive(decode: str, data: bytes, s: int, e: int) -> str | None:
             return "has no contents"
         if data[e - 1] & 0x80:
             return "ends inside a sub-identifier"
-        if data[s] == 0x80 or any(data[i] == 0x80 and not data[i - 1] & 0x80 for i in range(s + 1, e)):
+        if data[s] == 0x80:
             return "has a sub-identifier with a leading zero digit"
+        for i in range(s + 1, e):
+            if data[i] == 0x80 and not data[i - 1] & 0x80:
+                return "has a sub-identifier with a leading zero digit"
     elif decode == "utc_time":
         m = _UTC_RE.match(data[s:e])
-        if not m or _bad_date(_utc_year(int(m[1])), *(int(x) for x in m.groups()[1:6])):
+        if not m or _bad_date(_utc_year(int(m[1])), *[int(x) for x in m.groups()[1:6]]):
             return "is not YYMMDDhhmmssZ"
     elif decode == "generalized_time":
         m = _GEN_RE.match(data[s:e])
-        if not m or _bad_date(*(int(x) for x in m.groups()[:6])):
+        if not m or _bad_date(*[int(x) for x in m.groups()[:6]]):
             return "is not YYYYMMDDhhmmss[.f]Z"
     return None
 
@@ -281,10 +292,11 @@ _ANY = _TAny()
 
 
 class _Field:
-    __slots__ = ("name", "type", "optional", "hints", "typed_by")
+    __slots__ = ("name", "type", "optional", "hints", "typed_by", "first_tags")
 
     def __init__(self, name, type_, optional, hints, typed_by):
         self.name, self.type, self.optional, self.hints, self.typed_by = name, type_, optional, hints, typed_by
+        self.first_tags = None          # _first_tags(type), set once every type is compiled
 
 
 class _Item:
@@ -337,6 +349,10 @@ class _Tables:
             for row in item.rows:
                 compiled.fields.append(self._field(row))
         self._check_items(s)
+        for compiled in self.items.values():
+            for f in compiled.fields:
+                f.first_tags = _first_tags(f.type)
+        self.tag_texts: dict[tuple[int, int, bool], str] = {}
         for item in s.of_kind("asn1_oid"):
             for row in item.rows:
                 if row.cells["type"] is not None and row.cells["type"] not in self.items:
@@ -475,6 +491,15 @@ class _Tables:
 
     # -- naming --
     def tag_text(self, tlv: _Tlv) -> str:
+        if tlv.number >= 64:
+            return self._tag_text(tlv)
+        key = (tlv.cls, tlv.number, tlv.constructed)
+        text = self.tag_texts.get(key)
+        if text is None:
+            text = self.tag_texts[key] = self._tag_text(tlv)
+        return text
+
+    def _tag_text(self, tlv: _Tlv) -> str:
         if tlv.cls == 0:
             u = self.universal.get(tlv.number)
             return u.title if u is not None else f"universal {tlv.number}"
@@ -570,7 +595,7 @@ class _Matcher:
                 if implicit is not None:
                     self.fail(tlv, f"{item.name} (a CHOICE cannot be tagged implicitly)")
                 for alt in item.fields:
-                    tags = _first_tags(alt.type)
+                    tags = alt.first_tags
                     if tags is not None and tlv.key not in tags:
                         continue
                     kept = len(self.notes)
@@ -632,10 +657,11 @@ class _Matcher:
         i = 0
         for f in item.fields:
             typ = f.type
+            tags = f.first_tags
             if f.typed_by is not None:
                 typ = self.resolve_typed_by(f, typ, done)
-            if i < len(kids):
                 tags = _first_tags(typ)
+            if i < len(kids):
                 if tags is None or kids[i].key in tags:
                     plan = self.match(typ, kids[i], f.name, f.hints)
                     children.append(plan)
@@ -678,7 +704,7 @@ class _Matcher:
         if start == tlv.end:
             return self.unwrapped(typ, tlv, name, decode, "is empty")
         try:
-            inner = _parse_all(self.w, self.t, start, tlv.end, tlv.depth + 1, name)   # nests inside tlv
+            inner = _parse_all(self.w, self.t, self.w.data, start, tlv.end, tlv.depth + 1, name)   # nests in tlv
         except DecodeError:          # the contents are not DER after all
             return self.unwrapped(typ, tlv, name, decode, "is not DER")
         if len(inner) != 1:
@@ -785,16 +811,20 @@ def _arc_value(group: bytes) -> int:
 
 
 def _oid_text(raw: bytes, relative: bool = False) -> str:
-    arcs, begin = [], 0
-    for i, b in enumerate(raw):
+    arcs, begin, value = [], 0, 0
+    for i in range(len(raw)):
+        b = raw[i]
+        short = i - begin < 8            # up to 8 digits (56 bits): summed here, in a C integer when compiled
+        if short:
+            value = (value << 7) | (b & 0x7F)
         if not b & 0x80:
-            arcs.append(_arc_value(raw[begin:i + 1]))
-            begin = i + 1
+            arcs.append(value if short else _arc_value(raw[begin:i + 1]))
+            begin, value = i + 1, 0
     if not relative and arcs:
         first = arcs[0]
         head = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
         arcs = head + arcs[1:]
-    return ".".join(map(_number_text, arcs))
+    return ".".join([_number_text(arc) for arc in arcs])
 
 
 def _time_text(decode: str, raw: bytes) -> str:
@@ -911,7 +941,7 @@ def decode_asn1(w, ctx) -> None:
     """Walk DER content filling the walker's frame; names from the type of (message code, CRA)."""
     t = _tables(ctx.specs)
     w.need(1, "asn1")
-    tlvs = _parse_all(w, t, w.pos, w.end, 0, "")
+    tlvs = _parse_all(w, t, w.data, w.pos, w.end, 0, "")
     item = t.dispatch.get((ctx.message_code, ctx.cra_flag))
     plans = None
     matcher = _Matcher(w, t)
@@ -946,7 +976,7 @@ def decode_der(w, name: str, type_name: str | None = None, notes: list | None = 
         from gbcs.spec import specs as _default_specs
         specs = _default_specs()
     t = _tables(specs)
-    tlv = _parse_one(w, t, w.pos, w.end, 0, name)
+    tlv = _parse_one(w, t, w.data, w.pos, w.end, 0, name)
     matcher = _Matcher(w, t)
     plan = None
     if type_name is not None:

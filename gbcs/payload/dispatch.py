@@ -6,6 +6,9 @@ anything else is ASN.1 DER. Special bodies by message code are each family's bus
 """
 from __future__ import annotations
 
+import importlib
+import sys
+
 from gbcs.payload.context import PayloadContext
 from gbcs.wire.walker import Walker
 
@@ -17,15 +20,19 @@ class _Markers:
     """The first bytes that mark each family: the GBZ profile id and the DLMS APDU tags."""
 
     def __init__(self, s: SpecSet):
-        self.gbz_profiles = {v.to_bytes(2, "big") for v in s.enum("gbz_profile").by_key}
+        self.gbz_profiles = frozenset(s.enum("gbz_profile").by_key)      # as 16-bit numbers
         self.dlms_tags = frozenset(s.enum("dlms_apdu").by_key)
+
+
+# family -> (module, decoder); imported on first use (the decoders import much of gbcs)
+_DECODERS = {family: (f"gbcs.payload.{family}", f"decode_{family}") for family in ("gbz", "dlms", "asn1")}
 
 
 def payload_family(first: int | None, second: int | None, spec_set: SpecSet | None = None) -> str | None:
     if first is None:
         return None
     markers = (spec_set or specs()).derived(_Markers)
-    if second is not None and bytes([first, second]) in markers.gbz_profiles:
+    if second is not None and ((first << 8) | second) in markers.gbz_profiles:
         return "gbz"
     if first in markers.dlms_tags:
         return "dlms"
@@ -35,13 +42,8 @@ def payload_family(first: int | None, second: int | None, spec_set: SpecSet | No
 def decode_payload(w: Walker, ctx: PayloadContext) -> str | None:
     """Decode the content that fills the walker's current frame; returns the family."""
     family = payload_family(w.peek(0), w.peek(1), ctx.specs)
-    if family == "gbz":
-        from gbcs.payload.gbz import decode_gbz
-        decode_gbz(w, ctx)
-    elif family == "dlms":
-        from gbcs.payload.dlms import decode_dlms
-        decode_dlms(w, ctx)
-    elif family == "asn1":
-        from gbcs.payload.asn1 import decode_asn1
-        decode_asn1(w, ctx)
+    if family is not None:
+        module_name, decoder = _DECODERS[family]
+        module = sys.modules.get(module_name) or importlib.import_module(module_name)
+        getattr(module, decoder)(w, ctx)
     return family

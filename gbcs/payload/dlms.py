@@ -37,29 +37,37 @@ __all__ = ["decode_dlms", "decode_data", "MAX_DEPTH", "obis_text", "obis_bytes",
 # Tables compiled from specs/dlms.gbspec
 # ======================================================================================
 
+# How a Data type is read, as small integers so the decoder switches on them cheaply.
+_NONE, _LIST, _BOOLEAN, _INT, _UINT, _BCD, _FLOAT, _BITS, _OCTETS, _ASCII, _UTF8, _COMPACT, _DATETIME, \
+    _DATE, _TIME = range(15)
+_READS = {"none": _NONE, "list": _LIST, "boolean": _BOOLEAN, "int": _INT, "uint": _UINT, "bcd": _BCD,
+          "float": _FLOAT, "bits": _BITS, "octets": _OCTETS, "ascii": _ASCII, "utf8": _UTF8,
+          "compact": _COMPACT, "datetime": _DATETIME, "date": _DATE, "time": _TIME}
+
+
 class _Type:
-    __slots__ = ("tag", "name", "read", "size", "title")
+    __slots__ = ("tag", "name", "read", "size", "title", "kind")
 
     def __init__(self, tag, name, read, size, title):
         self.tag, self.name, self.read, self.size, self.title = tag, name, read, size, title
-
-
-_READS = {"none", "list", "boolean", "int", "uint", "bcd", "float", "bits", "octets", "ascii", "utf8",
-          "compact", "datetime", "date", "time"}
+        self.kind = _READS[read]
 
 
 class _Shape:
     """One element of a shape: its node name, expected type, how to read it, its children."""
-    __slots__ = ("item", "path", "name", "type", "read", "children", "star", "count")
+    __slots__ = ("item", "path", "name", "type", "read", "children", "star", "count", "is_shape_ref")
 
     def __init__(self, item, path, name, type_, read):
         self.item, self.path, self.name, self.type, self.read = item, path, name, type_, read
         self.children: dict[int, _Shape] = {}
         self.star: _Shape | None = None
         self.count: int | None = None
+        self.is_shape_ref = isinstance(read, tuple) and read[0] == "shape"   # read(shape(S))
 
     def child(self, index: int) -> "_Shape | None":
-        return self.children.get(index, self.star)
+        if self.children:
+            return self.children.get(index, self.star)
+        return self.star
 
 
 class _Field:
@@ -85,12 +93,27 @@ class _Tables:
                 raise SpecError(f"unknown read {c['read']!r} (known: {', '.join(sorted(_READS))})",
                                 row.pos.file, row.pos.line, row.pos.column)
             self.types[c["tag"]] = _Type(c["tag"], c["name"], c["read"], c["size"], c["title"])
+        self.by_tag = [self.types.get(tag) for tag in range(256)]      # indexed by a tag byte
         self.type_by_name = {t.name: t for t in self.types.values()}
+        self.class_id_tag = self.type_by_name["long_unsigned"].tag     # COSEM class id + logical name pairs
+        self.logical_name_tag = self.type_by_name["octet_string"].tag
         self.enums: dict[str, dict[int, tuple[str, str]]] = {}
         self.apdus = self.enum("dlms_apdu")
         self.request_choices = self.enum("dlms_request_choice")
         self.response_choices = self.enum("dlms_response_choice")
         self.invoke_flags = self.enum("dlms_invoke_flag")
+        self.invoke_flag_titles = [(bit, title) for bit, (_, title) in sorted(self.invoke_flags.items())]
+        self.invoke_known = 0xFFFFFF                # the invoke id itself
+        for bit in self.invoke_flags:
+            self.invoke_known |= bit
+        self.date_time_lengths = self.enum("dlms_date_time_length")
+        self.date_time_length_codes = frozenset(self.date_time_lengths)
+        self.optional = self.enum("dlms_optional")
+        self.optional_codes = frozenset(self.optional)
+        self.object_meanings: dict[bytes, str] = {}     # of the objects in specs, made when first met
+        self.month_special = self.enum("dlms_month_special")
+        self.day_special = self.enum("dlms_day_special")
+        self.days_of_week = self.enum("dlms_day_of_week")
         self.special_datetimes = {bytes.fromhex(r.cells["hex"]): r.cells["title"]
                                   for r in s.get("dlms_special_datetime", "gbcs").rows}
         self.classes = {r.cells["class_id"]: (r.cells["name"], r.cells["title"])
@@ -109,6 +132,7 @@ class _Tables:
                                 row.pos.column)
             self.objects[raw] = (c["class_id"], c["name"], c["title"])
         self.structs: dict[str, list[_Field]] = {}
+        self.struct_sizes: dict[str, int | None] = {}
         self.shapes: dict[str, _Shape] = {}
         for item in s.of_kind("dlms_shape"):
             self.shapes[item.name] = self._shape(item)
@@ -250,8 +274,10 @@ class _Tables:
         return fields
 
     def struct_size(self, name: str) -> int | None:
-        sizes = [f.size for f in self.struct(name)]
-        return None if None in sizes else sum(sizes)
+        if name not in self.struct_sizes:
+            sizes = [f.size for f in self.struct(name)]
+            self.struct_sizes[name] = None if None in sizes else sum(sizes)
+        return self.struct_sizes[name]
 
 
 def _tables(s: SpecSet) -> _Tables:
@@ -290,28 +316,31 @@ def obis_bytes(value: str | bytes) -> bytes:
     return raw
 
 
-def _date_field(t: _Tables, value: int, highest: int, special: str) -> tuple[str, bool] | None:
+_TWO_DIGITS = [f"{v:02d}" for v in range(100)]      # 00..99, made once
+
+
+def _date_field(value: int, highest: int, special: dict) -> tuple[str, bool] | None:
     """(text, exact) of a DLMS month or day: 1..highest, FF any, or a special value."""
     if value == 0xFF:
         return "*", False
     if 1 <= value <= highest:
-        return f"{value:02d}", True
-    named = t.enum(special).get(value)
+        return _TWO_DIGITS[value], True
+    named = special.get(value)
     return None if named is None else (named[1], False)
 
 
 def _date_parts(t: _Tables, raw: bytes) -> tuple[str, bool] | None:
     """(text, fully specified) of a 5-byte DLMS date, or None if a byte is out of range."""
-    year = int.from_bytes(raw[0:2], "big")
+    year = (raw[0] << 8) | raw[1]
     month, day, dow = raw[2], raw[3], raw[4]
     ytext = "*" if year == 0xFFFF else f"{year:04d}"
-    mpart = _date_field(t, month, 12, "dlms_month_special")
-    dpart = _date_field(t, day, 31, "dlms_day_special")
+    mpart = _date_field(month, 12, t.month_special)
+    dpart = _date_field(day, 31, t.day_special)
     if mpart is None or dpart is None:
         return None
     (mtext, mexact), (dtext, dexact) = mpart, dpart
     exact = mexact and dexact and year != 0xFFFF
-    days = t.enum("dlms_day_of_week")
+    days = t.days_of_week
     if dow != 0xFF and dow not in days:
         return None
     text = f"{ytext}-{mtext}-{dtext}"
@@ -330,11 +359,11 @@ def _time_parts(raw: bytes) -> tuple[str, bool] | None:
     if (hour > 23 and hour != 0xFF) or (minute > 59 and minute != 0xFF) or (second > 59 and second != 0xFF) \
             or (hundredths > 99 and hundredths != 0xFF):
         return None
-    parts = [("*" if v == 0xFF else f"{v:02d}") for v in (hour, minute, second)]
-    text = ":".join(parts)
-    if hundredths not in (0, 0xFF):
-        text += f".{hundredths:02d}"
-    return text, 0xFF not in (hour, minute, second)
+    text = (("*" if hour == 0xFF else _TWO_DIGITS[hour]) + ":" + ("*" if minute == 0xFF else _TWO_DIGITS[minute])
+            + ":" + ("*" if second == 0xFF else _TWO_DIGITS[second]))
+    if hundredths != 0 and hundredths != 0xFF:
+        text += "." + _TWO_DIGITS[hundredths]
+    return text, hour != 0xFF and minute != 0xFF and second != 0xFF
 
 
 def _datetime_text(t: _Tables, raw: bytes) -> str | None:
@@ -376,8 +405,12 @@ def _default_specs() -> SpecSet:
     return specs()
 
 
+_VISIBLE = bytes(range(0x20, 0x7F))
+
+
 def _printable(raw: bytes) -> bool:
-    return all(0x20 <= b < 0x7F for b in raw)
+    """Every byte is visible ASCII (20-7E)."""
+    return not bytes(raw).translate(None, _VISIBLE)
 
 
 def _octets_meaning(t: _Tables, raw: bytes) -> str | None:
@@ -401,11 +434,25 @@ def _octets_meaning(t: _Tables, raw: bytes) -> str | None:
     return None
 
 
+def _hex_codes(codes) -> str:
+    return ", ".join(f"{k:02X}" for k in sorted(codes))
+
+
+def _bit_digits(raw: bytes) -> str:
+    return "".join(f"{b:08b}" for b in raw)
+
+
 def _object_meaning(t: _Tables, raw: bytes) -> str:
+    raw = bytes(raw)
+    text = t.object_meanings.get(raw)
+    if text is not None:
+        return text
     text = obis_text(raw)
-    obj = t.objects.get(bytes(raw))
-    if obj is not None and (obj[2] or obj[1]):
-        text += f" ({obj[2] or obj[1]})"
+    obj = t.objects.get(raw)
+    if obj is not None:
+        if obj[2] or obj[1]:
+            text += f" ({obj[2] or obj[1]})"
+        t.object_meanings[raw] = text            # bounded: only objects the specs list
     return text
 
 
@@ -446,18 +493,17 @@ class _Dlms:
     def invoke_id(self) -> None:
         w, t = self.w, self.t
         v = w.uint("long_invoke_id_and_priority", 4)
-        words = [title for bit, (_, title) in sorted(t.invoke_flags.items()) if v & bit]
-        known = 0xFFFFFF
-        for bit in t.invoke_flags:
-            known |= bit
+        words = [title for bit, title in t.invoke_flag_titles if v & bit]
+        known = t.invoke_known
         if v & ~known:
             words.append(f"reserved bits 0x{v & ~known:08X} set")
         w.last.meaning = f"invoke id {v & 0xFFFFFF}" + (f"; {', '.join(words)}" if words else "")
 
     def date_time(self) -> None:
         w, t = self.w, self.t
-        lengths = t.enum("dlms_date_time_length")
-        n = w.expect("date_time_length", 1, set(lengths), "a DLMS date-time length (00 absent, 0C present)")
+        lengths = t.date_time_lengths
+        n = w.expect("date_time_length", 1, t.date_time_length_codes,
+                     "a DLMS date-time length (00 absent, 0C present)")
         w.last.meaning = lengths[n][1]
         if n:
             raw = w.bytes("date_time", n)
@@ -490,7 +536,7 @@ class _Dlms:
         entry = t.request_choices.get(choice)
         if entry is None:
             raise UnknownCodeError(f"0x{choice:02X} is not an Access-Request-Specification choice "
-                                   f"(expected {', '.join(f'{k:02X}' for k in sorted(t.request_choices))})",
+                                   f"(expected {_hex_codes(t.request_choices)})",
                                    at, w.path("choice"), actual=choice)
         w.last.meaning = entry[1]
         kind = "method" if entry[0] == "action" else "attribute"
@@ -520,7 +566,7 @@ class _Dlms:
             entry = t.response_choices.get(choice)
             if entry is None:
                 raise UnknownCodeError(f"0x{choice:02X} is not an Access-Response-Specification choice "
-                                       f"(expected {', '.join(f'{k:02X}' for k in sorted(t.response_choices))})",
+                                       f"(expected {_hex_codes(t.response_choices)})",
                                        at, w.path("choice"), actual=choice)
             w.last.meaning = entry[1]
             results = t.enum("dlms_action_result" if entry[0] == "action" else "dlms_data_access_result")
@@ -576,7 +622,7 @@ class _Dlms:
             if not quiet:
                 self.mismatch(shape, f"expected a DER SEQUENCE (30), found tag {tag:02X}", name)
             shape = None
-        typ = t.types.get(tag)
+        typ = t.by_tag[tag]
         if typ is None:
             raise UnknownCodeError(f"0x{tag:02X} is not a DLMS data type tag", w.pos, w.path(f"{name}.tag"),
                                    actual=tag)
@@ -590,25 +636,26 @@ class _Dlms:
                 if not quiet:
                     self.mismatch(shape, why, name)
                 shape = None
-        if shape is not None and isinstance(shape.read, tuple) and shape.read[0] == "shape":
+        if shape is not None and shape.is_shape_ref:
             return self.data(name, depth, t.shapes[shape.read[1]], quiet, override or shape.name)
         node = w.begin(override or (shape.name if shape is not None and shape.name else None) or name)
         w.uint("tag", 1, typ.title)
-        read = typ.read
-        if read == "list":
+        kind = typ.kind
+        if kind == _LIST:
             n = self.count("count", "elements")
             for i in range(n):
-                self.data(f"elements[{i}]", depth + 1, shape.child(i) if shape is not None else None)
+                child = shape.child(i) if shape is not None else None
+                self.data(_element_name(i), depth + 1, child)
             node.meaning = f"{typ.title} of {n}"
             if typ.name == "structure":
                 self.cosem_pairs(node.children[2:])
-        elif read == "compact":
+        elif kind == _COMPACT:
             self.compact_array(depth)
             node.meaning = typ.title
-        elif read in ("octets", "ascii", "utf8", "bits"):
+        elif kind == _OCTETS or kind == _ASCII or kind == _UTF8 or kind == _BITS:
             self.variable("value", typ, shape)
             node.meaning = typ.title
-        elif read == "none":
+        elif kind == _NONE:
             node.meaning = typ.title
         else:
             self.fixed("value", typ, shape)
@@ -642,10 +689,11 @@ class _Dlms:
     def cosem_pairs(self, elements: list[Node]) -> None:
         """A long-unsigned known class id followed by a 6-byte octet-string: class + logical name."""
         t = self.t
-        for a, b in zip(elements, elements[1:]):
-            if _tag_of(a) != 0x12 or _tag_of(b) != 0x09:
+        tags = [_tag_of(e) for e in elements]
+        for i in range(len(elements) - 1):
+            if tags[i] != t.class_id_tag or tags[i + 1] != t.logical_name_tag:
                 continue
-            va, vb = a.get("value"), b.get("value")
+            va, vb = elements[i].get("value"), elements[i + 1].get("value")
             if va is None or vb is None or not vb.is_leaf or vb.end - vb.start != 6:
                 continue
             cls = t.classes.get(va.value)
@@ -658,28 +706,28 @@ class _Dlms:
     def fixed(self, name: str, typ: _Type, shape: _Shape | None = None) -> None:
         """A fixed-size value: tagged ("value") or untagged (compact-array element)."""
         w, t = self.w, self.t
-        read = typ.read
-        if read == "none":
+        kind = typ.kind
+        if kind == _NONE:
             w.spend(1, name)
             return
-        if read == "boolean":
+        if kind == _UINT:
+            v = w.uint(name, typ.size)
+        elif kind == _INT:
+            v = w.sint(name, typ.size)
+        elif kind == _BOOLEAN:
             v = w.uint(name, 1)
             w.last.meaning = "true" if v else "false"
-        elif read == "int":
-            v = w.sint(name, typ.size)
-        elif read == "uint":
-            v = w.uint(name, typ.size)
-        elif read == "bcd":
+        elif kind == _BCD:
             v = w.uint(name, 1)
             w.last.meaning = f"BCD {v:02X}"
-        elif read == "float":
+        elif kind == _FLOAT:
             w.float(name, typ.size)
             return
-        elif read in ("datetime", "date", "time"):
+        elif kind == _DATETIME or kind == _DATE or kind == _TIME:
             raw = w.bytes(name, typ.size)
-            if read == "datetime":
+            if kind == _DATETIME:
                 w.last.meaning = _datetime_text(t, raw)
-            elif read == "date":
+            elif kind == _DATE:
                 d = _date_parts(t, raw)
                 w.last.meaning = d[0] if d else None
             else:
@@ -708,7 +756,8 @@ class _Dlms:
     def variable(self, name: str, typ: _Type, shape: _Shape | None = None) -> None:
         """A length-prefixed value (octet/visible/UTF-8 string, bit-string) into the current group."""
         w, t = self.w, self.t
-        if typ.read == "bits":
+        kind = typ.kind
+        if kind == _BITS:
             at = w.pos
             bits = w.ber_length("length")
             nbytes = (bits + 7) // 8
@@ -717,17 +766,17 @@ class _Dlms:
                                   at, w.path("length"), expected=nbytes, actual=w.remaining)
             if nbytes:
                 raw = w.bytes(name, nbytes)
-                text = "".join(f"{b:08b}" for b in raw[:8])[:bits]   # at most 64 bits are shown
+                text = _bit_digits(raw[:8])[:bits]   # at most 64 bits are shown
                 w.last.meaning = text if bits <= 64 else f"{text}… ({bits} bits)"
             return
         n = self.length()
-        if typ.read == "ascii":
+        if kind == _ASCII:
             if n:
                 raw = w.bytes(name, n)
                 w.last.meaning = raw.decode("ascii", errors="replace") if _printable(raw) else \
                     "(not visible ASCII) " + raw.decode("latin-1")
             return
-        if typ.read == "utf8":
+        if kind == _UTF8:
             if n:
                 raw = w.bytes(name, n)
                 try:
@@ -848,7 +897,7 @@ class _Dlms:
         i = 0
         while w.remaining:
             before = w.pos
-            self.untagged(f"elements[{i}]", desc, depth + 1)
+            self.untagged(_element_name(i), desc, depth + 1)
             if w.pos == before:
                 raise ConstraintError("compact-array elements of this type take no bytes, so the contents "
                                       "cannot be divided into elements", w.pos, w.path(f"elements[{i}]"),
@@ -867,25 +916,34 @@ class _Dlms:
         if kind == "array":
             node = w.begin(name)
             for j in range(desc[2]):
-                self.untagged(f"elements[{j}]", desc[3], depth + 1)
+                self.untagged(_element_name(j), desc[3], depth + 1)
             w.finish()
             node.meaning = f"array of {desc[2]}"
         elif kind == "structure":
             node = w.begin(name)
             for j, member in enumerate(desc[2]):
-                self.untagged(f"elements[{j}]", member, depth + 1)
+                self.untagged(_element_name(j), member, depth + 1)
             w.finish()
             node.meaning = f"structure of {len(desc[2])}"
             self.cosem_pairs(node.children)
         else:
             typ = desc[1]
-            if typ.read in ("octets", "ascii", "utf8", "bits"):
+            read = typ.kind
+            if read == _OCTETS or read == _ASCII or read == _UTF8 or read == _BITS:
                 node = w.begin(name)
                 self.variable("value", typ)
                 w.finish()
                 node.meaning = typ.title
             else:
                 self.fixed(name, typ)
+
+
+_ELEMENT_NAMES = [f"elements[{i}]" for i in range(64)]
+
+
+def _element_name(i: int) -> str:
+    """`elements[i]`, made once for the common small indexes."""
+    return _ELEMENT_NAMES[i] if i < 64 else f"elements[{i}]"
 
 
 def _tag_of(node: Node) -> int | None:
@@ -919,8 +977,8 @@ def decode_dlms(w, ctx) -> None:
         if n != len(specs):
             d.note(f"{len(specs)} request specifications but {n} data items")
     elif entry[0] == "access_response":
-        optional = t.enum("dlms_optional")
-        echo = w.expect("request_spec_echo", 1, set(optional), "an A-XDR OPTIONAL flag (00 absent, 01 present)")
+        optional = t.optional
+        echo = w.expect("request_spec_echo", 1, t.optional_codes, "an A-XDR OPTIONAL flag (00 absent, 01 present)")
         w.last.meaning = f"access-request-specification {optional[echo][1]}"
         if echo:
             d.request_specs()

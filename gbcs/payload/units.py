@@ -61,8 +61,14 @@ def annotate_zse(node: Node, s: SpecSet, cluster: int, command: int) -> None:
 
 
 
-def _dlms_types(s: SpecSet) -> dict[int, str]:
-    return {code: row.cells["name"] for code, row in s.get("dlms_data_type", "axdr").by_key.items()}
+class _DlmsUnits:
+    """The A-XDR type names by tag, the DLMS unit titles and the numeric type names, once per SpecSet."""
+
+    def __init__(self, s: SpecSet):
+        self.types = {code: row.cells["name"] for code, row in s.get("dlms_data_type", "axdr").by_key.items()}
+        self.units = {r.cells["value"]: r.cells["title"] for r in s.enum("dlms_unit").rows}
+        self.numbers = frozenset(r.cells["name"] for r in s.get("dlms_data_type", "axdr").rows
+                                 if r.cells["read"] in ("int", "uint"))
 
 
 def _typed(node: Node, types: dict[int, str]) -> tuple[str | None, object]:
@@ -75,10 +81,8 @@ def annotate_dlms_scaler_units(items: list[Node], s: SpecSet) -> None:
     """Name the scaler_unit structures {integer scaler, enum unit} among Access-Response data
     items, and give the number just before each (the value it scales, as registers are read
     value then scaler_unit) its scaled quantity: `147 × 10^-3 = 0.147 Wh`."""
-    types = _dlms_types(s)
-    units = {r.cells["value"]: r.cells["title"] for r in s.enum("dlms_unit").rows}
-    numbers = {name for name, row in ((r.cells["name"], r) for r in s.get("dlms_data_type", "axdr").rows)
-               if row.cells["read"] in ("int", "uint")}
+    tables = s.derived(_DlmsUnits)
+    types, units, numbers = tables.types, tables.units, tables.numbers
     for i, item in enumerate(items):
         kids = [c for c in item.children or () if not c.is_leaf]
         if _typed(item, types)[0] != "structure" or len(kids) != 2:

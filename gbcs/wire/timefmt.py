@@ -12,7 +12,8 @@ def utc2000_meaning(seconds: int) -> str:
         return "0 (now / not set)"
     if seconds == 0xFFFFFFFF:
         return "FFFFFFFF (not set / never)"
-    return (EPOCH_2000 + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    t = EPOCH_2000 + timedelta(seconds=seconds)      # years 2000..2136: always four digits
+    return f"{t.year}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
 
 
 def dlms_datetime_text(raw: bytes) -> str | None:

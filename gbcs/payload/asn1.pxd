@@ -1,0 +1,131 @@
+# Cython declarations for the compiled twin of asn1.py (setup.py builds it from the .py; this
+# file only adds types). TLV parsing runs over a typed memoryview with C integers; TLVs, plans,
+# type expressions and tables become final C structs; the matcher's and emitter's steps are
+# C-level calls. Attributes stay `public`: gbcs.testing reads them from Python.
+cimport cython
+
+cdef list _ELEMENT_NAMES
+
+cpdef str _element_name(Py_ssize_t i)
+
+
+@cython.final
+cdef class _Tlv:
+    cdef public Py_ssize_t start, tag_end, hdr_end, end, depth
+    cdef public long cls, number
+    cdef public bint constructed, minimal_length
+    cdef public list children
+    cdef public tuple key
+
+
+cpdef str _join(str path, str name)
+
+@cython.locals(i=Py_ssize_t, tlv=_Tlv)
+cpdef list _parse_all(w, _Tables t, const unsigned char[:] data, Py_ssize_t pos, Py_ssize_t end,
+                      Py_ssize_t depth, str path)
+
+@cython.locals(start=Py_ssize_t, first=int, cls=long, constructed=bint, number=long, count=int, b=int,
+               tag_end=Py_ssize_t, lb=int, minimal=bint, length="long long", n=int, tlv=_Tlv,
+               u=_Universal)
+cpdef _Tlv _parse_one(w, _Tables t, const unsigned char[:] data, Py_ssize_t pos, Py_ssize_t end,
+                      Py_ssize_t depth, str path)
+
+
+@cython.final
+cdef class _Universal:
+    cdef public object number, name, decode, title
+
+
+@cython.final
+cdef class _TAny:
+    pass
+
+
+@cython.final
+cdef class _TUni:
+    cdef public _Universal u
+
+
+@cython.final
+cdef class _TRef:
+    cdef public _Item item
+
+
+@cython.final
+cdef class _TList:
+    cdef public object elem
+    cdef public bint is_set
+
+
+@cython.final
+cdef class _TTag:
+    cdef public object number, inner
+    cdef public bint explicit
+
+
+@cython.final
+cdef class _TContaining:
+    cdef public bint bits
+    cdef public object inner
+
+
+@cython.final
+cdef class _Field:
+    cdef public object name, type, optional, hints, typed_by, first_tags
+
+
+@cython.final
+cdef class _Item:
+    cdef public object name, form, node
+    cdef public list fields
+
+
+@cython.final
+cdef class _Tables:
+    cdef public object specs, certificate
+    cdef public dict universal, universal_by_name, oids, enums, lookups, items, dispatch, tag_texts
+    cpdef str tag_text(self, _Tlv tlv)
+    cpdef str _tag_text(self, _Tlv tlv)
+
+
+@cython.final
+cdef class _Plan:
+    cdef public _Tlv tlv
+    cdef public object name, decode, meaning
+    cdef public dict hints
+    cdef public list children
+    cdef public _Plan inner
+
+
+@cython.final
+cdef class _Matcher:
+    cdef public object w
+    cdef public _Tables t
+    cdef public list notes
+    cdef public dict memo
+
+    cpdef fail(self, _Tlv tlv, expected)
+    @cython.locals(item=_Item, f=_Field, alt=_Field, u=_Universal, kept=Py_ssize_t, plan=_Plan,
+                   i=Py_ssize_t, c=_Tlv)
+    cpdef _Plan match(self, typ, _Tlv tlv, name, dict hints=*, tuple implicit=*)
+    @cython.locals(f=_Field, i=Py_ssize_t, nkids=Py_ssize_t, kids=list, plan=_Plan)
+    cpdef _Plan sequence(self, _Item item, _Tlv tlv, name, key)
+    @cython.locals(u=_Universal, start=Py_ssize_t, plan=_Plan)
+    cpdef _Plan containing(self, _TContaining typ, _Tlv tlv, name, hints, implicit)
+    cpdef _Plan unwrapped(self, _TContaining typ, _Tlv tlv, name, decode, why)
+    @cython.locals(plan=_Plan, kept=Py_ssize_t)
+    cpdef _Plan generic(self, _Tlv tlv, name)
+    @cython.locals(u=_Universal, plan=_Plan, kept=Py_ssize_t, i=Py_ssize_t, c=_Tlv)
+    cpdef _Plan _generic(self, _Tlv tlv, name)
+
+
+@cython.locals(tlv=_Tlv, child=_Plan)
+cpdef _emit(w, _Tables t, _Plan plan)
+
+@cython.locals(tlv=_Tlv, n=Py_ssize_t)
+cpdef _emit_value(w, _Tables t, _Plan plan)
+
+cpdef str _number_text(value)
+
+@cython.locals(begin=Py_ssize_t, i=Py_ssize_t, b=int, short=bint, value=Py_ssize_t)
+cpdef str _oid_text(raw, bint relative=*)

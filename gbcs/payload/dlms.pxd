@@ -1,0 +1,112 @@
+# Cython declarations for the compiled twin of dlms.py (setup.py builds it from the .py; this
+# file only adds types). The tables become C structs, the decoder's steps C-level methods of a
+# final class, the counters and depths C integers. Attributes stay `public`: gbcs.testing and
+# the builders read them from Python.
+cimport cython
+from libc.stdint cimport int64_t
+
+cdef int _NONE, _LIST, _BOOLEAN, _INT, _UINT, _BCD, _FLOAT, _BITS, _OCTETS, _ASCII, _UTF8, _COMPACT
+cdef int _DATETIME, _DATE, _TIME
+cdef list _ELEMENT_NAMES
+
+cpdef str _element_name(Py_ssize_t i)
+
+
+@cython.final
+cdef class _Type:
+    cdef public object tag, name, read, size, title
+    cdef public int kind
+
+
+@cython.final
+cdef class _Shape:
+    cdef public object item, path, name, type, read, count
+    cdef public dict children
+    cdef public _Shape star
+    cdef public bint is_shape_ref
+    cpdef _Shape child(self, Py_ssize_t index)
+
+
+@cython.final
+cdef class _Field:
+    cdef public object name, type, args, enum, table, size, fields
+
+
+@cython.final
+cdef class _Tables:
+    cdef public object specs
+    cdef public dict types, type_by_name, enums, apdus, request_choices, response_choices, invoke_flags
+    cdef public dict special_datetimes, classes, class_by_name, members, objects, structs, shapes
+    cdef public dict alert_bodies, parameter_shapes, selector_shapes, security_control, struct_sizes
+    cdef public _Shape default_alert, protected_shape
+    cdef public object protected_codes
+    cdef public list by_tag, invoke_flag_titles
+    cdef public object invoke_known, date_time_length_codes, optional_codes, class_id_tag, logical_name_tag
+    cdef public dict date_time_lengths, optional, object_meanings, month_special, day_special, days_of_week
+    cpdef dict enum(self, name)
+
+
+@cython.locals(n=Py_ssize_t)
+cpdef _octets_meaning(_Tables t, raw)
+
+cpdef str _object_meaning(_Tables t, raw)
+
+cpdef bint _printable(raw) except -1
+
+cdef list _TWO_DIGITS
+
+cpdef _date_field(int value, int highest, dict special)
+
+@cython.locals(year=int, month=int, day=int, dow=int, exact=bint, mexact=bint, dexact=bint)
+cpdef _date_parts(_Tables t, raw)
+
+@cython.locals(hour=int, minute=int, second=int, hundredths=int)
+cpdef _time_parts(raw)
+
+@cython.locals(deviation=int, offset=int, status=int)
+cpdef _datetime_text(_Tables t, raw)
+
+
+@cython.final
+cdef class _Dlms:
+    cdef public object w, ctx
+    cdef public _Tables t
+
+    cpdef note(self, str text)
+    # lengths and counts take up to 4 bytes: 64-bit integers hold them on 32-bit builds too
+    @cython.locals(n="long long", at=Py_ssize_t)
+    cpdef int64_t count(self, name, what, Py_ssize_t min_size=*) except? -1
+    @cython.locals(n="long long", at=Py_ssize_t)
+    cpdef int64_t length(self, name=*) except? -1
+    cpdef invoke_id(self)
+    cpdef date_time(self)
+    cpdef tuple descriptor(self, str kind)
+    cpdef tuple request_spec(self, Py_ssize_t i)
+    cpdef list request_specs(self)
+    @cython.locals(n="long long", i="long long")
+    cpdef response_specs(self)
+    @cython.locals(n="long long", i="long long", item_shape=_Shape)
+    cpdef int64_t data_list(self, _Shape shape=*, bint quiet=*, list specs=*) except? -1
+    cpdef mismatch(self, _Shape shape, why, name=*)
+    cpdef peek_count(self)
+    @cython.locals(typ=_Type, n="long long", i="long long", kind=int, child=_Shape)
+    cpdef data(self, name, Py_ssize_t depth, _Shape shape=*, bint quiet=*, override=*)
+    cpdef der_sequence(self, _Shape shape, name)
+    @cython.locals(i=Py_ssize_t, tags=list)
+    cpdef cosem_pairs(self, list elements)
+    @cython.locals(kind=int)
+    cpdef fixed(self, name, _Type typ, _Shape shape=*)
+    cpdef integer_meaning(self, _Shape shape, v)
+    @cython.locals(n="long long", bits="long long", nbytes="long long", at=Py_ssize_t, kind=int)
+    cpdef variable(self, name, _Type typ, _Shape shape=*)
+    @cython.locals(f=_Field)
+    cpdef fields(self, list fields)
+    @cython.locals(typ=_Type, n="long long", i="long long")
+    cpdef tuple type_description(self, name, Py_ssize_t depth)
+    @cython.locals(i=Py_ssize_t, before=Py_ssize_t)
+    cpdef compact_array(self, Py_ssize_t depth)
+    @cython.locals(j=Py_ssize_t, typ=_Type, read=int)
+    cpdef untagged(self, name, tuple desc, Py_ssize_t depth)
+
+
+cpdef _tag_of(node)
