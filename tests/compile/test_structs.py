@@ -61,8 +61,12 @@ struct all_types {{
     dt dlms_datetime
     m day_minutes
     s struct(inner)
-    count u8
     selector u8
+    bl ber_length
+    tag u8 known(colour) enum(colour) show(name) "a colour"
+    maybe u16le if(selector, 0x02)
+    id bytes(2) show(hex) if(selector)
+    count u8
     items repeat(count) {{
         x u16le
         flag u8
