@@ -197,10 +197,24 @@ def to_python(obj: Any) -> Any:
     return obj
 
 
+def _with_constants(ops, values: dict) -> dict:
+    """`values` with every field that allows exactly one value (expect/known of one constant)
+    filled in where left out, in nested structs too."""
+    out = dict(values)
+    for op in ops:
+        if op.allowed is not None and len(op.allowed) == 1 and out.get(op.name) is None:
+            out[op.name] = next(iter(op.allowed))
+        elif op.code == L.OP_STRUCT and isinstance(out.get(op.name), dict):
+            out[op.name] = _with_constants(op.block, out[op.name])
+    return out
+
+
 def build_struct(specs: SpecSet | None, name: str, values: dict) -> bytes:
-    """Bytes of struct item `name` holding `values` (shape as gbcs/wire/layout.py returns)."""
+    """Bytes of struct item `name` holding `values` (shape as gbcs/wire/layout.py returns).
+    Fields whose layout allows a single value (tags, fixed lengths) may be left out."""
+    compiler = _compiler(specs)
     try:
-        return compile_struct(specs, name).build(values)
+        return compiler.struct(name).build(_with_constants(L.program(compiler.specs, name), values))
     except (cs.ConstructError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise EncodeError(f"cannot build struct {name}: {exc}") from exc
 
