@@ -18,6 +18,7 @@ from gbcs.errors import EncodeError, SpecError
 from gbcs.spec.load import SpecSet
 from gbcs.spec.types import LAYOUT_TYPES
 from gbcs.wire import layout as L
+from gbcs.wire import ops as O
 from gbcs.wire.codecs import minimal_ber_length
 
 __all__ = ["compile_struct", "build_struct", "parse_struct", "to_python", "example_values", "COMPILED_TYPES"]
@@ -131,42 +132,42 @@ class _Compiler:
 
     def _op(self, op) -> cs.Construct:
         code = op.code
-        if code in (L.OP_UINT, L.OP_UINT_LE, L.OP_SINT):
+        if code in (O.OP_UINT, O.OP_UINT_LE, O.OP_SINT):
             return _int(op.size, op.signed, op.little)
-        if code == L.OP_BYTES:
+        if code == O.OP_BYTES:
             return cs.Bytes(op.count if op.ref is None else _getter(op.ref, op.ref_up))
-        if code in (L.OP_OCTSTR, L.OP_CHARSTR):
+        if code in (O.OP_OCTSTR, O.OP_CHARSTR):
             return cs.Prefixed(cs.Int8ub, cs.GreedyBytes)
-        if code == L.OP_REST:
+        if code == O.OP_REST:
             return cs.GreedyBytes
-        if code == L.OP_UTC2000:
+        if code == O.OP_UTC2000:
             return cs.Int32ub
-        if code in (L.OP_UTC2000_LE, L.OP_DAY_MINUTES):
+        if code in (O.OP_UTC2000_LE, O.OP_DAY_MINUTES):
             return _int(op.size, False, True)
-        if code == L.OP_BER_LENGTH:
+        if code == O.OP_BER_LENGTH:
             return _BerLength()
-        if code == L.OP_ZCL_DATE:
+        if code == O.OP_ZCL_DATE:
             return cs.Struct(*(part / cs.Int8ub for part in L.ZCL_DATE_PARTS))
-        if code == L.OP_DLMS_DATETIME:
+        if code == O.OP_DLMS_DATETIME:
             return cs.Bytes(op.size)
-        if code == L.OP_STRUCT:
+        if code == O.OP_STRUCT:
             return self.struct(op.struct)
-        if code == L.OP_REPEAT:
+        if code == O.OP_REPEAT:
             return cs.Array(op.count if op.ref is None else _getter(op.ref, op.ref_up), self._block(op.block))
-        if code == L.OP_REPEAT_TO_END:
+        if code == O.OP_REPEAT_TO_END:
             return _ToEnd(self._block(op.block))
-        if code == L.OP_IF_REMAINING:
+        if code == O.OP_IF_REMAINING:
             return _IfRemaining(self._block(op.block))
-        if code in (L.OP_WHEN, L.OP_WHEN_EQ, L.OP_WHEN_NE):
+        if code in (O.OP_WHEN, O.OP_WHEN_EQ, O.OP_WHEN_NE):
             get, arg = _getter(op.ref, op.ref_up), op.mask
-            if code == L.OP_WHEN:
+            if code == O.OP_WHEN:
                 cond = lambda ctx: bool(get(ctx) & arg)      # noqa: E731
-            elif code == L.OP_WHEN_EQ:
+            elif code == O.OP_WHEN_EQ:
                 cond = lambda ctx: get(ctx) == arg           # noqa: E731
             else:
                 cond = lambda ctx: get(ctx) != arg           # noqa: E731
             return cs.If(cond, self._block(op.block))
-        if code == L.OP_ZCL_VALUE:
+        if code == O.OP_ZCL_VALUE:
             cases = {key: self._op(choice) for key, choice in op.choices.items()}
             return cs.Switch(_getter(op.ref, op.ref_up), cases, default=cs.Error)
         raise SpecError(f"{op.where}: field type {op.type!r} has no construct form")   # types.py grew a type
@@ -204,7 +205,7 @@ def _with_constants(ops, values: dict) -> dict:
     for op in ops:
         if op.allowed is not None and len(op.allowed) == 1 and out.get(op.name) is None:
             out[op.name] = next(iter(op.allowed))
-        elif op.code == L.OP_STRUCT and isinstance(out.get(op.name), dict):
+        elif op.code == O.OP_STRUCT and isinstance(out.get(op.name), dict):
             out[op.name] = _with_constants(op.block, out[op.name])
     return out
 
@@ -283,50 +284,50 @@ def example_values(specs: SpecSet | None, name: str, seed: int = 0, *, max_items
 
     def gen(op, chain):
         code = op.code
-        if code in (L.OP_UINT, L.OP_UINT_LE, L.OP_SINT):
+        if code in (O.OP_UINT, O.OP_UINT_LE, O.OP_SINT):
             return gen_int(op)
-        if code in (L.OP_UTC2000, L.OP_UTC2000_LE):
+        if code in (O.OP_UTC2000, O.OP_UTC2000_LE):
             return rnd.choice((0, 0xFFFFFFFF, rnd.randint(0, 0xFFFFFFFF)))
-        if code == L.OP_DAY_MINUTES:
+        if code == O.OP_DAY_MINUTES:
             return rnd.randint(0, 0xFFFF) if rnd.random() < 0.2 else rnd.randint(0, 1439)
-        if code == L.OP_BER_LENGTH:
+        if code == O.OP_BER_LENGTH:
             if op.allowed is not None:
                 return rnd.choice(op.members)
             return rnd.choice((0, 0x7F, 0x80, 0x100, rnd.randint(0, 0xFFFFFFFF)))
-        if code == L.OP_BYTES:
+        if code == O.OP_BYTES:
             n = op.count if op.ref is None else length_of(chain, op.ref, op.ref_up, 8)
             return rnd.randbytes(n)
-        if code in (L.OP_OCTSTR, L.OP_CHARSTR):
+        if code in (O.OP_OCTSTR, O.OP_CHARSTR):
             n = rnd.randint(0, 12)
             return bytes(rnd.randint(0x20, 0x7E) for _ in range(n)) if rnd.random() < 0.7 else rnd.randbytes(n)
-        if code == L.OP_REST:
+        if code == O.OP_REST:
             return rnd.randbytes(rnd.randint(0, 8))
-        if code == L.OP_ZCL_DATE:
+        if code == O.OP_ZCL_DATE:
             return {k: rnd.randint(0, 255) for k in L.ZCL_DATE_PARTS}
-        if code == L.OP_DLMS_DATETIME:
+        if code == O.OP_DLMS_DATETIME:
             return rnd.randbytes(op.size)
-        if code == L.OP_STRUCT:
+        if code == O.OP_STRUCT:
             return gen_rows(op.block, [])
-        if code == L.OP_REPEAT:
+        if code == O.OP_REPEAT:
             n = op.count if op.ref is None else length_of(chain, op.ref, op.ref_up, max_items)
             return [gen_rows(op.block, chain) for _ in range(n)]
-        if code == L.OP_REPEAT_TO_END:
+        if code == O.OP_REPEAT_TO_END:
             return [gen_rows(op.block, chain) for _ in range(rnd.randint(0, max_items))]
-        if code == L.OP_IF_REMAINING:
+        if code == O.OP_IF_REMAINING:
             return gen_rows(op.block, chain) if rnd.random() < 0.5 else None
-        if code in (L.OP_WHEN, L.OP_WHEN_EQ, L.OP_WHEN_NE):
+        if code in (O.OP_WHEN, O.OP_WHEN_EQ, O.OP_WHEN_NE):
             arg = op.mask
 
             def present(value, want):
-                if code == L.OP_WHEN:
+                if code == O.OP_WHEN:
                     return (value | arg) if want else (value & ~arg)
-                if want == (code == L.OP_WHEN_EQ):
+                if want == (code == O.OP_WHEN_EQ):
                     return arg
                 return arg ^ 1 if value == arg else value
             value = steer(chain, op.ref, op.ref_up, present)
-            shown = bool(value & arg) if code == L.OP_WHEN else (value == arg) == (code == L.OP_WHEN_EQ)
+            shown = bool(value & arg) if code == O.OP_WHEN else (value == arg) == (code == O.OP_WHEN_EQ)
             return gen_rows(op.block, chain) if shown else None
-        if code == L.OP_ZCL_VALUE:
+        if code == O.OP_ZCL_VALUE:
             values, _ = holder(chain, op.ref, op.ref_up)
             key = rnd.choice(sorted(op.choices))
             values[op.ref] = key
