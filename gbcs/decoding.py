@@ -10,9 +10,7 @@ id) that carry such a message in pieces.
 from __future__ import annotations
 
 import gc
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 from gbcs.errors import ConstraintError, DecodeError, GbcsError, LengthError, TruncatedError, UnknownCodeError
 from gbcs.message import Message, Node
@@ -22,7 +20,7 @@ from gbcs.spec import specs as _specs
 from gbcs.spec.load import SpecSet
 from gbcs.wire.codecs import encode_leaf
 from gbcs.wire.backend import Walker
-from gbcs.wire.layout import struct_size, walk_fields, walk_struct
+from gbcs.wire.layout import compiled, struct_size
 from gbcs.wire.timefmt import dlms_datetime_text
 
 class _Envelope:
@@ -32,6 +30,10 @@ class _Envelope:
         def values(enum: str) -> dict[int, str]:
             return {r.cells["value"]: r.cells["name"] for r in s.enum(enum).rows}
         self.specs = s
+        for name in ("mac_header", "security_header", "grouping_header", "other_information_code",
+                     "other_information_srp_id", "other_information_srp_counter", "other_information_soc",
+                     "content_length", "signature", "mac", "gbt_routing_header", "gbt_routing_tail", "gbt_header"):
+            setattr(self, f"{name}_layout", compiled(s, name))
         self.tags = {v: k for k, v in values("apdu_tag").items()}
         self.cra = values("cra_flag")
         self.cra_codes = {v: k for k, v in self.cra.items()}
@@ -76,13 +78,13 @@ def _mac_header(w: Walker, env: _Envelope) -> int:
     Leaves the walker limited to the ciphered content; returns the outer limit.
     """
     w.begin("mac_header")
-    length = walk_fields(w, env.specs, "mac_header")["ciphered_content_length"]
+    length = env.mac_header_layout.walk(w)["ciphered_content_length"]
     length_at = w.last.start
     outer = w.push_limit(length, "ciphered_content_length", length_at)
     if length < env.security_header + env.mac:
         raise LengthError(f"ciphered content of {length} bytes cannot hold a security header and a MAC",
                           length_at, w.path("ciphered_content_length"), actual=length)
-    walk_struct(w, env.specs, "security_header")
+    env.security_header_layout.walk_group(w)
     w.finish()
     return outer
 
@@ -103,7 +105,7 @@ def _other_information_start(w: Walker, env: _Envelope, hooks: dict | None) -> t
     if length < env.message_code_size:
         raise LengthError(f"is {length} bytes; it must hold at least the {env.message_code_size}-byte message "
                           "code", length_at, w.path("length"), expected=env.message_code_size, actual=length)
-    code = walk_fields(w, env.specs, "other_information_code", hooks=hooks)["message_code"]
+    code = env.other_information_code_layout.walk(w, hooks)["message_code"]
     return code, length, outer
 
 
@@ -117,12 +119,12 @@ def _other_information(w: Walker, env: _Envelope, info: dict) -> int:
         if w.remaining < env.srp_id_size:
             raise LengthError(f"length {length} is not one GBCS allows ({', '.join(map(str, sorted(form)))}, "
                               "or more with a certificate)", length_at, w.path("length"), actual=length)
-        info["srp_id"] = walk_fields(w, s, "other_information_srp_id")["supplementary_remote_party_id"]
+        info["srp_id"] = env.other_information_srp_id_layout.walk(w)["supplementary_remote_party_id"]
     if w.remaining:
         if w.remaining < env.srp_counter_size:
             raise LengthError(f"length {length} leaves {w.remaining} bytes where an {env.srp_counter_size}-byte "
                               "counter belongs", length_at, w.path("length"), actual=length)
-        info["srp_counter"] = walk_fields(w, s, "other_information_srp_counter")["supplementary_remote_party_counter"]
+        info["srp_counter"] = env.other_information_srp_counter_layout.walk(w)["supplementary_remote_party_counter"]
     if w.remaining:
         # A DER certificate (30 82 …) may follow the SRP counter directly (as RTDS shows);
         # otherwise the supplementary originator counter comes first.
@@ -130,7 +132,7 @@ def _other_information(w: Walker, env: _Envelope, info: dict) -> int:
             if w.remaining < env.soc_size:
                 raise LengthError(f"length {length} leaves {w.remaining} bytes where an {env.soc_size}-byte "
                                   "counter belongs", length_at, w.path("length"), actual=length)
-            info["soc"] = walk_fields(w, s, "other_information_soc")["supplementary_originator_counter"]
+            info["soc"] = env.other_information_soc_layout.walk(w)["supplementary_originator_counter"]
     if w.remaining:
         from gbcs.payload.asn1 import decode_der
         info["certificate_at"] = w.pos
@@ -143,11 +145,11 @@ def _other_information(w: Walker, env: _Envelope, info: dict) -> int:
 def _grouping_header(w: Walker, env: _Envelope, info: dict) -> int:
     """Walk the grouping header up to the content length; returns the content length."""
     w.begin("grouping_header")
-    head = walk_fields(w, env.specs, "grouping_header")
+    head = env.grouping_header_layout.walk(w)
     info["cra"], info["counter"], info["originator"], info["recipient"], info["date_time"] = _routing(head)
     info["message_code"] = _other_information(w, env, info)
     info["content_length_at"] = w.pos
-    length = walk_fields(w, env.specs, "content_length")["content_length"]
+    length = env.content_length_layout.walk(w)["content_length"]
     w.finish()
     return length
 
@@ -175,7 +177,7 @@ def _signing_apdu(w: Walker, env: _Envelope, info: dict, in_mac: bool) -> None:
     if w.remaining == 0 and not in_mac and info["cra"] == env.cra_codes["command"]:
         info["signature"] = None         # a pre-command: the field is added when it is signed
         return
-    value = walk_struct(w, env.specs, "signature")["value"]
+    value = env.signature_layout.walk_group(w)["value"]
     info["signature"] = b"" if value is None else value
 
 
@@ -201,7 +203,7 @@ def _decode_plain(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
         inner_outer = w.push_limit(w.remaining - env.mac, "grouping_header")
         _signing_apdu(w, env, info, in_mac=True)
         w.pop_limit(inner_outer, "signature")
-        info["mac"] = walk_fields(w, s, "mac")["mac"]
+        info["mac"] = env.mac_layout.walk(w)["mac"]
         w.pop_limit(outer, "message")
     elif first == signing:
         _signing_apdu(w, env, info, in_mac=False)
@@ -230,9 +232,9 @@ def _decode_plain(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
 
 # -- GBT ----------------------------------------------------------------------------------
 
-def is_gbt_block(data: bytes) -> bool:
+def is_gbt_block(data: bytes, spec_set: SpecSet | None = None) -> bool:
     """True when the bytes start like a General-Block-Transfer block (DD with a transaction id)."""
-    env = _envelope(_specs())
+    env = _envelope(spec_set or _specs())
     return len(data) >= 2 and data[0] == env.tags["general_ciphering"] and data[1] == env.transaction_id
 
 
@@ -240,25 +242,25 @@ def _gbt_block(w: Walker, env: _Envelope, index: int) -> dict:
     s = env.specs
     w.begin(f"blocks[{index}]")
     w.begin("routing_header")
-    cra, counter, originator, recipient, _ = _routing(walk_fields(w, s, "gbt_routing_header"))
+    cra, counter, originator, recipient, _ = _routing(env.gbt_routing_header_layout.walk(w))
     w.begin("other_information")
     code, _, outer = _other_information_start(w, env, None)
     w.pop_limit(outer, None)
     w.finish()
-    length = walk_fields(w, s, "gbt_routing_tail")["ciphered_content_length"]
+    length = env.gbt_routing_tail_layout.walk(w)["ciphered_content_length"]
     length_at = w.last.start
     w.finish()
     outer = w.push_limit(length, "ciphered_content_length", length_at)
-    walk_struct(w, s, "security_header")
+    env.security_header_layout.walk_group(w)
     w.begin("gbt_header")
-    header = walk_fields(w, s, "gbt_header", hooks=env.gbt_hooks)
+    header = env.gbt_header_layout.walk(w, env.gbt_hooks)
     data_at = w.last.start
     w.finish()
     control, number, data_len = header["block_control"], header["block_number"], header["block_data_length"]
     w.need(data_len, "block_data")
     block = w.bytes("block_data", data_len)
     if w.remaining == env.mac:   # whether blocks carry a MAC is not settled; keep it if present
-        walk_fields(w, s, "mac")
+        env.mac_layout.walk(w)
     w.pop_limit(outer, None)
     w.finish()
     last = env.gbt_bits["last_block"]
@@ -331,8 +333,7 @@ def read_gbt_blocks(data: bytes, *, spec_set: SpecSet | None = None) -> list[Gbt
     """The blocks in `data` (one or more whole GBT blocks), without reassembling them.
 
     Raises only GbcsError, like decode()."""
-    with _guarded():
-        _, blocks = _walk_gbt_blocks(bytes(data), _envelope(spec_set or _specs()))
+    _, blocks = _guarded(_walk_gbt_blocks, bytes(data), _envelope(spec_set or _specs()))
     return [GbtBlock(b["key"], b["number"], b["last"], bool(b["data"])) for b in blocks]
 
 
@@ -377,22 +378,19 @@ def decode(data: bytes, *, spec_set: SpecSet | None = None, payloads: bool = Tru
         raise TypeError(f"decode() takes bytes, not {type(data).__name__}")
     data = bytes(data)
     s = spec_set or _specs()
-    with _guarded():
-        if is_gbt_block(data):
-            return _decode_gbt(data, s, payloads)
-        return _decode_plain(data, s, payloads)
+    return _guarded(_decode_gbt if is_gbt_block(data, s) else _decode_plain, data, s, payloads)
 
 
-@contextmanager
-def _guarded() -> Iterator[None]:
-    """Only GbcsError leaves a decode; GC paused while walking.
+def _guarded(walk, *args):
+    """walk(*args), so that only GbcsError leaves a decode; GC paused while walking.
 
     The cyclic GC rescans every live node each generation-2 pass, which makes a large tree
-    cost more than linear time to build; trees hold no cycles, so pause it while walking."""
+    cost more than linear time to build; trees hold no cycles, so pause it while walking.
+    (A plain function, not a context manager: that costs a generator per message.)"""
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        return walk(*args)
     except GbcsError:
         raise
     except RecursionError:

@@ -10,6 +10,7 @@ cdef int SHOW_DEFAULT, SHOW_HEX, SHOW_BITS, SHOW_DLMS_DATETIME
 
 
 @cython.final
+@cython.freelist(64)
 cdef class Scope:
     cdef public dict values
     cdef public object parent
@@ -22,15 +23,27 @@ cdef class Scope:
 @cython.final
 cdef class _Op:
     cdef public int code, size, count, ref_up, if_up, show
-    cdef public bint signed, little, unknown_code
+    cdef public bint signed, little, unknown_code, annotated
     cdef public object mask, if_mask
     cdef public object name, type, where, ref, if_ref, block, struct, meanings, choices, allowed
     cdef public object what, bits, members, title
 
 
+cdef Scope _scope(dict values, object parent)
+
+
+@cython.final
+cdef class Program:
+    cdef public object name
+    cdef public list ops
+    cpdef dict walk(self, object w, dict hooks=*)
+    cpdef dict walk_group(self, object w, object name=*, object meaning=*, dict hooks=*)
+
+
+@cython.locals(op=_Op, values=dict)
 cdef object _walk(object w, list ops, Scope scope, dict hooks, int depth)
 cdef object _ref(object w, _Op op, Scope scope, object ref)
 cdef object _meaning(object w, _Op op, object value, Scope scope, dict hooks)
 cdef dict _block(object w, _Op op, object name, Scope scope, dict hooks, int depth)
-@cython.locals(code=cython.int)
+@cython.locals(code=cython.int, choice=_Op, node=object, values=dict, items=list)
 cdef object _one(object w, _Op op, object name, Scope scope, dict hooks, int depth)

@@ -19,7 +19,6 @@ the current block first, then in the enclosing blocks; a struct(...) starts a fr
 """
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from gbcs.errors import ConstraintError, SpecError, SpecReferenceError, UnknownCodeError
@@ -32,7 +31,8 @@ from gbcs.wire.ops import (OP_BER_LENGTH, OP_BYTES, OP_CHARSTR, OP_CODES, OP_DAY
                            OP_ZCL_DATE, OP_ZCL_VALUE, SHOW_BITS, SHOW_DEFAULT, SHOW_HEX, SHOW_DLMS_DATETIME)
 from gbcs.wire.timefmt import dlms_datetime_meaning, utc2000_meaning
 
-__all__ = ["walk_struct", "walk_fields", "check_layouts", "resolve_table", "resolve_constant", "program",
+__all__ = ["walk_struct", "walk_fields", "compiled", "Program", "check_layouts", "resolve_table",
+           "resolve_constant", "program",
            "fixed_size", "struct_size", "bits_text", "Scope", "Hooks",
            "utc2000_meaning", "zcl_date_meaning", "day_minutes_meaning", "octets_meaning",
            "BLOCK_TYPES", "CONDITIONAL_TYPES"]
@@ -102,6 +102,14 @@ class Scope:
         return False
 
 
+def _scope(values: dict, parent: "Scope | None") -> Scope:
+    """A Scope made without the generic constructor call (the compiled twin allocates it directly)."""
+    scope = Scope.__new__(Scope)
+    scope.values = values
+    scope.parent = parent
+    return scope
+
+
 # -- the program: struct rows compiled once per SpecSet ----------------------------------
 #
 # Each row becomes an _Op: an op code (below) plus its constants, resolved once (sizes,
@@ -115,7 +123,7 @@ ZCL_DATE_PARTS = ("year", "month", "day", "day_of_week")
 class _Op:
     __slots__ = ("code", "name", "type", "where", "size", "signed", "little", "count", "ref", "ref_up",
                  "mask", "block", "struct", "meanings", "choices", "allowed", "what", "unknown_code",
-                 "if_ref", "if_mask", "if_up", "show", "bits", "members", "title")
+                 "if_ref", "if_mask", "if_up", "show", "bits", "members", "title", "annotated")
 
     def __init__(self, name: str, type_: str, where: str):
         self.name, self.type, self.where = name, type_, where
@@ -136,6 +144,7 @@ class _Op:
         self.bits: tuple = ()
         self.members: tuple = ()             # the values the enum/table/expect names
         self.title: str | None = None
+        self.annotated = False               # has a meaning of its own (enum, table or show)
 
 
 def resolve_table(specs: SpecSet, ref: str):
@@ -187,7 +196,14 @@ class _Plans:
     def __init__(self, specs: SpecSet):
         self.specs = specs
         self.structs: dict[str, list[_Op]] = {}
+        self.programs: dict[str, Program] = {}
         self._building: set[str] = set()
+
+    def program(self, name: str) -> "Program":
+        p = self.programs.get(name)
+        if p is None:
+            p = self.programs[name] = Program(name, self.struct(name))
+        return p
 
     def struct(self, name: str) -> list[_Op]:
         ops = self.structs.get(name)
@@ -317,6 +333,7 @@ class _Plans:
                 raise SpecError(f"show(bits) needs enum(…) naming the bits ({op.where})")
             op.show = {"hex": SHOW_HEX, "bits": SHOW_BITS, "dlms_datetime": SHOW_DLMS_DATETIME}.get(show,
                                                                                                  SHOW_DEFAULT)
+        op.annotated = op.meanings is not None or op.show != SHOW_DEFAULT
 
     def _int_ref(self, ref: str, scopes, row, what: str) -> tuple[Any, int]:
         r, up = self._ref_row(ref, scopes, row, what)
@@ -340,14 +357,8 @@ def _type_expr(value) -> tuple[str, tuple]:
     return str(value), ()
 
 
-_PLANS: "weakref.WeakKeyDictionary[SpecSet, _Plans]" = weakref.WeakKeyDictionary()
-
-
 def _plans(specs: SpecSet) -> _Plans:
-    p = _PLANS.get(specs)
-    if p is None:
-        p = _PLANS[specs] = _Plans(specs)
-    return p
+    return specs.derived(_Plans)
 
 
 def program(specs: SpecSet, struct: str) -> list[_Op]:
@@ -398,24 +409,46 @@ def check_layouts(specs: SpecSet) -> int:
 
 # -- walking: the one interpreter of the program ------------------------------------------
 
+class Program:
+    """The compiled ops of one struct item, ready to walk."""
+    __slots__ = ("name", "ops")
+
+    def __init__(self, name: str, ops: list):
+        self.name = name
+        self.ops = ops
+
+    def walk(self, w, hooks: dict | None = None) -> dict:
+        """The fields, into the walker's current group; returns their values."""
+        values: dict = {}
+        _walk(w, self.ops, _scope(values, None), hooks if hooks is not None else _NO_HOOKS, 0)
+        return values
+
+    def walk_group(self, w, name: str | None = None, meaning: str | None = None,
+                   hooks: dict | None = None) -> dict:
+        """The fields as a group node `name` (default: the struct's name); returns their values."""
+        node = w.begin(name if name is not None else self.name)
+        values: dict = {}
+        _walk(w, self.ops, _scope(values, None), hooks if hooks is not None else _NO_HOOKS, 0)
+        w.finish()
+        if meaning is not None:
+            node.meaning = meaning
+        return values
+
+
+def compiled(specs: SpecSet, struct: str) -> Program:
+    """The Program of struct item `struct` (compiled once per SpecSet)."""
+    return _plans(specs).program(struct)
+
+
 def walk_struct(w, specs: SpecSet, struct: str, name: str | None = None, *, meaning: str | None = None,
                 hooks: Hooks | None = None) -> dict:
     """Walk struct item `struct` as a group node `name` (default: the struct's name)."""
-    ops = _plans(specs).struct(struct)
-    node = w.begin(name or struct)
-    values: dict = {}
-    _walk(w, ops, Scope(values), hooks or _NO_HOOKS, 0)
-    w.finish()
-    if meaning is not None:
-        node.meaning = meaning
-    return values
+    return _plans(specs).program(struct).walk_group(w, name, meaning, hooks)
 
 
 def walk_fields(w, specs: SpecSet, struct: str, *, hooks: Hooks | None = None) -> dict:
     """Walk struct item `struct`'s fields into the walker's current group."""
-    values: dict = {}
-    _walk(w, _plans(specs).struct(struct), Scope(values), hooks or _NO_HOOKS, 0)
-    return values
+    return _plans(specs).program(struct).walk(w, hooks)
 
 
 _NO_HOOKS: dict = {}
@@ -479,7 +512,7 @@ def _meaning(w, op: _Op, value, scope: Scope, hooks: dict) -> None:
 def _block(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int) -> dict:
     w.begin(name)
     values: dict = {}
-    _walk(w, op.block, Scope(values, scope), hooks, depth)
+    _walk(w, op.block, _scope(values, scope), hooks, depth)
     w.finish()
     return values
 
@@ -491,20 +524,32 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
             value = w.expect(name, op.size, op.allowed, op.what, None, op.unknown_code)
         else:
             value = w.uint(name, op.size)
-        _meaning(w, op, value, scope, hooks)
+        if op.annotated or hooks:
+            _meaning(w, op, value, scope, hooks)
         return value
     if code == OP_BYTES:
         n = op.count if op.ref is None else _ref(w, op, scope, op.ref)
         raw = w.bytes(name, n)
-        _meaning(w, op, raw, scope, hooks)
+        if op.annotated or hooks:
+            _meaning(w, op, raw, scope, hooks)
         return raw
+    if code == OP_STRUCT:
+        if depth >= MAX_STRUCT_DEPTH:
+            raise SpecError(f"{op.where}: structs nested more than {MAX_STRUCT_DEPTH} deep")
+        w.begin(name)
+        values: dict = {}
+        _walk(w, op.block, _scope(values, None), hooks, depth + 1)
+        w.finish()
+        return values
     if code == OP_UINT_LE:
         value = w.uint_le(name, op.size)
-        _meaning(w, op, value, scope, hooks)
+        if op.annotated or hooks:
+            _meaning(w, op, value, scope, hooks)
         return value
     if code == OP_SINT:
         value = w.sint(name, op.size, little=op.little)
-        _meaning(w, op, value, scope, hooks)
+        if op.annotated or hooks:
+            _meaning(w, op, value, scope, hooks)
         return value
     if code == OP_BER_LENGTH:
         at = w.pos
@@ -514,7 +559,8 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
             cls = UnknownCodeError if op.unknown_code else ConstraintError
             raise cls(f"{value} is not {op.what} (expected {shown})", at, w.path(name),
                       expected=sorted(op.allowed), actual=value)
-        _meaning(w, op, value, scope, hooks)
+        if op.annotated or hooks:
+            _meaning(w, op, value, scope, hooks)
         return value
     if code == OP_UTC2000 or code == OP_UTC2000_LE:
         value = w.uint_le(name, 4) if code == OP_UTC2000_LE else w.uint(name, 4)
@@ -547,14 +593,6 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
         raw = w.bytes(name, DLMS_DATETIME_SIZE)
         w.last.meaning = dlms_datetime_meaning(raw)
         return raw
-    if code == OP_STRUCT:
-        if depth >= MAX_STRUCT_DEPTH:
-            raise SpecError(f"{op.where}: structs nested more than {MAX_STRUCT_DEPTH} deep")
-        w.begin(name)
-        values: dict = {}
-        _walk(w, op.block, Scope(values), hooks, depth + 1)
-        w.finish()
-        return values
     if code == OP_REPEAT:
         count = op.count if op.ref is None else _ref(w, op, scope, op.ref)
         w.begin(name)
