@@ -25,8 +25,10 @@ cdef class _Op:
     cdef public int code, size, count, ref_up, if_up, show
     cdef public bint signed, little, unknown_code, annotated
     cdef public object mask, if_mask
-    cdef public object name, type, where, ref, if_ref, block, struct, meanings, choices, allowed
+    cdef public object name, type, where, ref, if_ref, block, struct, choices, allowed
+    cdef public dict meanings
     cdef public object what, bits, members, title
+    cdef public dict template
 
 
 cdef Scope _scope(dict values, object parent)
@@ -36,6 +38,7 @@ cdef Scope _scope(dict values, object parent)
 cdef class Program:
     cdef public object name
     cdef public list ops
+    cdef public dict template
     cpdef dict walk(self, object w, dict hooks=*)
     cpdef dict walk_group(self, object w, object name=*, object meaning=*, dict hooks=*)
 

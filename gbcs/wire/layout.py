@@ -123,7 +123,7 @@ ZCL_DATE_PARTS = ("year", "month", "day", "day_of_week")
 class _Op:
     __slots__ = ("code", "name", "type", "where", "size", "signed", "little", "count", "ref", "ref_up",
                  "mask", "block", "struct", "meanings", "choices", "allowed", "what", "unknown_code",
-                 "if_ref", "if_mask", "if_up", "show", "bits", "members", "title", "annotated")
+                 "if_ref", "if_mask", "if_up", "show", "bits", "members", "title", "annotated", "template")
 
     def __init__(self, name: str, type_: str, where: str):
         self.name, self.type, self.where = name, type_, where
@@ -145,6 +145,7 @@ class _Op:
         self.members: tuple = ()             # the values the enum/table/expect names
         self.title: str | None = None
         self.annotated = False               # has a meaning of its own (enum, table or show)
+        self.template: dict | None = None    # struct: its field names, copied as the values dict
 
 
 def resolve_table(specs: SpecSet, ref: str):
@@ -271,6 +272,7 @@ class _Plans:
         elif t == "struct":
             op.struct = args[0]
             op.block = self.struct(op.struct)
+            op.template = _template(op.block)
         elif t == "zcl_value":
             type_row, op.ref_up = self._ref_row(args[0], scopes, row, "zcl_value type field")
             op.ref = args[0]
@@ -409,17 +411,25 @@ def check_layouts(specs: SpecSet) -> int:
 
 # -- walking: the one interpreter of the program ------------------------------------------
 
+def _template(ops: list) -> dict:
+    """A struct's values dict with every field name in place: copying it makes a dict that
+    never grows while the fields are filled in (a struct starts a fresh scope, so a name
+    present before its field is read can shadow nothing)."""
+    return dict.fromkeys(op.name for op in ops)
+
+
 class Program:
     """The compiled ops of one struct item, ready to walk."""
-    __slots__ = ("name", "ops")
+    __slots__ = ("name", "ops", "template")
 
     def __init__(self, name: str, ops: list):
         self.name = name
         self.ops = ops
+        self.template = _template(ops)
 
     def walk(self, w, hooks: dict | None = None) -> dict:
         """The fields, into the walker's current group; returns their values."""
-        values: dict = {}
+        values = self.template.copy()
         _walk(w, self.ops, _scope(values, None), hooks if hooks is not None else _NO_HOOKS, 0)
         return values
 
@@ -427,7 +437,7 @@ class Program:
                    hooks: dict | None = None) -> dict:
         """The fields as a group node `name` (default: the struct's name); returns their values."""
         node = w.begin(name if name is not None else self.name)
-        values: dict = {}
+        values = self.template.copy()
         _walk(w, self.ops, _scope(values, None), hooks if hooks is not None else _NO_HOOKS, 0)
         w.finish()
         if meaning is not None:
@@ -537,7 +547,7 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
         if depth >= MAX_STRUCT_DEPTH:
             raise SpecError(f"{op.where}: structs nested more than {MAX_STRUCT_DEPTH} deep")
         w.begin(name)
-        values: dict = {}
+        values = op.template.copy()
         _walk(w, op.block, _scope(values, None), hooks, depth + 1)
         w.finish()
         return values
