@@ -128,8 +128,9 @@ def random_part(draw, plaintext: bytes, s: SpecSet) -> bytes:
     size = {k: r.cells["bytes"] for k, r in s.get("envelope_size", "gbcs").by_key.items()}
     control = {r.cells["name"]: r.cells["value"] for r in s.enum("security_control").rows}
     tag = size["mac"]                                     # GBCS truncates every GCM tag alike
-    return bytes([control["authenticated_encrypted"]]) + bytes(size["security_header"] - 1) \
-        + draw(st.binary(min_size=len(plaintext), max_size=len(plaintext))) + draw(st.binary(min_size=tag, max_size=tag))
+    ciphertext = draw(st.binary(min_size=len(plaintext), max_size=len(plaintext)))
+    return (bytes([control["authenticated_encrypted"]]) + bytes(size["security_header"] - 1) + ciphertext
+            + draw(st.binary(min_size=tag, max_size=tag)))
 
 
 def _struct_bytes(draw, layout: str, s: SpecSet) -> bytes:

@@ -395,7 +395,8 @@ def test_constants_and_fixed_sizes_come_from_the_program():
     assert resolve_constant(s, "apdu_tag.general_signing") == next(
         r.cells["value"] for r in s.enum("apdu_tag").rows if r.cells["name"] == "general_signing")
     assert struct_size(s, "security_header") == s.get("envelope_size", "gbcs").by_key["security_header"].cells["bytes"]
-    assert struct_size(s, "transaction_id") == 1 + s.get("envelope_size", "gbcs").by_key["transaction_id"].cells["bytes"]
+    sizes = s.get("envelope_size", "gbcs").by_key
+    assert struct_size(s, "transaction_id") == 1 + sizes["transaction_id"].cells["bytes"]
     assert struct_size(s, "date_time") is None and struct_size(s, "mac_header") is None
 
 
