@@ -91,7 +91,6 @@ class _Facts:
         self.alert_titles = {code: r.cells["title"] for code, r in s.get("alert_codes", "gbcs").by_key.items()}
         self.security_header_size = struct_size(s, "gbz_security_header")
         self.tag_size = s.get("envelope_size", "gbcs").by_key["mac"].cells["bytes"]   # the truncated GCM tag
-        self.profile = next(iter(self.profiles))
         self.alert_cra = next(r.cells["value"] for r in s.enum("cra_flag").rows if r.cells["name"] == "alert")
         self.bit_pairs = tuple(self.bit_titles.items())
         self.fc_reserved = 0xFF & ~(FRAME_TYPE_MASK | sum(self.fc_bits.values()))
@@ -338,16 +337,22 @@ def _payload_bytes(cluster, frame_control, command_id, payload, specs) -> bytes:
     return bytes(payload)
 
 
+def _build(f: _Facts, layout: str, values: dict) -> bytes:
+    from gbcs.compile import build_struct
+    return build_struct(f.specs, layout, values)
+
+
 def _zcl_header_bytes(frame_control: int, sequence: int, command_id: int, manufacturer_code: int | None,
                       f: _Facts) -> bytes:
-    out = bytes([frame_control])
-    if frame_control & f.fc_bits["manufacturer_specific"]:
+    manufacturer_bit = f.fc_bits["manufacturer_specific"]
+    if frame_control & manufacturer_bit:
         if manufacturer_code is None:
             raise EncodeError("the manufacturer-specific bit is set: give manufacturer_code")
-        out += manufacturer_code.to_bytes(2, "little")
     elif manufacturer_code is not None:
-        raise EncodeError("manufacturer_code needs the manufacturer-specific frame control bit (0x04)")
-    return out + bytes([sequence, command_id])
+        raise EncodeError(f"manufacturer_code needs the manufacturer-specific frame control bit "
+                          f"(0x{manufacturer_bit:02X})")
+    return _build(f, "zcl_header", {"frame_control": frame_control, "manufacturer_code": manufacturer_code,
+                                    "sequence_number": sequence, "command_id": command_id})
 
 
 def build_zcl_frame(cluster: int, command_id: int, payload: bytes | dict = b"", *, frame_control: int,
@@ -362,10 +367,10 @@ def build_zcl_frame(cluster: int, command_id: int, payload: bytes | dict = b"", 
 def _extended_header(control: int, cluster: int, body: bytes, from_date_time, f: _Facts) -> bytes:
     if from_date_time is not None:
         control |= f.bits["from_date_time"]
-        body = utc2000_seconds(from_date_time).to_bytes(4, "big") + body
+        body = _build(f, "gbz_from_date_time", {"from_date_time": utc2000_seconds(from_date_time)}) + body
     if len(body) > 0xFFFF:
         raise EncodeError(f"a component body of {len(body)} bytes does not fit the 2-byte length")
-    return bytes([control]) + cluster.to_bytes(2, "big") + len(body).to_bytes(2, "big") + body
+    return _build(f, "gbz_component_header", {"control": control, "cluster_id": cluster, "length": len(body)}) + body
 
 
 def build_component(cluster: int, command_id: int, payload: bytes | dict = b"", *, frame_control: int,
@@ -382,17 +387,21 @@ def build_component(cluster: int, command_id: int, payload: bytes | dict = b"", 
 
 def build_encrypted_component(cluster: int, command_id: int, ciphertext: bytes, tag: bytes, *, frame_control: int,
                               sequence: int = 0, control: int = 0, frame_counter: int = 0,
-                              additional_control: int = 0, security_control: int = 0x31,
+                              additional_control: int = 0, security_control: int | None = None,
                               invocation_counter: int = 0, from_date_time: int | datetime | None = None,
                               manufacturer_code: int | None = None, specs: SpecSet | None = None) -> bytes:
     """An encrypted GBZ component wrapping given ciphertext and tag (no cryptography here)."""
     f = _facts(specs)
     if len(tag) != f.tag_size:
         raise EncodeError(f"the tag is {f.tag_size} bytes, not {len(tag)}")
-    ciphered = bytes([security_control]) + invocation_counter.to_bytes(4, "big") + bytes(ciphertext) + bytes(tag)
-    body = (bytes([additional_control, frame_counter])
+    if security_control is None:                    # the one security control GBZ parts use
+        security_control = next(iter(f.security_controls))
+    header = _build(f, "gbz_security_header", {"security_control": security_control,
+                                               "invocation_counter": invocation_counter})
+    ciphered = header + bytes(ciphertext) + bytes(tag)
+    body = (_build(f, "gbz_additional_header", {"control": additional_control, "frame_counter": frame_counter})
             + _zcl_header_bytes(frame_control, sequence, command_id, manufacturer_code, f)
-            + len(ciphered).to_bytes(2, "big") + ciphered)
+            + _build(f, "gbz_ciphered_length", {"length": len(ciphered)}) + ciphered)
     return _extended_header(control | f.bits["encrypted"], cluster, body, from_date_time, f)
 
 
@@ -410,8 +419,7 @@ def build_gbz(components: list[bytes], *, mark_last: bool = True, specs: SpecSet
             first = (comp[0] | last) if i == len(components) - 1 else (comp[0] & ~last)
             comp = bytes([first]) + comp[1:]
         parts.append(comp)
-    profile = next(iter(f.profiles))
-    return profile.to_bytes(2, "big") + bytes([len(components)]) + b"".join(parts)
+    return _build(f, "gbz_header", {"component_count": len(components)}) + b"".join(parts)
 
 
 def build_alert_body(message_code: int, fields: dict, specs: SpecSet | None = None) -> bytes:
@@ -441,9 +449,9 @@ def build_gbz_alert(alert_code: int, timestamp: int | datetime, body: bytes | di
     body = bytes(body or b"")
     if count is None:
         count = 1 if body else 0
-    profile = next(iter(f.profiles))
-    return (profile.to_bytes(2, "big") + bytes([count]) + alert_code.to_bytes(2, "big")
-            + utc2000_seconds(timestamp).to_bytes(4, "big") + body)
+    return (_build(f, "gbz_header", {"component_count": count})
+            + _build(f, "gbz_alert_header", {"alert_code": alert_code, "timestamp": utc2000_seconds(timestamp)})
+            + body)
 
 
 def build_read_attributes(attribute_ids: list[int], specs: SpecSet | None = None) -> bytes:
