@@ -20,7 +20,7 @@ from gbcs.errors import EncodeError, LengthError
 from gbcs.payload.context import PayloadContext
 from gbcs.payload.units import annotate_zse
 from gbcs.spec.load import SpecSet
-from gbcs.wire.layout import bits_text, struct_size, walk_fields, walk_struct
+from gbcs.wire.layout import bits_text, compiled, struct_size, walk_struct
 from gbcs.wire.timefmt import EPOCH_2000
 
 __all__ = ["decode_gbz", "decode_zcl_payload", "command_for", "zcl_commands", "ZclCommand", "frame_control_text",
@@ -90,6 +90,13 @@ class _Facts:
             self.alert_bodies.update(item.by_key)
         self.alert_titles = {code: r.cells["title"] for code, r in s.get("alert_codes", "gbcs").by_key.items()}
         self.security_header_size = struct_size(s, "gbz_security_header")
+        self.header, self.alert_header = compiled(s, "gbz_header"), compiled(s, "gbz_alert_header")
+        self.component_header = compiled(s, "gbz_component_header")
+        self.from_date_time = compiled(s, "gbz_from_date_time")
+        self.additional_header = compiled(s, "gbz_additional_header")
+        self.zcl_header = compiled(s, "zcl_header")
+        self.ciphered_length = compiled(s, "gbz_ciphered_length")
+        self.security_header = compiled(s, "gbz_security_header")
         self.tag_size = s.get("envelope_size", "gbcs").by_key["mac"].cells["bytes"]   # the truncated GCM tag
         self.alert_cra = next(r.cells["value"] for r in s.enum("cra_flag").rows if r.cells["name"] == "alert")
         self.bit_pairs = tuple(self.bit_titles.items())
@@ -197,7 +204,7 @@ def _alert_hooks(f: _Facts) -> dict:
 def decode_gbz(w, ctx: PayloadContext) -> None:
     """A GBZ payload filling the walker's frame: components, or an alert (CRA 3 / alert form)."""
     f = _facts(ctx.specs)
-    count = walk_fields(w, f.specs, "gbz_header")["component_count"]
+    count = f.header.walk(w)["component_count"]
     if ctx.cra_flag == f.alert_cra or (ctx.message_code is not None and ctx.message_code in f.alert_bodies):
         _alert(w, ctx, f)
     else:
@@ -212,7 +219,7 @@ def decode_gbz(w, ctx: PayloadContext) -> None:
 
 
 def _alert(w, ctx: PayloadContext, f: _Facts) -> None:
-    walk_fields(w, f.specs, "gbz_alert_header")
+    f.alert_header.walk(w)
     body = f.alert_bodies.get(ctx.message_code)
     if body is None:
         if w.remaining:
@@ -238,17 +245,16 @@ def _code(code: int | None) -> str:
 
 
 def _component(w, ctx: PayloadContext, f: _Facts, name: str) -> None:
-    s = f.specs
     w.begin(name)
-    header = walk_fields(w, s, "gbz_component_header")
+    header = f.component_header.walk(w)
     control, cluster = header["control"], header["cluster_id"]
     outer = w.push_limit(header["length"], "length", w.last.start)
     if control & f.bits["from_date_time"]:
-        walk_fields(w, s, "gbz_from_date_time")
+        f.from_date_time.walk(w)
     encrypted = bool(control & f.bits["encrypted"])
     if encrypted:
-        walk_struct(w, s, "gbz_additional_header", "additional_header")
-    zcl = walk_struct(w, s, "zcl_header", hooks=f.zcl_header_hooks(cluster))
+        f.additional_header.walk_group(w, "additional_header")
+    zcl = f.zcl_header.walk_group(w, None, None, f.zcl_header_hooks(cluster))
     frame_control, command_id = zcl["frame_control"], zcl["command_id"]
     if encrypted:
         _ciphered(w, f, f.command(cluster, frame_control, command_id))
@@ -260,7 +266,7 @@ def _component(w, ctx: PayloadContext, f: _Facts, name: str) -> None:
 
 def _ciphered(w, f: _Facts, cmd: ZclCommand | None) -> None:
     w.begin("ciphered_information")
-    length = walk_fields(w, f.specs, "gbz_ciphered_length")["length"]
+    length = f.ciphered_length.walk(w)["length"]
     length_at = w.last.start
     header, tag = f.security_header_size, f.tag_size
     if length < header + tag:
@@ -268,7 +274,7 @@ def _ciphered(w, f: _Facts, cmd: ZclCommand | None) -> None:
                           f"security header and the {tag}-byte tag", length_at, w.path("length"),
                           actual=length)
     outer = w.push_limit(length, "length", length_at)
-    walk_struct(w, f.specs, "gbz_security_header", "security_header")
+    f.security_header.walk_group(w, "security_header")
     what = f"encrypted {cmd.title}" if cmd is not None else "encrypted ZCL payload"
     w.bytes("ciphertext", length - header - tag, meaning=what)
     w.bytes("tag", tag)

@@ -534,13 +534,13 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
             value = w.expect(name, op.size, op.allowed, op.what, None, op.unknown_code)
         else:
             value = w.uint(name, op.size)
-        if op.annotated or hooks:
+        if op.annotated or (hooks and op.name in hooks):
             _meaning(w, op, value, scope, hooks)
         return value
     if code == OP_BYTES:
         n = op.count if op.ref is None else _ref(w, op, scope, op.ref)
         raw = w.bytes(name, n)
-        if op.annotated or hooks:
+        if op.annotated or (hooks and op.name in hooks):
             _meaning(w, op, raw, scope, hooks)
         return raw
     if code == OP_STRUCT:
@@ -553,12 +553,12 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
         return values
     if code == OP_UINT_LE:
         value = w.uint_le(name, op.size)
-        if op.annotated or hooks:
+        if op.annotated or (hooks and op.name in hooks):
             _meaning(w, op, value, scope, hooks)
         return value
     if code == OP_SINT:
         value = w.sint(name, op.size, little=op.little)
-        if op.annotated or hooks:
+        if op.annotated or (hooks and op.name in hooks):
             _meaning(w, op, value, scope, hooks)
         return value
     if code == OP_BER_LENGTH:
@@ -569,13 +569,14 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
             cls = UnknownCodeError if op.unknown_code else ConstraintError
             raise cls(f"{value} is not {op.what} (expected {shown})", at, w.path(name),
                       expected=sorted(op.allowed), actual=value)
-        if op.annotated or hooks:
+        if op.annotated or (hooks and op.name in hooks):
             _meaning(w, op, value, scope, hooks)
         return value
     if code == OP_UTC2000 or code == OP_UTC2000_LE:
         value = w.uint_le(name, 4) if code == OP_UTC2000_LE else w.uint(name, 4)
         w.last.meaning = utc2000_meaning(value)
-        _meaning(w, op, value, scope, hooks)
+        if op.annotated or (hooks and op.name in hooks):
+            _meaning(w, op, value, scope, hooks)
         return value
     if code == OP_OCTSTR or code == OP_CHARSTR:
         node = w.begin(name)
@@ -589,7 +590,8 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
     if code == OP_DAY_MINUTES:
         value = w.uint_le(name, 2)
         w.last.meaning = day_minutes_meaning(value)
-        _meaning(w, op, value, scope, hooks)
+        if op.annotated or (hooks and op.name in hooks):
+            _meaning(w, op, value, scope, hooks)
         return value
     if code == OP_ZCL_DATE:
         node = w.begin(name)
