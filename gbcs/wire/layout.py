@@ -1,10 +1,16 @@
-"""Walk a `struct` spec item over a Walker: one node per field, values back as plain Python.
+"""Compile `struct` spec items into programs and walk them over a Walker: one node per field,
+values back as plain Python. The one interpreter of struct layouts (envelope, GBT, GBZ, ZCL).
 
-Field types are those of gbcs/spec/types.py; gbcs/compile/structs.py compiles the same items
-into construct Structs, and tests/compile/test_structs.py checks that the two agree.
+Field types and options are those of gbcs/spec/types.py. Each struct item is compiled once
+per SpecSet into ops (op codes of gbcs/wire/ops.py, constants resolved); gbcs/compile/structs.py
+builds construct Structs and example values from the same ops, and
+tests/compile/test_structs.py checks that construct and this walker agree. The compiled twin
+runs the ops with C types (layout.pxd).
 
 Values have one shape in both implementations:
-  integers, times, day_minutes         -> int
+  integers, times, day_minutes,
+  ber_length                           -> int
+  a field under if(...) not present    -> None (and no node)
   bytes, rest, octstr, charstr, dlms   -> bytes (a string's content, without its length byte)
   struct(...), zcl_date                -> dict
   repeat, repeat_to_end                -> list of dicts (one per item)
