@@ -1,8 +1,10 @@
 """Build GBCS envelopes from values: the encoder used for test messages and examples.
 
 Payload bytes come from the family builders (gbcs.payload.dlms / gbz / asn1); this module
-wraps them in the grouping header, signature field and MAC header (GBCS Section 4).
-Signatures and MACs are taken as given here; gbcs.crypto computes real ones.
+wraps them in the grouping header, signature field and MAC header (GBCS Section 4), built
+from the struct items of specs/envelope.gbspec (the layouts the decoder walks), so tags,
+fixed lengths and sizes come from the tables. Signatures and MACs are taken as given here;
+gbcs.crypto computes real ones.
 """
 from __future__ import annotations
 
@@ -11,22 +13,76 @@ from dataclasses import dataclass
 from gbcs.errors import EncodeError
 from gbcs.wire.codecs import minimal_ber_length
 
+ber_length = minimal_ber_length
+
+
+class _Facts:
+    """What the encoder reads from specs/envelope.gbspec and specs/crypto.gbspec."""
+
+    def __init__(self, s):
+        def named(enum: str) -> dict[str, int]:
+            return {r.cells["name"]: r.cells["value"] for r in s.enum(enum).rows}
+        self.specs = s
+        self.cra = named("cra_flag")
+        self.security_control = named("security_control")
+        self.date_time_length = named("date_time_length")
+        self.gbt_control = named("gbt_block_control")
+        self.size = {name: row.cells["bytes"] for name, row in s.get("envelope_size", "gbcs").by_key.items()}
+        constants = s.get("crypto_constant", "gbcs").by_key
+        self.mac_aad_filler = bytes.fromhex(constants["mac_aad_filler"].cells["hex"])
+
+
+def _facts() -> _Facts:
+    from gbcs.spec import specs
+    return specs().derived(_Facts)
+
+
+def _build(name: str, values: dict) -> bytes:
+    from gbcs.compile.structs import build_struct
+    return build_struct(_facts().specs, name, values)
 
 
 def _size(name: str) -> int:
-    from gbcs.spec import specs
-    return specs().get("envelope_size", "gbcs").by_key[name].cells["bytes"]
-CRA = {"command": 1, "response": 2, "alert": 3}
+    return _facts().size[name]
 
 
-ber_length = minimal_ber_length
+def __getattr__(name: str):
+    if name == "CRA":                 # kept for callers of the old constant: CRA names -> flags
+        return dict(_facts().cra)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _cra(value: int | str) -> int:
+    if isinstance(value, str):
+        cra = _facts().cra
+        if value not in cra:
+            raise EncodeError(f"CRA flag {value!r} is not one of {', '.join(cra)}")
+        return cra[value]
+    return value
 
 
 def _title(value: bytes | str, what: str) -> bytes:
     raw = bytes.fromhex(value.replace("-", "").replace(":", "")) if isinstance(value, str) else bytes(value)
-    if len(raw) != 8:
-        raise EncodeError(f"{what} must be 8 bytes (an EUI-64), got {len(raw)}")
+    if len(raw) != _size("system_title"):
+        raise EncodeError(f"{what} must be {_size('system_title')} bytes (an EUI-64), got {len(raw)}")
     return raw
+
+
+def _routing(env: "Envelope", with_date_time: bool = True) -> dict:
+    """The transaction id, system titles and date-time of a grouping or GBT routing header."""
+    f = _facts()
+    date_time = env.date_time if with_date_time else None
+    if date_time is not None and len(env.date_time) != f.date_time_length["present"]:
+        raise EncodeError(f"date_time must be {f.date_time_length['present']} bytes (DLMS date-time)")
+    return {"transaction_id": {"cra_flag": _cra(env.cra), "originator_counter": env.counter},
+            "originator": {"id": _title(env.originator, "originator")},
+            "recipient": {"id": _title(env.recipient, "recipient")},
+            "date_time": {"length": f.date_time_length["absent"] if date_time is None else len(date_time),
+                          "value": date_time}}
+
+
+def _other_information(parts: bytes) -> bytes:
+    return ber_length(len(parts)) + parts
 
 
 @dataclass
@@ -44,36 +100,32 @@ class Envelope:
     certificate: bytes | None = None            # DER KA certificate of the SRP
 
     def other_information(self) -> bytes:
-        out = self.message_code.to_bytes(2, "big")
+        out = _build("other_information_code", {"message_code": self.message_code})
         if self.srp_id is not None:
-            out += _title(self.srp_id, "srp_id")
+            out += _build("other_information_srp_id",
+                          {"supplementary_remote_party_id": _title(self.srp_id, "srp_id")})
             if self.srp_counter is not None:
-                out += self.srp_counter.to_bytes(8, "big")
+                out += _build("other_information_srp_counter",
+                              {"supplementary_remote_party_counter": self.srp_counter})
                 if self.supplementary_originator_counter is not None:
-                    out += self.supplementary_originator_counter.to_bytes(8, "big")
+                    out += _build("other_information_soc",
+                                  {"supplementary_originator_counter": self.supplementary_originator_counter})
                 if self.certificate is not None:
                     out += self.certificate
         return out
 
     def grouping_header(self, content_length: int) -> bytes:
-        cra = CRA[self.cra] if isinstance(self.cra, str) else self.cra
-        date_time = b"\x00" if self.date_time is None else b"\x0c" + self.date_time
-        if self.date_time is not None and len(self.date_time) != 12:
-            raise EncodeError("date_time must be 12 bytes (DLMS date-time)")
-        other = self.other_information()
-        return (b"\xdf\x09" + bytes([cra]) + self.counter.to_bytes(8, "big")
-                + b"\x08" + _title(self.originator, "originator")
-                + b"\x08" + _title(self.recipient, "recipient")
-                + date_time + ber_length(len(other)) + other + ber_length(content_length))
+        return (_build("grouping_header", _routing(self)) + _other_information(self.other_information())
+                + _build("content_length", {"content_length": content_length}))
 
 
 def precommand(env: Envelope, content: bytes) -> bytes:
-    """DF grouping header + content, no signature field: what the DCC hands a user to sign."""
+    """Grouping header + content, no signature field: what the DCC hands a user to sign."""
     return env.grouping_header(len(content)) + content
 
 
 def signed_range(precommand_bytes: bytes) -> bytes:
-    """The bytes a GBCS signature covers: the APDU from after the DF tag to the end of content."""
+    """The bytes a GBCS signature covers: the APDU from after the General-Signing tag to the end of content."""
     return precommand_bytes[1:]
 
 
@@ -85,40 +137,52 @@ def general_signing(env: Envelope, content: bytes, signature: bytes | None = b""
         return apdu
     if signature and len(signature) != _size("signature"):
         raise EncodeError(f"a signature is {_size('signature')} bytes (r‖s), got {len(signature)}")
-    return apdu + bytes([len(signature)]) + signature
+    return apdu + _build("signature", {"length": len(signature), "value": bytes(signature) or None})
 
 
-def mac_header(apdu_length: int, security_control: int = 0x11, invocation_counter: int = 0) -> bytes:
-    return (b"\xdd\x00\x00\x00\x00\x00\x00" + ber_length(_size("security_header") + apdu_length + _size("mac"))
-            + bytes([security_control]) + invocation_counter.to_bytes(4, "big"))
+def _security_header(security_control: int | None, invocation_counter: int) -> bytes:
+    if security_control is None:
+        security_control = _facts().security_control["authenticated"]
+    return _build("security_header", {"security_control": security_control,
+                                      "invocation_counter": invocation_counter})
+
+
+def mac_header(apdu_length: int, security_control: int | None = None, invocation_counter: int = 0) -> bytes:
+    """MAC header and security header (security control: authentication only, by default)."""
+    length = _size("security_header") + apdu_length + _size("mac")
+    return _build("mac_header", {"ciphered_content_length": length}) + _security_header(security_control,
+                                                                                         invocation_counter)
 
 
 def mac_wrap(apdu: bytes, mac: bytes) -> bytes:
-    """Wrap a General-Signing APDU in the MAC header and append the 12-byte MAC."""
+    """Wrap a General-Signing APDU in the MAC header and append the MAC."""
     if len(mac) != _size("mac"):
         raise EncodeError(f"a GBCS MAC is {_size('mac')} bytes, got {len(mac)}")
-    return mac_header(len(apdu)) + apdu + mac
+    return mac_header(len(apdu)) + apdu + _build("mac", {"mac": bytes(mac)})
 
 
 def mac_aad(apdu: bytes) -> bytes:
-    """Additional authenticated data of the GBCS MAC: security header + 00 + the APDU."""
-    return b"\x11\x00\x00\x00\x00\x00" + apdu
+    """Additional authenticated data of the GBCS MAC: security control + filler + the APDU."""
+    f = _facts()
+    return bytes([f.security_control["authenticated"]]) + f.mac_aad_filler + apdu
 
 
-def gbt_blocks(message: bytes, env: Envelope, block_size: int = 256, security_control: int = 0x11) -> list[bytes]:
+def gbt_blocks(message: bytes, env: Envelope, block_size: int = 256,
+               security_control: int | None = None) -> list[bytes]:
     """Split a whole message into General-Block-Transfer blocks (numbered from 1)."""
     if block_size < 1:
         raise EncodeError("block_size must be positive")
-    cra = CRA[env.cra] if isinstance(env.cra, str) else env.cra
+    f = _facts()
     pieces = [message[i:i + block_size] for i in range(0, len(message), block_size)] or [b""]
+    # the routing header carries no date-time (the message inside has its own)
+    routing = (_build("gbt_routing_header", _routing(env, with_date_time=False))
+               + _other_information(_build("other_information_code", {"message_code": env.message_code})))
     blocks = []
     for number, piece in enumerate(pieces, start=1):
         last = number == len(pieces)
-        routing = (b"\xdd\x09" + bytes([cra]) + env.counter.to_bytes(8, "big")
-                   + b"\x08" + _title(env.originator, "originator") + b"\x08" + _title(env.recipient, "recipient")
-                   + b"\x00" + b"\x02" + env.message_code.to_bytes(2, "big") + b"\x00")
-        gbt = (b"\xe0" + bytes([0x80 if last else 0x00]) + number.to_bytes(2, "big") + b"\x00\x00"
-               + ber_length(len(piece)) + piece)
-        body = bytes([security_control]) + b"\x00\x00\x00\x00" + gbt
-        blocks.append(routing + ber_length(len(body)) + body)
+        gbt = _build("gbt_header", {"block_control": f.gbt_control["last_block"] if last else 0,
+                                    "block_number": number, "block_number_acknowledged": 0,
+                                    "block_data_length": len(piece)}) + piece
+        body = _security_header(security_control, 0) + gbt
+        blocks.append(routing + _build("gbt_routing_tail", {"ciphered_content_length": len(body)}) + body)
     return blocks

@@ -1,6 +1,8 @@
 """decode(data) -> Message and encode(message) -> bytes: the public entry points.
 
-The envelope walk follows GBCS Section 4 as laid out in specs/envelope.gbspec: an optional
+The envelope walk follows GBCS Section 4 as laid out in the struct items of
+specs/envelope.gbspec (walked by gbcs/wire/layout.py; the limits, the other-information parts
+chosen by length and GBT reassembly are Python here): an optional
 MAC header (General-Ciphering, tag DD), the grouping header (General-Signing, tag DF), the
 content, the signature field and the MAC; or a sequence of GBT blocks (DD with a transaction
 id) that carry such a message in pieces.
@@ -8,9 +10,7 @@ id) that carry such a message in pieces.
 from __future__ import annotations
 
 import gc
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 from gbcs.errors import ConstraintError, DecodeError, GbcsError, LengthError, TruncatedError, UnknownCodeError
 from gbcs.message import Message, Node
@@ -19,10 +19,9 @@ from gbcs.payload.dispatch import decode_payload, payload_family
 from gbcs.spec import specs as _specs
 from gbcs.spec.load import SpecSet
 from gbcs.wire.codecs import encode_leaf
-from gbcs.wire.timefmt import dlms_datetime_meaning, dlms_datetime_text
 from gbcs.wire.backend import Walker
-
-
+from gbcs.wire.layout import compiled, struct_size
+from gbcs.wire.timefmt import dlms_datetime_text
 
 class _Envelope:
     """Facts from specs/envelope.gbspec, resolved once per SpecSet."""
@@ -31,122 +30,109 @@ class _Envelope:
         def values(enum: str) -> dict[int, str]:
             return {r.cells["value"]: r.cells["name"] for r in s.enum(enum).rows}
         self.specs = s
+        for name in ("mac_header", "security_header", "grouping_header", "other_information_code",
+                     "other_information_srp_id", "other_information_srp_counter", "other_information_soc",
+                     "content_length", "signature", "mac", "gbt_routing_header", "gbt_routing_tail", "gbt_header"):
+            setattr(self, f"{name}_layout", compiled(s, name))
         self.tags = {v: k for k, v in values("apdu_tag").items()}
         self.cra = values("cra_flag")
-        self.security_control = values("security_control")
-        self.signature_length = values("signature_length")
-        self.date_time_length = values("date_time_length")
+        self.cra_codes = {v: k for k, v in self.cra.items()}
         self.other_info_forms = values("other_information_form")
         codes = s.get("message_codes", "gbcs").by_key
         self.message_codes = codes
         size = {name: row.cells["bytes"] for name, row in s.get("envelope_size", "gbcs").by_key.items()}
-        self.transaction_id, self.system_title = size["transaction_id"], size["system_title"]
-        self.security_header, self.signature, self.mac = size["security_header"], size["signature"], size["mac"]
+        self.transaction_id = size["transaction_id"]
+        self.security_header, self.mac = size["security_header"], size["mac"]
+        self.message_code_size = struct_size(s, "other_information_code")
+        self.srp_id_size = struct_size(s, "other_information_srp_id")
+        self.srp_counter_size = struct_size(s, "other_information_srp_counter")
+        self.soc_size = struct_size(s, "other_information_soc")
+        # a DER certificate starts with a constructed (X.690 8.1.2.5: bit 0x20) SEQUENCE tag
+        universal = {r.cells["name"]: n for n, r in s.get("asn1_universal", "x680").by_key.items()}
+        self.certificate_tag = universal["SEQUENCE"] | 0x20
+        self.gbt_bits = {v: k for k, v in values("gbt_block_control").items()}
+        self.gbt_bit_titles = [(r.cells["value"], r.cells["title"].lower()) for r in s.enum("gbt_block_control").rows]
+        self.gbt_window_mask = 0xFF & ~sum(self.gbt_bits.values())
+
+        def message_code(value, scope):
+            row = codes.get(value)
+            return None if row is None else " ".join(filter(None, (row.cells["use_case"], row.cells["title"])))
+
+        def block_control(value, scope):
+            parts = [title for bit, title in self.gbt_bit_titles if value & bit]
+            return ", ".join(parts + [f"window {value & self.gbt_window_mask}"])
+
+        self.code_hooks = {"message_code": message_code}
+        self.gbt_hooks = {"block_control": block_control}
 
 
 def _envelope(s: SpecSet) -> _Envelope:
     return s.derived(_Envelope)
 
 
-def _hex_id(raw: bytes) -> str:
-    return raw.hex().upper()
-
-
 # -- the envelope ----------------------------------------------------------------------
 
 def _mac_header(w: Walker, env: _Envelope) -> int:
-    """DD 00 00 00 00 00 00, ciphered-content length, security header.
+    """MAC header up to and including the security header (struct mac_header).
 
     Leaves the walker limited to the ciphered content; returns the outer limit.
     """
     w.begin("mac_header")
-    w.expect("general_ciphering", 1, {env.tags["general_ciphering"]}, "the General-Ciphering tag")
-    # transaction id, originator, recipient, date-time, other-information: empty; key-info absent
-    for name in ("transaction_id_length", "originator_system_title_length",
-                 "recipient_system_title_length", "date_time_length", "other_information_length",
-                 "key_info"):
-        w.expect(name, 1, {0}, "empty in a GBCS MAC header")
-    length_at = w.pos
-    length = w.ber_length("ciphered_content_length")
+    length = env.mac_header_layout.walk(w)["ciphered_content_length"]
+    length_at = w.last.start
     outer = w.push_limit(length, "ciphered_content_length", length_at)
     if length < env.security_header + env.mac:
         raise LengthError(f"ciphered content of {length} bytes cannot hold a security header and a MAC",
                           length_at, w.path("ciphered_content_length"), actual=length)
-    _security_header(w, env)
+    env.security_header_layout.walk_group(w)
     w.finish()
     return outer
 
 
-def _security_header(w: Walker, env: _Envelope, name: str = "security_header") -> int:
-    w.begin(name)
-    control = w.uint("security_control", 1, env.security_control.get(w.peek() or 0))
-    w.uint("invocation_counter", 4)
-    w.finish()
-    return control
+def _routing(values: dict) -> tuple[int, int, bytes, bytes, str | None]:
+    """CRA flag, counter, originator, recipient and date-time text of a walked grouping_header."""
+    raw = values["date_time"]["value"]
+    return (values["transaction_id"]["cra_flag"], values["transaction_id"]["originator_counter"],
+            values["originator"]["id"], values["recipient"]["id"],
+            dlms_datetime_text(raw) if raw is not None else None)
 
 
-def _system_title(w: Walker, env: _Envelope, name: str) -> bytes:
-    w.begin(name)
-    w.expect("length", 1, {env.system_title}, f"the system-title length {env.system_title}")
-    title = w.bytes("id", env.system_title)
-    w.last.meaning = _hex_id(title)
-    w.finish()
-    return title
-
-
-def _transaction_id(w: Walker, env: _Envelope) -> tuple[int, int]:
-    w.begin("transaction_id")
-    w.expect("length", 1, {env.transaction_id}, f"the transaction-id length {env.transaction_id}")
-    cra = w.expect("cra_flag", 1, set(env.cra), "a CRA flag", env.cra.get(w.peek() or -1), unknown_code=True)
-    counter = w.uint("originator_counter", 8)
-    w.finish()
-    return cra, counter
-
-
-def _date_time(w: Walker, env: _Envelope) -> str | None:
-    w.begin("date_time")
-    length = w.expect("length", 1, set(env.date_time_length), "a date-time length (00 absent, 0C present)")
-    text = None
-    if length:
-        raw = w.bytes("value", length)
-        w.last.meaning = dlms_datetime_meaning(raw)
-        text = dlms_datetime_text(raw)
-    w.finish()
-    return text
+def _other_information_start(w: Walker, env: _Envelope, hooks: dict | None) -> tuple[int, int, int]:
+    """Its length (limiting the walker) and message code; returns (code, length, outer limit)."""
+    length_at = w.pos
+    length = w.ber_length("length")
+    outer = w.push_limit(length, "length", length_at)
+    if length < env.message_code_size:
+        raise LengthError(f"is {length} bytes; it must hold at least the {env.message_code_size}-byte message "
+                          "code", length_at, w.path("length"), expected=env.message_code_size, actual=length)
+    code = env.other_information_code_layout.walk(w, hooks)["message_code"]
+    return code, length, outer
 
 
 def _other_information(w: Walker, env: _Envelope, info: dict) -> int:
     w.begin("other_information")
     length_at = w.pos
-    length = w.ber_length("length")
-    outer = w.push_limit(length, "length", length_at)
-    if length < 2:
-        raise LengthError(f"is {length} bytes; it must hold at least the 2-byte message code",
-                          length_at, w.path("length"), expected=2, actual=length)
-    code = w.uint("message_code", 2)
-    row = env.message_codes.get(code)
-    if row is not None:
-        w.last.meaning = " ".join(filter(None, (row.cells["use_case"], row.cells["title"])))
+    code, length, outer = _other_information_start(w, env, env.code_hooks)
+    s = env.specs
     if w.remaining:
         form = env.other_info_forms
-        if w.remaining < 8:
+        if w.remaining < env.srp_id_size:
             raise LengthError(f"length {length} is not one GBCS allows ({', '.join(map(str, sorted(form)))}, "
                               "or more with a certificate)", length_at, w.path("length"), actual=length)
-        info["srp_id"] = w.bytes("supplementary_remote_party_id", 8, )
-        w.last.meaning = _hex_id(info["srp_id"])
+        info["srp_id"] = env.other_information_srp_id_layout.walk(w)["supplementary_remote_party_id"]
     if w.remaining:
-        if w.remaining < 8:
-            raise LengthError(f"length {length} leaves {w.remaining} bytes where an 8-byte counter belongs",
-                              length_at, w.path("length"), actual=length)
-        info["srp_counter"] = w.uint("supplementary_remote_party_counter", 8)
+        if w.remaining < env.srp_counter_size:
+            raise LengthError(f"length {length} leaves {w.remaining} bytes where an {env.srp_counter_size}-byte "
+                              "counter belongs", length_at, w.path("length"), actual=length)
+        info["srp_counter"] = env.other_information_srp_counter_layout.walk(w)["supplementary_remote_party_counter"]
     if w.remaining:
         # A DER certificate (30 82 …) may follow the SRP counter directly (as RTDS shows);
-        # otherwise 8 bytes of supplementary originator counter come first.
-        if not (w.peek(0) == 0x30 and w.remaining > 8):
-            if w.remaining < 8:
-                raise LengthError(f"length {length} leaves {w.remaining} bytes where an 8-byte counter "
-                                  "belongs", length_at, w.path("length"), actual=length)
-            info["soc"] = w.uint("supplementary_originator_counter", 8)
+        # otherwise the supplementary originator counter comes first.
+        if not (w.peek(0) == env.certificate_tag and w.remaining > env.soc_size):
+            if w.remaining < env.soc_size:
+                raise LengthError(f"length {length} leaves {w.remaining} bytes where an {env.soc_size}-byte "
+                                  "counter belongs", length_at, w.path("length"), actual=length)
+            info["soc"] = env.other_information_soc_layout.walk(w)["supplementary_originator_counter"]
     if w.remaining:
         from gbcs.payload.asn1 import decode_der
         info["certificate_at"] = w.pos
@@ -159,14 +145,11 @@ def _other_information(w: Walker, env: _Envelope, info: dict) -> int:
 def _grouping_header(w: Walker, env: _Envelope, info: dict) -> int:
     """Walk the grouping header up to the content length; returns the content length."""
     w.begin("grouping_header")
-    w.expect("general_signing", 1, {env.tags["general_signing"]}, "the General-Signing tag")
-    info["cra"], info["counter"] = _transaction_id(w, env)
-    info["originator"] = _system_title(w, env, "originator")
-    info["recipient"] = _system_title(w, env, "recipient")
-    info["date_time"] = _date_time(w, env)
+    head = env.grouping_header_layout.walk(w)
+    info["cra"], info["counter"], info["originator"], info["recipient"], info["date_time"] = _routing(head)
     info["message_code"] = _other_information(w, env, info)
     info["content_length_at"] = w.pos
-    length = w.ber_length("content_length")
+    length = env.content_length_layout.walk(w)["content_length"]
     w.finish()
     return length
 
@@ -191,23 +174,18 @@ def _signing_apdu(w: Walker, env: _Envelope, info: dict, in_mac: bool) -> None:
     w.pop_limit(outer, "payload")
     info["content_end"] = w.pos
     # What follows the content: nothing (pre-command), 00 (unsigned) or 40 + r||s.
-    if w.remaining == 0 and not in_mac and info["cra"] == 1:
+    if w.remaining == 0 and not in_mac and info["cra"] == env.cra_codes["command"]:
         info["signature"] = None         # a pre-command: the field is added when it is signed
         return
-    w.begin("signature")
-    sig_len = w.expect("length", 1, set(env.signature_length), "a signature length (00 or 40)")
-    if sig_len:
-        info["signature"] = w.bytes("value", sig_len)
-    else:
-        info["signature"] = b""
-    w.finish()
+    value = env.signature_layout.walk_group(w)["value"]
+    info["signature"] = b"" if value is None else value
 
 
-def _message_kind(info: dict, mac: bool) -> str:
-    cra = info["cra"]
-    if cra == 1 and not mac and not info.get("signature"):
+def _message_kind(info: dict, mac: bool, env: _Envelope) -> str:
+    kind = env.cra[info["cra"]]
+    if kind == "command" and not mac and not info.get("signature"):
         return "precommand"
-    return {1: "command", 2: "response", 3: "alert"}[cra]
+    return kind
 
 
 def _decode_plain(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
@@ -218,20 +196,21 @@ def _decode_plain(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
     if first is None:
         raise TruncatedError("the input is empty; give a GBCS message (hex, base64 or binary)", 0,
                              "message", needed=1, available=0)
-    mac = first == env.tags["general_ciphering"]
+    ciphering, signing = env.tags["general_ciphering"], env.tags["general_signing"]
+    mac = first == ciphering
     if mac:
         outer = _mac_header(w, env)
         inner_outer = w.push_limit(w.remaining - env.mac, "grouping_header")
         _signing_apdu(w, env, info, in_mac=True)
         w.pop_limit(inner_outer, "signature")
-        info["mac"] = w.bytes("mac", env.mac)
+        info["mac"] = env.mac_layout.walk(w)["mac"]
         w.pop_limit(outer, "message")
-    elif first == env.tags["general_signing"]:
+    elif first == signing:
         _signing_apdu(w, env, info, in_mac=False)
     else:
-        raise UnknownCodeError(f"a GBCS message starts with DD (MAC header) or DF (grouping header), "
-                               f"not {first:02X}; check that the input is a whole message", 0, "tag",
-                               actual=first)
+        raise UnknownCodeError(f"a GBCS message starts with {ciphering:02X} (MAC header) or {signing:02X} "
+                               f"(grouping header), not {first:02X}; check that the input is a whole message",
+                               0, "tag", actual=first)
     if w.pos != len(data):
         left = len(data) - w.pos
         raise LengthError(f"{left} byte{'s' if left != 1 else ''} after the end of the message — "
@@ -240,7 +219,7 @@ def _decode_plain(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
     w.root.end = w.pos
     row = env.message_codes.get(info["message_code"])
     return Message(
-        data=data, root=w.root, kind=_message_kind(info, mac), cra_flag=info["cra"],
+        data=data, root=w.root, kind=_message_kind(info, mac, env), cra_flag=info["cra"],
         originator=info["originator"], recipient=info["recipient"], originator_counter=info["counter"],
         date_time=info["date_time"], message_code=info["message_code"],
         use_case=row.cells["use_case"] if row is not None else None,
@@ -253,53 +232,40 @@ def _decode_plain(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
 
 # -- GBT ----------------------------------------------------------------------------------
 
-def is_gbt_block(data: bytes) -> bool:
+def is_gbt_block(data: bytes, spec_set: SpecSet | None = None) -> bool:
     """True when the bytes start like a General-Block-Transfer block (DD with a transaction id)."""
-    env = _envelope(_specs())
+    env = _envelope(spec_set or _specs())
     return len(data) >= 2 and data[0] == env.tags["general_ciphering"] and data[1] == env.transaction_id
 
 
 def _gbt_block(w: Walker, env: _Envelope, index: int) -> dict:
+    s = env.specs
     w.begin(f"blocks[{index}]")
     w.begin("routing_header")
-    w.expect("general_ciphering", 1, {env.tags["general_ciphering"]}, "the General-Ciphering tag")
-    cra, counter = _transaction_id(w, env)
-    originator = _system_title(w, env, "originator")
-    recipient = _system_title(w, env, "recipient")
-    _date_time(w, env)
+    cra, counter, originator, recipient, _ = _routing(env.gbt_routing_header_layout.walk(w))
     w.begin("other_information")
-    oi_at = w.pos
-    oi_len = w.ber_length("length")
-    outer = w.push_limit(oi_len, "length", oi_at)
-    code = w.uint("message_code", 2)
+    code, _, outer = _other_information_start(w, env, None)
     w.pop_limit(outer, None)
     w.finish()
-    w.expect("key_info", 1, {0}, "absent key-info (00)")
-    length_at = w.pos
-    length = w.ber_length("ciphered_content_length")
+    length = env.gbt_routing_tail_layout.walk(w)["ciphered_content_length"]
+    length_at = w.last.start
     w.finish()
     outer = w.push_limit(length, "ciphered_content_length", length_at)
-    _security_header(w, env)
+    env.security_header_layout.walk_group(w)
     w.begin("gbt_header")
-    w.expect("general_block_transfer", 1, {env.tags["general_block_transfer"]}, "the General-Block-Transfer tag",
-             unknown_code=True)
-    control = w.uint("block_control", 1)
-    w.last.meaning = ", ".join(filter(None, ("last block" if control & 0x80 else None,
-                                             "streaming" if control & 0x40 else None,
-                                             f"window {control & 0x3F}")))
-    number = w.uint("block_number", 2)
-    w.uint("block_number_acknowledged", 2)
-    data_at = w.pos
-    data_len = w.ber_length("block_data_length")
+    header = env.gbt_header_layout.walk(w, env.gbt_hooks)
+    data_at = w.last.start
     w.finish()
+    control, number, data_len = header["block_control"], header["block_number"], header["block_data_length"]
     w.need(data_len, "block_data")
     block = w.bytes("block_data", data_len)
     if w.remaining == env.mac:   # whether blocks carry a MAC is not settled; keep it if present
-        w.bytes("mac", env.mac)
+        env.mac_layout.walk(w)
     w.pop_limit(outer, None)
     w.finish()
+    last = env.gbt_bits["last_block"]
     return {"key": (originator, recipient, cra, counter), "code": code, "number": number,
-            "last": bool(control & 0x80), "data": block, "data_at": data_at}
+            "last": bool(control & last), "data": block, "data_at": data_at}
 
 
 class GbtProgress:
@@ -355,8 +321,9 @@ def _walk_gbt_blocks(data: bytes, env: _Envelope) -> tuple[Walker, list[dict]]:
     blocks = []
     while w.remaining:
         if w.peek(0) != env.tags["general_ciphering"] or w.peek(1) != env.transaction_id:
-            raise ConstraintError("expected another GBT block (DD 09 …) here; a block sequence must "
-                                  "hold only blocks of one message", w.pos, w.path("blocks"))
+            raise ConstraintError(f"expected another GBT block ({env.tags['general_ciphering']:02X} "
+                                  f"{env.transaction_id:02X} …) here; a block sequence must hold only blocks "
+                                  "of one message", w.pos, w.path("blocks"))
         blocks.append(_gbt_block(w, env, len(blocks)))
     w.finish()
     return w, blocks
@@ -366,8 +333,7 @@ def read_gbt_blocks(data: bytes, *, spec_set: SpecSet | None = None) -> list[Gbt
     """The blocks in `data` (one or more whole GBT blocks), without reassembling them.
 
     Raises only GbcsError, like decode()."""
-    with _guarded():
-        _, blocks = _walk_gbt_blocks(bytes(data), _envelope(spec_set or _specs()))
+    _, blocks = _guarded(_walk_gbt_blocks, bytes(data), _envelope(spec_set or _specs()))
     return [GbtBlock(b["key"], b["number"], b["last"], bool(b["data"])) for b in blocks]
 
 
@@ -412,22 +378,19 @@ def decode(data: bytes, *, spec_set: SpecSet | None = None, payloads: bool = Tru
         raise TypeError(f"decode() takes bytes, not {type(data).__name__}")
     data = bytes(data)
     s = spec_set or _specs()
-    with _guarded():
-        if is_gbt_block(data):
-            return _decode_gbt(data, s, payloads)
-        return _decode_plain(data, s, payloads)
+    return _guarded(_decode_gbt if is_gbt_block(data, s) else _decode_plain, data, s, payloads)
 
 
-@contextmanager
-def _guarded() -> Iterator[None]:
-    """Only GbcsError leaves a decode; GC paused while walking.
+def _guarded(walk, *args):
+    """walk(*args), so that only GbcsError leaves a decode; GC paused while walking.
 
     The cyclic GC rescans every live node each generation-2 pass, which makes a large tree
-    cost more than linear time to build; trees hold no cycles, so pause it while walking."""
+    cost more than linear time to build; trees hold no cycles, so pause it while walking.
+    (A plain function, not a context manager: that costs a generator per message.)"""
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        return walk(*args)
     except GbcsError:
         raise
     except RecursionError:

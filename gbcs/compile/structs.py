@@ -1,8 +1,10 @@
 """Compile a `struct` spec item into a construct Struct that parses AND builds.
 
-The only module that imports construct. It mirrors gbcs/wire/layout.py type by type (the
-value shapes are listed there); tests/compile/test_structs.py builds values with these Structs
-and walks the bytes with the layout walker to check that both read the same thing.
+The only module that imports construct. It reads the compiled program of gbcs/wire/layout.py
+(op codes with their constants resolved; the value shapes are listed there), never the spec
+rows; tests/compile/test_structs.py builds values with these Structs and walks the bytes with
+the layout walker to check that both read the same thing. example_values() draws field values
+from the same program.
 Builders (gbcs.payload.gbz and tests) use it to turn field dicts into payload bytes.
 """
 from __future__ import annotations
@@ -12,10 +14,12 @@ from typing import Any
 import construct as cs
 from construct.core import stream_size, stream_tell
 
-from gbcs.errors import EncodeError, SpecError, SpecReferenceError
-from gbcs.spec.ast import Call, Name
+from gbcs.errors import EncodeError, SpecError
 from gbcs.spec.load import SpecSet
-from gbcs.spec.types import INT_TYPES, LAYOUT_TYPES
+from gbcs.spec.types import INT_TYPES
+from gbcs.wire import layout as L
+from gbcs.wire import ops as O
+from gbcs.wire.codecs import minimal_ber_length
 
 __all__ = ["compile_struct", "build_struct", "parse_struct", "to_python", "example_values", "COMPILED_TYPES"]
 
@@ -65,6 +69,27 @@ class _IfRemaining(cs.Subconstruct):
         raise cs.SizeofError("if_remaining has no fixed size", path=path)
 
 
+class _BerLength(cs.Construct):
+    """ber_length: a BER definite length (built in its shortest form)."""
+
+    def _parse(self, stream, context, path):
+        first = cs.stream_read(stream, 1, path)[0]
+        if first < 0x80:
+            return first
+        n = first & 0x7F
+        if n == 0 or n > 4:
+            raise cs.ExplicitError(f"length byte 0x{first:02X} is not a definite length", path=path)
+        return int.from_bytes(cs.stream_read(stream, n, path), "big")
+
+    def _build(self, obj, stream, context, path):
+        data = minimal_ber_length(obj)
+        cs.stream_write(stream, data, len(data), path)
+        return obj
+
+    def _sizeof(self, context, path):
+        raise cs.SizeofError("ber_length has no fixed size", path=path)
+
+
 def _int(size: int, signed: bool, little: bool):
     if size == 1:
         return _FIXED_INTS[(1, signed)]
@@ -83,109 +108,72 @@ def _getter(name: str, up: int):
 
 
 class _Compiler:
+    """construct Structs made from the compiled program of gbcs/wire/layout.py (no spec rows here)."""
+
     def __init__(self, specs: SpecSet):
         self.specs = specs
         self.structs: dict[str, cs.Construct] = {}
-        self._building: set[str] = set()
 
     def struct(self, name: str) -> cs.Construct:
         done = self.structs.get(name)
-        if done is not None:
-            return done
-        item = self.specs.get("struct", name)
-        if name in self._building:
-            raise SpecReferenceError(f"struct {name!r} contains itself", item.pos.file, item.pos.line,
-                                     item.pos.column)
-        self._building.add(name)
-        try:
-            result = self.structs[name] = self._block(item.rows, [], f"struct {name}")
-        finally:
-            self._building.discard(name)
-        return result
+        if done is None:
+            done = self.structs[name] = self._block(L.program(self.specs, name))
+        return done
 
-    def _block(self, rows, outer: list[list], where: str) -> cs.Construct:
-        seen: list = []
-        fields = []
-        scopes = outer + [seen]
-        for row in rows:
-            c = row.cells
-            fields.append(c["field"] / self._type(c["type"], c["args"], c["options"], row.block, scopes,
-                                                   f"{where}.{c['field']}"))
-            seen.append(row)
-        return cs.Struct(*fields)
+    def _block(self, ops) -> cs.Construct:
+        return cs.Struct(*(op.name / self._field(op) for op in ops))
 
-    def _ref(self, ref: str, scopes: list[list], where: str):
-        for up, block in enumerate(reversed(scopes)):
-            for row in block:
-                if row.cells["field"] == ref:
-                    return _getter(ref, up), row
-        raise SpecReferenceError(f"{where}: {ref!r} is not a field before this one in scope")
+    def _field(self, op) -> cs.Construct:
+        con = self._op(op)
+        if op.if_ref is None:
+            return con
+        get, mask = _getter(op.if_ref, op.if_up), op.if_mask
+        return cs.If(lambda ctx: bool(get(ctx) & mask) if mask else bool(get(ctx)), con)
 
-    def _type(self, t, args, options, block, scopes, where) -> cs.Construct:
-        if t in INT_TYPES:
-            return _int(*INT_TYPES[t])
-        if t not in LAYOUT_TYPES:
-            raise SpecError(f"{where}: unknown field type {t!r}")
-        if t == "bytes":
-            n = args[0]
-            return cs.Bytes(n if isinstance(n, int) else self._ref(n, scopes, where)[0])
-        if t in ("octstr", "charstr"):
+    def _op(self, op) -> cs.Construct:
+        code = op.code
+        if code in (O.OP_UINT, O.OP_UINT_LE, O.OP_SINT):
+            return _int(op.size, op.signed, op.little)
+        if code == O.OP_BYTES:
+            return cs.Bytes(op.count if op.ref is None else _getter(op.ref, op.ref_up))
+        if code in (O.OP_OCTSTR, O.OP_CHARSTR):
             return cs.Prefixed(cs.Int8ub, cs.GreedyBytes)
-        if t == "rest":
+        if code == O.OP_REST:
             return cs.GreedyBytes
-        if t == "utc2000":
+        if code == O.OP_UTC2000:
             return cs.Int32ub
-        if t == "utc2000le":
-            return cs.Int32ul
-        if t == "day_minutes":
-            return cs.Int16ul
-        if t == "zcl_date":
-            return cs.Struct("year" / cs.Int8ub, "month" / cs.Int8ub, "day" / cs.Int8ub,
-                             "day_of_week" / cs.Int8ub)
-        if t == "dlms_datetime":
-            return cs.Bytes(12)
-        if t == "struct":
-            return self.struct(args[0])
-        if t == "repeat":
-            n = args[0]
-            count = n if isinstance(n, int) else self._ref(n, scopes, where)[0]
-            return cs.Array(count, self._block(block, scopes, where))
-        if t == "repeat_to_end":
-            return _ToEnd(self._block(block, scopes, where))
-        if t == "if_remaining":
-            return _IfRemaining(self._block(block, scopes, where))
-        if t in ("when", "when_eq", "when_ne"):
-            get, _ = self._ref(args[0], scopes, where)
-            arg = args[1]
-            if t == "when":
+        if code in (O.OP_UTC2000_LE, O.OP_DAY_MINUTES):
+            return _int(op.size, False, True)
+        if code == O.OP_BER_LENGTH:
+            return _BerLength()
+        if code == O.OP_ZCL_DATE:
+            return cs.Struct(*(part / cs.Int8ub for part in L.ZCL_DATE_PARTS))
+        if code == O.OP_DLMS_DATETIME:
+            return cs.Bytes(op.size)
+        if code == O.OP_STRUCT:
+            return self.struct(op.struct)
+        if code == O.OP_REPEAT:
+            return cs.Array(op.count if op.ref is None else _getter(op.ref, op.ref_up), self._block(op.block))
+        if code == O.OP_REPEAT_TO_END:
+            return _ToEnd(self._block(op.block))
+        if code == O.OP_IF_REMAINING:
+            return _IfRemaining(self._block(op.block))
+        if code in (O.OP_WHEN, O.OP_WHEN_EQ, O.OP_WHEN_NE):
+            get, arg = _getter(op.ref, op.ref_up), op.mask
+            if code == O.OP_WHEN:
                 cond = lambda ctx: bool(get(ctx) & arg)      # noqa: E731
-            elif t == "when_eq":
+            elif code == O.OP_WHEN_EQ:
                 cond = lambda ctx: get(ctx) == arg           # noqa: E731
             else:
                 cond = lambda ctx: get(ctx) != arg           # noqa: E731
-            return cs.If(cond, self._block(block, scopes, where))
-        if t == "zcl_value":
-            get, type_row = self._ref(args[0], scopes, where)
-            ref = type_row.cells["options"].get("table")
-            if ref is None:
-                raise SpecError(f"{where}: zcl_value({args[0]}) needs table(…) on {args[0]}")
-            from gbcs.wire.layout import resolve_table
-            table = resolve_table(self.specs, ref)
-            cases = {}
-            for key, trow in table.by_key.items():
-                layout = trow.cells.get("layout")
-                if layout is None:
-                    continue
-                if isinstance(layout, Call):
-                    tname, targs = layout.name, tuple(a.text if isinstance(a, Name) else a for a in layout.args)
-                else:
-                    tname, targs = str(layout), ()
-                cases[key] = self._type(tname, targs, {}, None, [], f"{where}[{key:#x}]")
-            return cs.Switch(get, cases, default=cs.Error)
-        raise SpecError(f"{where}: field type {t!r} has no construct form")   # types.py grew a type
+            return cs.If(cond, self._block(op.block))
+        if code == O.OP_ZCL_VALUE:
+            cases = {key: self._op(choice) for key, choice in op.choices.items()}
+            return cs.Switch(_getter(op.ref, op.ref_up), cases, default=cs.Error)
+        raise SpecError(f"{op.where}: field type {op.type!r} has no construct form")   # types.py grew a type
 
 
-COMPILED_TYPES = frozenset(LAYOUT_TYPES)      # every type above; the tests check the list stays whole
+COMPILED_TYPES = frozenset(O.OP_CODES) | frozenset(INT_TYPES)   # every type the program has an op for
 
 
 
@@ -210,10 +198,24 @@ def to_python(obj: Any) -> Any:
     return obj
 
 
+def _with_constants(ops, values: dict) -> dict:
+    """`values` with every field that allows exactly one value (expect/known of one constant)
+    filled in where left out, in nested structs too."""
+    out = dict(values)
+    for op in ops:
+        if op.allowed is not None and len(op.allowed) == 1 and out.get(op.name) is None:
+            out[op.name] = next(iter(op.allowed))
+        elif op.code == O.OP_STRUCT and isinstance(out.get(op.name), dict):
+            out[op.name] = _with_constants(op.block, out[op.name])
+    return out
+
+
 def build_struct(specs: SpecSet | None, name: str, values: dict) -> bytes:
-    """Bytes of struct item `name` holding `values` (shape as gbcs/wire/layout.py returns)."""
+    """Bytes of struct item `name` holding `values` (shape as gbcs/wire/layout.py returns).
+    Fields whose layout allows a single value (tags, fixed lengths) may be left out."""
+    compiler = _compiler(specs)
     try:
-        return compile_struct(specs, name).build(values)
+        return compiler.struct(name).build(_with_constants(L.program(compiler.specs, name), values))
     except (cs.ConstructError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise EncodeError(f"cannot build struct {name}: {exc}") from exc
 
@@ -227,106 +229,109 @@ def parse_struct(specs: SpecSet | None, name: str, data: bytes) -> dict:
 
 def example_values(specs: SpecSet | None, name: str, seed: int = 0, *, max_items: int = 3) -> dict:
     """Random but consistent values for struct item `name`: counts, lengths, conditions and
-    zcl_value type fields agree with what they govern, so build_struct accepts them."""
+    zcl_value type fields agree with what they govern, so build_struct accepts them; fields
+    with expect(…)/known(…) hold an allowed value."""
     import random
-    from gbcs.wire.layout import resolve_table
     c = _compiler(specs)
     rnd = random.Random(seed)
     pinned: set = set()
 
-    def owner(chain: list[tuple[dict, dict]], ref: str) -> tuple[dict, dict]:
-        for values, options in reversed(chain):
-            if ref in values:
-                return values, options[ref]
-        raise SpecReferenceError(f"example_values: {ref!r} is not a field before its use")
+    def holder(chain: list, ref: str, up: int) -> tuple[dict, Any]:
+        values, ops = chain[-1 - up]
+        return values, ops[ref]
 
-    def members(options) -> list:
-        if options.get("enum") is not None:
-            return [r.cells["value"] for r in c.specs.enum(options["enum"]).rows]
-        if options.get("table") is not None:
-            return list(resolve_table(c.specs, options["table"]).by_key)
-        return []
+    def steer(chain: list, ref: str, up: int, present) -> Any:
+        """The value of condition field `ref`, changed (once) so that present(value) is wanted."""
+        values, ref_op = holder(chain, ref, up)
+        want = rnd.random() < 0.5
+        value = values[ref]
+        if (id(values), ref) not in pinned and ref_op.allowed is None:
+            pinned.add((id(values), ref))
+            value = present(value, want)
+            values[ref] = value
+        return value
 
-    def gen_rows(rows, chain: list) -> dict:
+    def gen_rows(ops, chain: list) -> dict:
         values: dict = {}
-        options: dict = {}
-        inner = chain + [(values, options)]
-        for row in rows:
-            cells = row.cells
-            options[cells["field"]] = cells["options"]
-            values[cells["field"]] = gen(cells["type"], cells["args"], cells["options"], row.block, inner)
+        inner = chain + [(values, {op.name: op for op in ops})]
+        for op in ops:
+            if op.if_ref is not None:
+                mask = op.if_mask
+                value = steer(inner, op.if_ref, op.if_up,
+                              lambda v, want: ((v | mask) if want else (v & ~mask)) if mask else
+                              ((v or 1) if want else 0))
+                if not (value & mask if mask else value):
+                    values[op.name] = None
+                    continue
+            values[op.name] = gen(op, inner)
         return values
 
-    def gen_int(t, options):
-        size, signed, _ = INT_TYPES[t]
+    def gen_int(op):
+        size, signed = op.size, op.signed
         lo, hi = (-(1 << (8 * size - 1)), (1 << (8 * size - 1)) - 1) if signed else (0, (1 << (8 * size)) - 1)
-        known = [v for v in members(options) if isinstance(v, int) and lo <= v <= hi]
+        known = [v for v in op.members if isinstance(v, int) and lo <= v <= hi]
+        if op.allowed is not None:
+            return rnd.choice(known)
         if known and rnd.random() < 0.6:
             return rnd.choice(known)
         return rnd.choice((lo, hi, 0, rnd.randint(lo, hi)))
 
-    def gen(t, args, options, block, chain):
-        if t in INT_TYPES:
-            return gen_int(t, options)
-        if t in ("utc2000", "utc2000le"):
+    def length_of(chain, ref: str, up: int, most: int) -> int:
+        values, ref_op = holder(chain, ref, up)
+        if ref_op.allowed is None:
+            values[ref] = rnd.randint(0, most)
+        return values[ref]
+
+    def gen(op, chain):
+        code = op.code
+        if code in (O.OP_UINT, O.OP_UINT_LE, O.OP_SINT):
+            return gen_int(op)
+        if code in (O.OP_UTC2000, O.OP_UTC2000_LE):
             return rnd.choice((0, 0xFFFFFFFF, rnd.randint(0, 0xFFFFFFFF)))
-        if t == "day_minutes":
+        if code == O.OP_DAY_MINUTES:
             return rnd.randint(0, 0xFFFF) if rnd.random() < 0.2 else rnd.randint(0, 1439)
-        if t == "bytes":
-            n = args[0]
-            if not isinstance(n, int):
-                holder, _ = owner(chain, n)
-                holder[n] = k = rnd.randint(0, 8)
-                n = k
+        if code == O.OP_BER_LENGTH:
+            if op.allowed is not None:
+                return rnd.choice(op.members)
+            return rnd.choice((0, 0x7F, 0x80, 0x100, rnd.randint(0, 0xFFFFFFFF)))
+        if code == O.OP_BYTES:
+            n = op.count if op.ref is None else length_of(chain, op.ref, op.ref_up, 8)
             return rnd.randbytes(n)
-        if t in ("octstr", "charstr"):
+        if code in (O.OP_OCTSTR, O.OP_CHARSTR):
             n = rnd.randint(0, 12)
             return bytes(rnd.randint(0x20, 0x7E) for _ in range(n)) if rnd.random() < 0.7 else rnd.randbytes(n)
-        if t == "rest":
+        if code == O.OP_REST:
             return rnd.randbytes(rnd.randint(0, 8))
-        if t == "zcl_date":
-            return {k: rnd.randint(0, 255) for k in ("year", "month", "day", "day_of_week")}
-        if t == "dlms_datetime":
-            return rnd.randbytes(12)
-        if t == "struct":
-            return gen_rows(c.specs.get("struct", args[0]).rows, [])
-        if t == "repeat":
-            n = args[0]
-            if not isinstance(n, int):
-                holder, _ = owner(chain, n)
-                holder[n] = k = rnd.randint(0, max_items)
-                n = k
-            return [gen_rows(block, chain) for _ in range(n)]
-        if t == "repeat_to_end":
-            return [gen_rows(block, chain) for _ in range(rnd.randint(0, max_items))]
-        if t == "if_remaining":
-            return gen_rows(block, chain) if rnd.random() < 0.5 else None
-        if t in ("when", "when_eq", "when_ne"):
-            ref, arg = args
-            holder, _ = owner(chain, ref)
-            want = rnd.random() < 0.5
-            value = holder[ref]
-            if (id(holder), ref) not in pinned:     # the first condition on a field may steer it
-                pinned.add((id(holder), ref))
-                if t == "when":
-                    value = (value | arg) if want else (value & ~arg)
-                elif want == (t == "when_eq"):
-                    value = arg
-                elif value == arg:
-                    value = arg ^ 1
-                holder[ref] = value
-            present = bool(value & arg) if t == "when" else (value == arg) == (t == "when_eq")
-            return gen_rows(block, chain) if present else None
-        if t == "zcl_value":
-            holder, type_options = owner(chain, args[0])
-            table = resolve_table(c.specs, type_options["table"])
-            code = rnd.choice([k for k, r in table.by_key.items() if r.cells.get("layout") is not None])
-            holder[args[0]] = code
-            layout = table.by_key[code].cells["layout"]
-            if isinstance(layout, Call):
-                return gen(layout.name, tuple(a.text if isinstance(a, Name) else a for a in layout.args), {},
-                           None, [])
-            return gen(str(layout), (), {}, None, [])
-        raise SpecError(f"example_values: no generator for field type {t!r}")
+        if code == O.OP_ZCL_DATE:
+            return {k: rnd.randint(0, 255) for k in L.ZCL_DATE_PARTS}
+        if code == O.OP_DLMS_DATETIME:
+            return rnd.randbytes(op.size)
+        if code == O.OP_STRUCT:
+            return gen_rows(op.block, [])
+        if code == O.OP_REPEAT:
+            n = op.count if op.ref is None else length_of(chain, op.ref, op.ref_up, max_items)
+            return [gen_rows(op.block, chain) for _ in range(n)]
+        if code == O.OP_REPEAT_TO_END:
+            return [gen_rows(op.block, chain) for _ in range(rnd.randint(0, max_items))]
+        if code == O.OP_IF_REMAINING:
+            return gen_rows(op.block, chain) if rnd.random() < 0.5 else None
+        if code in (O.OP_WHEN, O.OP_WHEN_EQ, O.OP_WHEN_NE):
+            arg = op.mask
 
-    return gen_rows(c.specs.get("struct", name).rows, [])
+            def present(value, want):
+                if code == O.OP_WHEN:
+                    return (value | arg) if want else (value & ~arg)
+                if want == (code == O.OP_WHEN_EQ):
+                    return arg
+                return arg ^ 1 if value == arg else value
+            value = steer(chain, op.ref, op.ref_up, present)
+            shown = bool(value & arg) if code == O.OP_WHEN else (value == arg) == (code == O.OP_WHEN_EQ)
+            return gen_rows(op.block, chain) if shown else None
+        if code == O.OP_ZCL_VALUE:
+            values, _ = holder(chain, op.ref, op.ref_up)
+            key = rnd.choice(sorted(op.choices))
+            values[op.ref] = key
+            return gen(op.choices[key], [])
+        raise SpecError(f"example_values: no generator for field type {op.type!r}")
+
+    return gen_rows(L.program(c.specs, name), [])

@@ -12,13 +12,17 @@ class Facts:
         self.acb_default: bytes = c["acb_default"]
         self.kdf_algorithm_id: bytes = c["kdf_algorithm_id"]
         self.kdf_counter: bytes = c["kdf_counter"]
-        self.transaction_id_tag: bytes = c["transaction_id_tag"]
-        self.mac_security_header: bytes = c["mac_security_header"]
+        # from specs/envelope.gbspec: the OtherInfo length byte is the transaction-id length; a
+        # MAC'd message's security header is "authenticated" with invocation counter 0
+        size = {k: r.cells["bytes"] for k, r in s.get("envelope_size", "gbcs").by_key.items()}
+        control = {r.cells["name"]: r.cells["value"] for r in s.enum("security_control").rows}
+        self.transaction_id_tag: bytes = bytes([size["transaction_id"]])
+        self.mac_security_header: bytes = bytes([control["authenticated"]]) + bytes(size["security_header"] - 1)
         self.mac_aad_filler: bytes = c["mac_aad_filler"]
-        self.payload_security: bytes = c["payload_security"]
+        self.payload_security: bytes = bytes([control["authenticated_encrypted"]])
         self.modes = {r.cells["name"]: r.cells["value"] for r in s.enum("kdf_mode").rows}
         self.non_gbcs_roles = frozenset(r.cells["value"] for r in s.enum("non_gbcs_role").rows)
-        self.gbz_control = {r.cells["name"]: r.cells["value"] for r in s.enum("gbz_component_control").rows}
+        self.gbz_control = {r.cells["name"]: r.cells["value"] for r in s.enum("gbz_control_bit").rows}
         # DLMS Data types (specs/dlms.gbspec): how many bytes follow each tag, to step over data
         types = s.get("dlms_data_type", "axdr").by_key
         self.axdr_read = {tag: (str(r.cells["read"]), r.cells["size"]) for tag, r in types.items()}

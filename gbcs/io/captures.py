@@ -192,10 +192,10 @@ def message_extent(buf: bytes) -> int | None:
     """Bytes of the first message in `buf`: >0 its length, 0 when buf does not start a message,
     None when more bytes are needed. Uses the envelope's own lengths, through the decoder."""
     from gbcs.decoding import decode
-    starts = {r.cells["value"] for r in specs().enum("apdu_tag").rows}
-    if not buf or buf[0] not in starts:
+    tags = {r.cells["name"]: r.cells["value"] for r in specs().enum("apdu_tag").rows}
+    if not buf or buf[0] not in tags.values():
         return 0
-    if buf[0] == 0xDD:                   # general-ciphering (also GBT blocks): its length says it all
+    if buf[0] == tags["general_ciphering"]:   # also GBT blocks: its length says it all
         return _ciphering_extent(buf)
     try:
         decode(buf, payloads=False)

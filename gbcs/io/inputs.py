@@ -26,8 +26,17 @@ from gbcs.errors import InputError
 
 DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024
 PAYLOAD_ELEMENTS = ("GBCSPayload", "DeviceGBCSResponse")
-MESSAGE_START = frozenset({0xDD, 0xDF, 0xE0})   # first bytes of GBCS messages: a new message in a dump
 SNIPPET = 20                                     # characters of a bad line quoted in its error
+
+def message_start_bytes() -> frozenset[int]:
+    """First bytes of GBCS messages (the APDU tags of specs/envelope.gbspec): a new message in a dump."""
+    from gbcs.spec import specs
+    return specs().derived(_message_start)
+
+
+def _message_start(s) -> frozenset[int]:
+    return frozenset(r.cells["value"] for r in s.enum("apdu_tag").rows)
+
 
 _XML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*<")
 _TEXT_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n\r\f\v"
@@ -256,6 +265,7 @@ def _from_text(blob: bytes) -> list[_Chunk]:
     """One message per line, or messages wrapped over lines: a line not starting a message continues."""
     groups: list[list] = []   # [encoding, first line, [bytes per line], first error]
     can_continue = False      # may the next line continue groups[-1]?
+    message_start = message_start_bytes()
     lines = blob.decode("utf-8", "replace").removeprefix("\ufeff").split("\n")
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
@@ -265,7 +275,7 @@ def _from_text(blob: bytes) -> list[_Chunk]:
         if line.startswith("#"):
             continue
         encoding, data, error = _decode_line(line, number)
-        starts = data[:1] != b"" and data[0] in MESSAGE_START
+        starts = data[:1] != b"" and data[0] in message_start
         if can_continue and not starts and groups[-1][0] == encoding:
             groups[-1][2].append(data)
             groups[-1][3] = groups[-1][3] or error

@@ -20,17 +20,15 @@ from gbcs.errors import EncodeError, LengthError
 from gbcs.payload.context import PayloadContext
 from gbcs.payload.units import annotate_zse
 from gbcs.spec.load import SpecSet
-from gbcs.wire.layout import walk_struct
-from gbcs.wire.timefmt import EPOCH_2000, utc2000_meaning
+from gbcs.wire.layout import bits_text, compiled, struct_size, walk_struct
+from gbcs.wire.timefmt import EPOCH_2000
 
 __all__ = ["decode_gbz", "decode_zcl_payload", "command_for", "zcl_commands", "ZclCommand", "frame_control_text",
            "control_text", "build_frame_control", "build_zcl_payload", "build_zcl_frame", "build_component",
            "build_encrypted_component", "build_gbz", "build_gbz_alert", "build_alert_body",
            "build_read_attributes", "build_read_attributes_response", "build_default_response",
-           "utc2000_seconds", "SECURITY_HEADER_LENGTH", "TAG_LENGTH", "NOT_IN_SPEC"]
+           "utc2000_seconds", "NOT_IN_SPEC"]
 
-SECURITY_HEADER_LENGTH = 5      # security control byte + 4-byte invocation counter
-TAG_LENGTH = 12                 # GBCS truncates the GCM tag to 12 bytes
 NOT_IN_SPEC = "not in specs/zigbee.gbspec"
 
 FRAME_TYPE_MASK = 0x03
@@ -91,6 +89,32 @@ class _Facts:
         for item in s.of_kind("gbz_alert_body"):
             self.alert_bodies.update(item.by_key)
         self.alert_titles = {code: r.cells["title"] for code, r in s.get("alert_codes", "gbcs").by_key.items()}
+        self.security_header_size = struct_size(s, "gbz_security_header")
+        self.header, self.alert_header = compiled(s, "gbz_header"), compiled(s, "gbz_alert_header")
+        self.component_header = compiled(s, "gbz_component_header")
+        self.from_date_time = compiled(s, "gbz_from_date_time")
+        self.additional_header = compiled(s, "gbz_additional_header")
+        self.zcl_header = compiled(s, "zcl_header")
+        self.ciphered_length = compiled(s, "gbz_ciphered_length")
+        self.security_header = compiled(s, "gbz_security_header")
+        self.tag_size = s.get("envelope_size", "gbcs").by_key["mac"].cells["bytes"]   # the truncated GCM tag
+        self.alert_cra = next(r.cells["value"] for r in s.enum("cra_flag").rows if r.cells["name"] == "alert")
+        self.bit_pairs = tuple(self.bit_titles.items())
+        self.fc_reserved = 0xFF & ~(FRAME_TYPE_MASK | sum(self.fc_bits.values()))
+        self._zcl_header_hooks: dict[int, dict] = {}
+
+    def zcl_header_hooks(self, cluster: int) -> dict:
+        """Meanings of a ZCL header's frame control and command id (the command needs the cluster)."""
+        hooks = self._zcl_header_hooks.get(cluster)
+        if hooks is None:
+            def frame_control(value, scope):
+                return frame_control_text(value, self.specs)
+
+            def command(value, scope):
+                cmd = self.command(cluster, scope.get("frame_control"), value)
+                return cmd.title if cmd is not None else None
+            hooks = self._zcl_header_hooks[cluster] = {"frame_control": frame_control, "command_id": command}
+        return hooks
 
     def command(self, cluster: int, frame_control: int, command_id: int) -> ZclCommand | None:
         if frame_control & self.fc_bits["manufacturer_specific"]:
@@ -130,17 +154,9 @@ def command_for(cluster: int, frame_control: int, command_id: int, specs: SpecSe
 
 # -- meanings ----------------------------------------------------------------------------
 
-def _bits_text(value: int, titles: dict[int, str]) -> str:
-    parts = [t for bit, t in titles.items() if value & bit]
-    unknown = value & ~sum(titles)
-    if unknown:
-        parts.append(f"unknown bits 0x{unknown:02X}")
-    return ", ".join(parts) or "none"
-
-
 def control_text(control: int, specs: SpecSet | None = None) -> str:
     """The GBZ extended-header control byte in words."""
-    return _bits_text(control, _facts(specs).bit_titles)
+    return bits_text(control, _facts(specs).bit_pairs)
 
 
 def frame_control_text(frame_control: int, specs: SpecSet | None = None) -> str:
@@ -151,7 +167,7 @@ def frame_control_text(frame_control: int, specs: SpecSet | None = None) -> str:
     for bit in (f.fc_bits["manufacturer_specific"], f.fc_bits["disable_default_response"]):
         if frame_control & bit:
             parts.append(f.fc_bit_titles[bit])
-    unknown = frame_control & 0xE0
+    unknown = frame_control & f.fc_reserved
     if unknown:
         parts.append(f"reserved bits 0x{unknown:02X}")
     return ", ".join(parts)
@@ -188,12 +204,10 @@ def _alert_hooks(f: _Facts) -> dict:
 def decode_gbz(w, ctx: PayloadContext) -> None:
     """A GBZ payload filling the walker's frame: components, or an alert (CRA 3 / alert form)."""
     f = _facts(ctx.specs)
-    w.expect("profile_id", 2, set(f.profiles), "the GBZ profile id", f.profiles.get(
-        int.from_bytes(w.peek_bytes(2), "big")), unknown_code=True)
-    if ctx.cra_flag == 3 or (ctx.message_code is not None and ctx.message_code in f.alert_bodies):
+    count = f.header.walk(w)["component_count"]
+    if ctx.cra_flag == f.alert_cra or (ctx.message_code is not None and ctx.message_code in f.alert_bodies):
         _alert(w, ctx, f)
     else:
-        count = w.uint("component_count", 1)
         w.begin("components")
         for i in range(count):
             _component(w, ctx, f, f"components[{i}]")
@@ -205,10 +219,7 @@ def decode_gbz(w, ctx: PayloadContext) -> None:
 
 
 def _alert(w, ctx: PayloadContext, f: _Facts) -> None:
-    w.uint("component_count", 1)
-    code = w.uint("alert_code", 2)
-    w.last.meaning = f.alert_titles.get(code)
-    w.uint("timestamp", 4, utc2000_meaning(int.from_bytes(w.peek_bytes(4), "big")))
+    f.alert_header.walk(w)
     body = f.alert_bodies.get(ctx.message_code)
     if body is None:
         if w.remaining:
@@ -235,22 +246,16 @@ def _code(code: int | None) -> str:
 
 def _component(w, ctx: PayloadContext, f: _Facts, name: str) -> None:
     w.begin(name)
-    control = w.uint("control", 1)
-    w.last.meaning = _bits_text(control, f.bit_titles)
-    cluster = w.uint("cluster_id", 2)
-    w.last.meaning = f.cluster_titles.get(cluster)
-    length_at = w.pos
-    length = w.uint("length", 2)
-    outer = w.push_limit(length, "length", length_at)
+    header = f.component_header.walk(w)
+    control, cluster = header["control"], header["cluster_id"]
+    outer = w.push_limit(header["length"], "length", w.last.start)
     if control & f.bits["from_date_time"]:
-        w.uint("from_date_time", 4, utc2000_meaning(int.from_bytes(w.peek_bytes(4), "big")))
+        f.from_date_time.walk(w)
     encrypted = bool(control & f.bits["encrypted"])
     if encrypted:
-        w.begin("additional_header")
-        w.uint("control", 1)
-        w.uint("frame_counter", 1)
-        w.finish()
-    frame_control, command_id = _zcl_header(w, f, cluster)
+        f.additional_header.walk_group(w, "additional_header")
+    zcl = f.zcl_header.walk_group(w, None, None, f.zcl_header_hooks(cluster))
+    frame_control, command_id = zcl["frame_control"], zcl["command_id"]
     if encrypted:
         _ciphered(w, f, f.command(cluster, frame_control, command_id))
     else:
@@ -259,37 +264,20 @@ def _component(w, ctx: PayloadContext, f: _Facts, name: str) -> None:
     w.finish()
 
 
-def _zcl_header(w, f: _Facts, cluster: int) -> tuple[int, int]:
-    w.begin("zcl_header")
-    frame_control = w.uint("frame_control", 1)
-    w.last.meaning = frame_control_text(frame_control, f.specs)
-    if frame_control & f.fc_bits["manufacturer_specific"]:
-        w.uint_le("manufacturer_code", 2)
-    w.uint("sequence_number", 1)
-    command_id = w.uint("command_id", 1)
-    cmd = f.command(cluster, frame_control, command_id)
-    w.last.meaning = cmd.title if cmd is not None else None
-    w.finish()
-    return frame_control, command_id
-
-
 def _ciphered(w, f: _Facts, cmd: ZclCommand | None) -> None:
     w.begin("ciphered_information")
-    length_at = w.pos
-    length = w.uint("length", 2)
-    if length < SECURITY_HEADER_LENGTH + TAG_LENGTH:
-        raise LengthError(f"ciphered information of {length} bytes cannot hold the {SECURITY_HEADER_LENGTH}-byte "
-                          f"security header and the {TAG_LENGTH}-byte tag", length_at, w.path("length"),
+    length = f.ciphered_length.walk(w)["length"]
+    length_at = w.last.start
+    header, tag = f.security_header_size, f.tag_size
+    if length < header + tag:
+        raise LengthError(f"ciphered information of {length} bytes cannot hold the {header}-byte "
+                          f"security header and the {tag}-byte tag", length_at, w.path("length"),
                           actual=length)
     outer = w.push_limit(length, "length", length_at)
-    w.begin("security_header")
-    control = w.uint("security_control", 1)
-    w.last.meaning = f.security_controls.get(control)
-    w.uint("invocation_counter", 4)
-    w.finish()
+    f.security_header.walk_group(w, "security_header")
     what = f"encrypted {cmd.title}" if cmd is not None else "encrypted ZCL payload"
-    w.bytes("ciphertext", length - SECURITY_HEADER_LENGTH - TAG_LENGTH, meaning=what)
-    w.bytes("tag", TAG_LENGTH)
+    w.bytes("ciphertext", length - header - tag, meaning=what)
+    w.bytes("tag", tag)
     w.pop_limit(outer, "ciphered_information")
     w.finish()
 
@@ -355,16 +343,22 @@ def _payload_bytes(cluster, frame_control, command_id, payload, specs) -> bytes:
     return bytes(payload)
 
 
+def _build(f: _Facts, layout: str, values: dict) -> bytes:
+    from gbcs.compile import build_struct
+    return build_struct(f.specs, layout, values)
+
+
 def _zcl_header_bytes(frame_control: int, sequence: int, command_id: int, manufacturer_code: int | None,
                       f: _Facts) -> bytes:
-    out = bytes([frame_control])
-    if frame_control & f.fc_bits["manufacturer_specific"]:
+    manufacturer_bit = f.fc_bits["manufacturer_specific"]
+    if frame_control & manufacturer_bit:
         if manufacturer_code is None:
             raise EncodeError("the manufacturer-specific bit is set: give manufacturer_code")
-        out += manufacturer_code.to_bytes(2, "little")
     elif manufacturer_code is not None:
-        raise EncodeError("manufacturer_code needs the manufacturer-specific frame control bit (0x04)")
-    return out + bytes([sequence, command_id])
+        raise EncodeError(f"manufacturer_code needs the manufacturer-specific frame control bit "
+                          f"(0x{manufacturer_bit:02X})")
+    return _build(f, "zcl_header", {"frame_control": frame_control, "manufacturer_code": manufacturer_code,
+                                    "sequence_number": sequence, "command_id": command_id})
 
 
 def build_zcl_frame(cluster: int, command_id: int, payload: bytes | dict = b"", *, frame_control: int,
@@ -379,10 +373,10 @@ def build_zcl_frame(cluster: int, command_id: int, payload: bytes | dict = b"", 
 def _extended_header(control: int, cluster: int, body: bytes, from_date_time, f: _Facts) -> bytes:
     if from_date_time is not None:
         control |= f.bits["from_date_time"]
-        body = utc2000_seconds(from_date_time).to_bytes(4, "big") + body
+        body = _build(f, "gbz_from_date_time", {"from_date_time": utc2000_seconds(from_date_time)}) + body
     if len(body) > 0xFFFF:
         raise EncodeError(f"a component body of {len(body)} bytes does not fit the 2-byte length")
-    return bytes([control]) + cluster.to_bytes(2, "big") + len(body).to_bytes(2, "big") + body
+    return _build(f, "gbz_component_header", {"control": control, "cluster_id": cluster, "length": len(body)}) + body
 
 
 def build_component(cluster: int, command_id: int, payload: bytes | dict = b"", *, frame_control: int,
@@ -399,17 +393,21 @@ def build_component(cluster: int, command_id: int, payload: bytes | dict = b"", 
 
 def build_encrypted_component(cluster: int, command_id: int, ciphertext: bytes, tag: bytes, *, frame_control: int,
                               sequence: int = 0, control: int = 0, frame_counter: int = 0,
-                              additional_control: int = 0, security_control: int = 0x31,
+                              additional_control: int = 0, security_control: int | None = None,
                               invocation_counter: int = 0, from_date_time: int | datetime | None = None,
                               manufacturer_code: int | None = None, specs: SpecSet | None = None) -> bytes:
     """An encrypted GBZ component wrapping given ciphertext and tag (no cryptography here)."""
     f = _facts(specs)
-    if len(tag) != TAG_LENGTH:
-        raise EncodeError(f"the tag is {TAG_LENGTH} bytes, not {len(tag)}")
-    ciphered = bytes([security_control]) + invocation_counter.to_bytes(4, "big") + bytes(ciphertext) + bytes(tag)
-    body = (bytes([additional_control, frame_counter])
+    if len(tag) != f.tag_size:
+        raise EncodeError(f"the tag is {f.tag_size} bytes, not {len(tag)}")
+    if security_control is None:                    # the one security control GBZ parts use
+        security_control = next(iter(f.security_controls))
+    header = _build(f, "gbz_security_header", {"security_control": security_control,
+                                               "invocation_counter": invocation_counter})
+    ciphered = header + bytes(ciphertext) + bytes(tag)
+    body = (_build(f, "gbz_additional_header", {"control": additional_control, "frame_counter": frame_counter})
             + _zcl_header_bytes(frame_control, sequence, command_id, manufacturer_code, f)
-            + len(ciphered).to_bytes(2, "big") + ciphered)
+            + _build(f, "gbz_ciphered_length", {"length": len(ciphered)}) + ciphered)
     return _extended_header(control | f.bits["encrypted"], cluster, body, from_date_time, f)
 
 
@@ -427,8 +425,7 @@ def build_gbz(components: list[bytes], *, mark_last: bool = True, specs: SpecSet
             first = (comp[0] | last) if i == len(components) - 1 else (comp[0] & ~last)
             comp = bytes([first]) + comp[1:]
         parts.append(comp)
-    profile = next(iter(f.profiles))
-    return profile.to_bytes(2, "big") + bytes([len(components)]) + b"".join(parts)
+    return _build(f, "gbz_header", {"component_count": len(components)}) + b"".join(parts)
 
 
 def build_alert_body(message_code: int, fields: dict, specs: SpecSet | None = None) -> bytes:
@@ -458,9 +455,9 @@ def build_gbz_alert(alert_code: int, timestamp: int | datetime, body: bytes | di
     body = bytes(body or b"")
     if count is None:
         count = 1 if body else 0
-    profile = next(iter(f.profiles))
-    return (profile.to_bytes(2, "big") + bytes([count]) + alert_code.to_bytes(2, "big")
-            + utc2000_seconds(timestamp).to_bytes(4, "big") + body)
+    return (_build(f, "gbz_header", {"component_count": count})
+            + _build(f, "gbz_alert_header", {"alert_code": alert_code, "timestamp": utc2000_seconds(timestamp)})
+            + body)
 
 
 def build_read_attributes(attribute_ids: list[int], specs: SpecSet | None = None) -> bytes:

@@ -236,7 +236,13 @@ class SpecSet:
                 if isinstance(v, str):
                     title = v
                 elif isinstance(v, Call) and v.name in FIELD_OPTIONS:
-                    options[v.name] = str(v.args[0]) if v.args else None
+                    least, most = FIELD_OPTIONS[v.name]
+                    if not least <= len(v.args) <= most:
+                        raise SpecError(f"option {v.name}(…) takes {least}"
+                                        f"{'' if least == most else f'-{most}'} argument(s)",
+                                        vp.file, vp.line, vp.column)
+                    args = tuple(a.text if isinstance(a, Name) else a for a in v.args)
+                    options[v.name] = args if most > 1 else args[0]      # `enum(e)` -> "e"
                 else:
                     raise SpecError(f"unexpected {v!r} after the field type", vp.file, vp.line, vp.column,
                                     expected=", ".join(f"{o}(…)" for o in FIELD_OPTIONS) + ' or "title"')

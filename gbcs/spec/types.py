@@ -1,5 +1,6 @@
-"""The vocabulary of `struct` field types. Both the walker (gbcs/wire/layout.py) and the
-construct compiler (gbcs/compile/structs.py) implement every name here; a test checks it."""
+"""The vocabulary of `struct` field types and options. gbcs/wire/layout.py compiles rows
+written with them into a program (op codes); the walker, the construct compiler and the
+example generator all read that program, and a test checks every type is covered."""
 
 INT_TYPES: dict[str, tuple[int, bool, bool]] = {}   # name -> (size, signed, little_endian)
 for _bits in (8, 16, 24, 32, 40, 48, 56, 64):
@@ -31,10 +32,23 @@ LAYOUT_TYPES.update({
     "zcl_value": (1, False),      # zcl_value(type_field): a value of the ZCL data type held in
                                   #   type_field, read as that type's row in its table(...) says
     "day_minutes": (0, False),    # u16 LE minutes after midnight (ZSE schedule start times)
+    "ber_length": (0, False),     # BER/DER definite length: 00-7F, or 81-84 + that many bytes
 })
 
 # Options a struct field may carry after its type.
-FIELD_OPTIONS: dict[str, int] = {
-    "enum": 1,       # enum(name): the value is a member of that enum item
-    "table": 1,      # table(name | kind.name): the value is a key of that table item
+# name -> (least, most) arguments. A constant below is a number, `enum.member`, or
+# `kind.item.key` (the first integer cell of that table row, e.g. envelope_size.gbcs.mac).
+FIELD_OPTIONS: dict[str, tuple[int, int]] = {
+    "enum": (1, 1),     # enum(name): the value is a member of that enum item
+    "table": (1, 1),    # table(name | kind.name): the value is a key of that table item
+    "expect": (1, 1),   # expect(constant | enum): the value must be that (ConstraintError);
+                        #   the field's "title" says what was expected
+    "known": (1, 1),    # known(constant | enum): likewise, but a stranger is an unknown code
+    "if": (1, 2),       # if(field) / if(field, mask): the field is there only when that
+                        #   earlier integer field is non-zero / has a bit of mask set
+    "show": (1, 1),     # show(name | hex | bits | dlms_datetime): how the meaning is written
+                        #   (enum member name instead of title; hex id; set bits of the enum)
 }
+
+# show(...) formats; layout.py writes them, the rest only check the name.
+SHOW_FORMATS = ("name", "hex", "bits", "dlms_datetime")

@@ -123,11 +123,14 @@ def shaped_dlms_data(draw, shape, spec_set: SpecSet | None = None, depth: int = 
 
 
 def random_part(draw, plaintext: bytes, s: SpecSet) -> bytes:
-    """An encrypted part (security control, invocation counter, ciphertext, 12-byte tag) whose
+    """An encrypted part (security control, invocation counter, ciphertext, tag) whose
     ciphertext and tag are random: the shape of a real one, unverifiable."""
-    security = bytes.fromhex(s.get("crypto_constant", "gbcs").by_key["payload_security"].cells["hex"])
-    return security + bytes(4) + draw(st.binary(min_size=len(plaintext), max_size=len(plaintext))) \
-        + draw(st.binary(min_size=12, max_size=12))
+    size = {k: r.cells["bytes"] for k, r in s.get("envelope_size", "gbcs").by_key.items()}
+    control = {r.cells["name"]: r.cells["value"] for r in s.enum("security_control").rows}
+    tag = size["mac"]                                     # GBCS truncates every GCM tag alike
+    ciphertext = draw(st.binary(min_size=len(plaintext), max_size=len(plaintext)))
+    return (bytes([control["authenticated_encrypted"]]) + bytes(size["security_header"] - 1) + ciphertext
+            + draw(st.binary(min_size=tag, max_size=tag)))
 
 
 def _struct_bytes(draw, layout: str, s: SpecSet) -> bytes:

@@ -1,10 +1,16 @@
-"""Walk a `struct` spec item over a Walker: one node per field, values back as plain Python.
+"""Compile `struct` spec items into programs and walk them over a Walker: one node per field,
+values back as plain Python. The one interpreter of struct layouts (envelope, GBT, GBZ, ZCL).
 
-Field types are those of gbcs/spec/types.py; gbcs/compile/structs.py compiles the same items
-into construct Structs, and tests/compile/test_structs.py checks that the two agree.
+Field types and options are those of gbcs/spec/types.py. Each struct item is compiled once
+per SpecSet into ops (op codes of gbcs/wire/ops.py, constants resolved); gbcs/compile/structs.py
+builds construct Structs and example values from the same ops, and
+tests/compile/test_structs.py checks that construct and this walker agree. The compiled twin
+runs the ops with C types (layout.pxd).
 
 Values have one shape in both implementations:
-  integers, times, day_minutes         -> int
+  integers, times, day_minutes,
+  ber_length                           -> int
+  a field under if(...) not present    -> None (and no node)
   bytes, rest, octstr, charstr, dlms   -> bytes (a string's content, without its length byte)
   struct(...), zcl_date                -> dict
   repeat, repeat_to_end                -> list of dicts (one per item)
@@ -19,16 +25,21 @@ the current block first, then in the enclosing blocks; a struct(...) starts a fr
 """
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from gbcs.errors import ConstraintError, SpecError, SpecReferenceError, UnknownCodeError
 from gbcs.spec.ast import Call, Name
 from gbcs.spec.load import SpecSet
-from gbcs.spec.types import INT_TYPES, LAYOUT_TYPES
+from gbcs.spec.types import INT_TYPES, LAYOUT_TYPES, SHOW_FORMATS
+from gbcs.wire.ops import (OP_BER_LENGTH, OP_BYTES, OP_CHARSTR, OP_CODES, OP_DAY_MINUTES, OP_DLMS_DATETIME,
+                           OP_IF_REMAINING, OP_OCTSTR, OP_REPEAT, OP_REPEAT_TO_END, OP_REST, OP_SINT, OP_STRUCT,
+                           OP_UINT, OP_UINT_LE, OP_UTC2000, OP_UTC2000_LE, OP_WHEN, OP_WHEN_EQ, OP_WHEN_NE,
+                           OP_ZCL_DATE, OP_ZCL_VALUE, SHOW_BITS, SHOW_DEFAULT, SHOW_HEX, SHOW_DLMS_DATETIME)
 from gbcs.wire.timefmt import dlms_datetime_meaning, utc2000_meaning
 
-__all__ = ["walk_struct", "walk_fields", "check_layouts", "resolve_table", "Scope", "Hooks",
+__all__ = ["walk_struct", "walk_fields", "compiled", "Program", "check_layouts", "resolve_table",
+           "resolve_constant", "program",
+           "fixed_size", "struct_size", "bits_text", "Scope", "Hooks",
            "utc2000_meaning", "zcl_date_meaning", "day_minutes_meaning", "octets_meaning",
            "BLOCK_TYPES", "CONDITIONAL_TYPES"]
 
@@ -97,19 +108,50 @@ class Scope:
         return False
 
 
-# -- plans: struct rows resolved once per SpecSet -----------------------------------------
+def _scope(values: dict, parent: "Scope | None") -> Scope:
+    """A Scope made without the generic constructor call (the compiled twin allocates it directly)."""
+    scope = Scope.__new__(Scope)
+    scope.values = values
+    scope.parent = parent
+    return scope
+
+
+# -- the program: struct rows compiled once per SpecSet ----------------------------------
+#
+# Each row becomes an _Op: an op code (below) plus its constants, resolved once (sizes,
+# references, enum/table meanings, allowed values). The walker here runs the ops; the
+# construct compiler and the example generator (gbcs/compile/structs.py) read the same ops.
+
+DLMS_DATETIME_SIZE = 12     # the fixed size of the dlms_datetime field type (Blue Book 4.1.6.1)
+ZCL_DATE_PARTS = ("year", "month", "day", "day_of_week")
+
 
 class _Op:
-    __slots__ = ("name", "type", "size", "signed", "little", "arg", "arg2", "block", "meanings",
-                 "choices", "where")
+    __slots__ = ("code", "name", "type", "where", "size", "signed", "little", "count", "ref", "ref_up",
+                 "mask", "block", "struct", "meanings", "choices", "allowed", "what", "unknown_code",
+                 "if_ref", "if_mask", "if_up", "show", "bits", "members", "title", "annotated", "template")
 
     def __init__(self, name: str, type_: str, where: str):
         self.name, self.type, self.where = name, type_, where
-        self.size = self.signed = self.little = None
-        self.arg = self.arg2 = None
+        self.code = 0
+        self.size = self.count = -1          # -1: not fixed / taken from field `ref`
+        self.signed = self.little = False
+        self.ref = self.if_ref = None
+        self.ref_up = self.if_up = 0         # how many blocks outwards `ref` / `if_ref` live
+        self.mask = self.if_mask = 0
         self.block: list[_Op] | None = None
+        self.struct: str | None = None
         self.meanings: dict | None = None
         self.choices: dict | None = None
+        self.allowed: frozenset | None = None
+        self.what = ""
+        self.unknown_code = False
+        self.show = SHOW_DEFAULT
+        self.bits: tuple = ()
+        self.members: tuple = ()             # the values the enum/table/expect names
+        self.title: str | None = None
+        self.annotated = False               # has a meaning of its own (enum, table or show)
+        self.template: dict | None = None    # struct: its field names, copied as the values dict
 
 
 def resolve_table(specs: SpecSet, ref: str):
@@ -129,6 +171,29 @@ def resolve_table(specs: SpecSet, ref: str):
     return found[0]
 
 
+def resolve_constant(specs: SpecSet, ref, where: str = "specs"):
+    """A constant written in a struct row: a number, `enum.member`, or `kind.item.key` (the first
+    integer cell of that row besides its key, e.g. envelope_size.gbcs.mac -> 12)."""
+    if isinstance(ref, int):
+        return ref
+    parts = str(ref).split(".")
+    if len(parts) == 2:
+        enum = specs.find("enum", parts[0])
+        if enum is not None:
+            for r in enum.rows:
+                if r.cells["name"] == parts[1]:
+                    return r.cells["value"]
+        raise SpecReferenceError(f"{where}: {ref!r} is not a member of an enum")
+    if len(parts) == 3:
+        item = specs.find(parts[0], parts[1])
+        row = item.by_key.get(parts[2]) if item is not None else None
+        for cell in (row.cells.values() if row is not None else ()):
+            if isinstance(cell, int) and not isinstance(cell, bool):
+                return cell
+        raise SpecReferenceError(f"{where}: {ref!r} names no row with a number (kind.item.key)")
+    raise SpecReferenceError(f"{where}: {ref!r} is not a number, enum.member or kind.item.key")
+
+
 def _row_label(row) -> Any:
     cells = row.cells
     return cells.get("title") or cells.get("name")
@@ -138,7 +203,14 @@ class _Plans:
     def __init__(self, specs: SpecSet):
         self.specs = specs
         self.structs: dict[str, list[_Op]] = {}
+        self.programs: dict[str, Program] = {}
         self._building: set[str] = set()
+
+    def program(self, name: str) -> "Program":
+        p = self.programs.get(name)
+        if p is None:
+            p = self.programs[name] = Program(name, self.struct(name))
+        return p
 
     def struct(self, name: str) -> list[_Op]:
         ops = self.structs.get(name)
@@ -163,44 +235,56 @@ class _Plans:
         return ops
 
     def _ref_row(self, ref: str, scopes: list[list], row, what: str):
-        for block in reversed(scopes):
+        for up, block in enumerate(reversed(scopes)):
             for r in block:
                 if r.cells["field"] == ref:
-                    return r
+                    return r, up
         p = row.pos
         raise SpecReferenceError(f"{what} {ref!r} is not a field before this one in scope", p.file, p.line,
                                  p.column)
 
     def _row(self, row, where: str, scopes: list[list]) -> _Op:
         c = row.cells
-        return self._type(c["field"], c["type"], c["args"], c["options"], row.block, row, where, scopes)
+        op = self._type(c["field"], c["type"], c["args"], c["options"], row.block, row, where, scopes)
+        op.title = c.get("title")
+        return op
+
+    def _count_arg(self, op: _Op, arg, t: str, scopes, row, where: str) -> None:
+        if isinstance(arg, str) and "." not in arg:
+            op.ref, op.ref_up = self._int_ref(arg, scopes, row, f"{t} count")
+            return
+        value = resolve_constant(self.specs, arg, f"{where}.{op.name}")
+        if not isinstance(value, int) or value < 0:
+            raise SpecError(f"{t}(…) takes a field name or a number ≥ 0 ({where}.{op.name})")
+        op.count = value
 
     def _type(self, name, t, args, options, block, row, where, scopes) -> _Op:
         op = _Op(name, t, f"{where}.{name}")
         if t in INT_TYPES:
             op.size, op.signed, op.little = INT_TYPES[t]
-        elif t not in LAYOUT_TYPES:
+            op.code = OP_SINT if op.signed else OP_UINT_LE if op.little and op.size > 1 else OP_UINT
+        elif t not in LAYOUT_TYPES or t not in OP_CODES:
             raise SpecError(f"unknown field type {t!r} in {where}")
+        else:
+            op.code = OP_CODES[t]
         if t in ("bytes", "repeat"):
-            op.arg = args[0]
-            if isinstance(op.arg, str):
-                self._int_ref(op.arg, scopes, row, f"{t} count")
-            elif not isinstance(op.arg, int) or op.arg < 0:
-                raise SpecError(f"{t}(…) takes a field name or a number ≥ 0 ({where}.{name})")
+            self._count_arg(op, args[0], t, scopes, row, where)
         elif t in ("when", "when_eq", "when_ne"):
-            op.arg, op.arg2 = args
-            if not isinstance(op.arg, str) or not isinstance(op.arg2, int):
+            ref, mask = args
+            if not isinstance(ref, str):
                 raise SpecError(f"{t}(field, number) in {where}.{name}")
-            self._int_ref(op.arg, scopes, row, "condition field")
+            op.ref, op.ref_up = self._int_ref(ref, scopes, row, "condition field")
+            op.mask = resolve_constant(self.specs, mask, f"{where}.{name}")
         elif t == "struct":
-            op.arg = args[0]
-            op.block = self.struct(op.arg)
+            op.struct = args[0]
+            op.block = self.struct(op.struct)
+            op.template = _template(op.block)
         elif t == "zcl_value":
-            op.arg = args[0]
-            type_row = self._ref_row(op.arg, scopes, row, "zcl_value type field")
+            type_row, op.ref_up = self._ref_row(args[0], scopes, row, "zcl_value type field")
+            op.ref = args[0]
             ref = type_row.cells["options"].get("table")
             if ref is None:
-                raise SpecError(f"zcl_value({op.arg}) needs {op.arg} to carry table(…) naming the data "
+                raise SpecError(f"zcl_value({op.ref}) needs {op.ref} to carry table(…) naming the data "
                                 f"type table ({where}.{name})")
             table = resolve_table(self.specs, ref)
             op.choices = {}
@@ -210,22 +294,62 @@ class _Plans:
                     continue
                 tname, targs = _type_expr(layout)
                 op.choices[key] = self._type(name, tname, targs, {}, None, trow, f"{where}.{name}", [])
+        elif t == "utc2000" or t == "utc2000le" or t == "day_minutes":
+            op.size = 2 if t == "day_minutes" else 4
+        elif t == "dlms_datetime":
+            op.size = DLMS_DATETIME_SIZE
         if block is not None and t in BLOCK_TYPES:
             op.block = self._rows(block, f"{where}.{name}", scopes)
+        self._options(op, options, row, where, scopes)
+        return op
+
+    def _options(self, op: _Op, options: dict, row, where: str, scopes) -> None:
+        show = options.get("show")
         enum = options.get("enum")
         if enum is not None:
-            op.meanings = {r.cells["value"]: _row_label(r) for r in self.specs.enum(enum).rows}
+            rows = self.specs.enum(enum).rows
+            label = (lambda r: r.cells["name"]) if show == "name" else _row_label
+            op.meanings = {r.cells["value"]: label(r) for r in rows}
+            op.members = tuple(op.meanings)
+            if show == "bits":
+                op.bits = tuple((r.cells["value"], _row_label(r)) for r in rows)
         ref = options.get("table")
         if ref is not None:
             op.meanings = {k: _row_label(r) for k, r in _keyed(resolve_table(self.specs, ref)).items()}
-        return op
+            op.members = tuple(op.meanings)
+        for option in ("expect", "known"):
+            allowed = options.get(option)
+            if allowed is None:
+                continue
+            if op.code not in (OP_UINT, OP_BER_LENGTH) or (op.code == OP_UINT and op.little):
+                raise SpecError(f"{option}(…) needs a big-endian unsigned integer field ({op.where})")
+            if isinstance(allowed, str) and "." not in allowed:
+                op.allowed = frozenset(r.cells["value"] for r in self.specs.enum(allowed).rows)
+            else:
+                op.allowed = frozenset((resolve_constant(self.specs, allowed, op.where),))
+            op.unknown_code = option == "known"
+            op.what = row.cells.get("title") or f"an allowed {op.name}"
+            op.members = tuple(sorted(op.allowed))
+        cond = options.get("if")
+        if cond is not None:
+            op.if_ref, op.if_up = self._int_ref(cond[0], scopes, row, "if(…) field")
+            op.if_mask = resolve_constant(self.specs, cond[1], op.where) if len(cond) > 1 else 0
+        if show is not None:
+            if show not in SHOW_FORMATS:
+                raise SpecError(f"show({show}) is not one of {', '.join(SHOW_FORMATS)} ({op.where})")
+            if show == "bits" and not op.bits:
+                raise SpecError(f"show(bits) needs enum(…) naming the bits ({op.where})")
+            op.show = {"hex": SHOW_HEX, "bits": SHOW_BITS, "dlms_datetime": SHOW_DLMS_DATETIME}.get(show,
+                                                                                                 SHOW_DEFAULT)
+        op.annotated = op.meanings is not None or op.show != SHOW_DEFAULT
 
-    def _int_ref(self, ref: str, scopes, row, what: str) -> None:
-        r = self._ref_row(ref, scopes, row, what)
-        if r.cells["type"] not in INT_TYPES:
+    def _int_ref(self, ref: str, scopes, row, what: str) -> tuple[Any, int]:
+        r, up = self._ref_row(ref, scopes, row, what)
+        if r.cells["type"] not in INT_TYPES and r.cells["type"] != "ber_length":
             p = row.pos
             raise SpecError(f"{what} {ref!r} must be an integer field, not {r.cells['type']}", p.file, p.line,
                             p.column)
+        return ref, up
 
 
 def _keyed(table) -> dict:
@@ -241,14 +365,45 @@ def _type_expr(value) -> tuple[str, tuple]:
     return str(value), ()
 
 
-_PLANS: "weakref.WeakKeyDictionary[SpecSet, _Plans]" = weakref.WeakKeyDictionary()
-
-
 def _plans(specs: SpecSet) -> _Plans:
-    p = _PLANS.get(specs)
-    if p is None:
-        p = _PLANS[specs] = _Plans(specs)
-    return p
+    return specs.derived(_Plans)
+
+
+def program(specs: SpecSet, struct: str) -> list[_Op]:
+    """The compiled ops of struct item `struct` (made once per SpecSet)."""
+    return _plans(specs).struct(struct)
+
+
+def fixed_size(ops: list[_Op]) -> int | None:
+    """How many bytes the ops always take, or None when that depends on the bytes."""
+    total = 0
+    for op in ops:
+        if op.if_ref is not None:
+            return None
+        if op.code == OP_BYTES and op.ref is None:
+            total += op.count
+        elif op.code == OP_STRUCT:
+            inner = fixed_size(op.block)
+            if inner is None:
+                return None
+            total += inner
+        elif op.code == OP_REPEAT and op.ref is None:
+            inner = fixed_size(op.block)
+            if inner is None:
+                return None
+            total += op.count * inner
+        elif op.code == OP_ZCL_DATE:
+            total += len(ZCL_DATE_PARTS)
+        elif op.size >= 0:
+            total += op.size
+        else:
+            return None
+    return total
+
+
+def struct_size(specs: SpecSet, struct: str) -> int | None:
+    """The fixed size of struct item `struct` in bytes (None if it varies)."""
+    return fixed_size(program(specs, struct))
 
 
 def check_layouts(specs: SpecSet) -> int:
@@ -260,31 +415,83 @@ def check_layouts(specs: SpecSet) -> int:
     return len(items)
 
 
-# -- walking ----------------------------------------------------------------------------
+# -- walking: the one interpreter of the program ------------------------------------------
+
+def _template(ops: list) -> dict:
+    """A struct's values dict with every field name in place: copying it makes a dict that
+    never grows while the fields are filled in (a struct starts a fresh scope, so a name
+    present before its field is read can shadow nothing)."""
+    return dict.fromkeys(op.name for op in ops)
+
+
+class Program:
+    """The compiled ops of one struct item, ready to walk."""
+    __slots__ = ("name", "ops", "template")
+
+    def __init__(self, name: str, ops: list):
+        self.name = name
+        self.ops = ops
+        self.template = _template(ops)
+
+    def walk(self, w, hooks: dict | None = None) -> dict:
+        """The fields, into the walker's current group; returns their values."""
+        values = self.template.copy()
+        _walk(w, self.ops, _scope(values, None), hooks if hooks is not None else _NO_HOOKS, 0)
+        return values
+
+    def walk_group(self, w, name: str | None = None, meaning: str | None = None,
+                   hooks: dict | None = None) -> dict:
+        """The fields as a group node `name` (default: the struct's name); returns their values."""
+        node = w.begin(name if name is not None else self.name)
+        values = self.template.copy()
+        _walk(w, self.ops, _scope(values, None), hooks if hooks is not None else _NO_HOOKS, 0)
+        w.finish()
+        if meaning is not None:
+            node.meaning = meaning
+        return values
+
+
+def compiled(specs: SpecSet, struct: str) -> Program:
+    """The Program of struct item `struct` (compiled once per SpecSet)."""
+    return _plans(specs).program(struct)
+
 
 def walk_struct(w, specs: SpecSet, struct: str, name: str | None = None, *, meaning: str | None = None,
                 hooks: Hooks | None = None) -> dict:
     """Walk struct item `struct` as a group node `name` (default: the struct's name)."""
-    ops = _plans(specs).struct(struct)
-    node = w.begin(name or struct)
-    values: dict = {}
-    _walk(w, ops, Scope(values), hooks or {}, 0)
-    w.finish()
-    if meaning is not None:
-        node.meaning = meaning
-    return values
+    return _plans(specs).program(struct).walk_group(w, name, meaning, hooks)
 
 
 def walk_fields(w, specs: SpecSet, struct: str, *, hooks: Hooks | None = None) -> dict:
     """Walk struct item `struct`'s fields into the walker's current group."""
-    values: dict = {}
-    _walk(w, _plans(specs).struct(struct), Scope(values), hooks or {}, 0)
-    return values
+    return _plans(specs).program(struct).walk(w, hooks)
 
 
-def _walk(w, ops: list[_Op], scope: Scope, hooks: Hooks, depth: int) -> None:
+_NO_HOOKS: dict = {}
+
+
+def bits_text(value: int, bits) -> str:
+    """The titles of the (bit, title) pairs set in value, and any bits no title names."""
+    parts = []
+    known = 0
+    for bit, title in bits:
+        known |= bit
+        if value & bit:
+            parts.append(title)
+    unknown = value & ~known
+    if unknown:
+        parts.append(f"unknown bits 0x{unknown:02X}")
+    return ", ".join(parts) or "none"
+
+
+def _walk(w, ops: list, scope: Scope, hooks: dict, depth: int) -> None:
     values = scope.values
     for op in ops:
+        if op.if_ref is not None:
+            v = _ref(w, op, scope, op.if_ref)
+            if not (v & op.if_mask if op.if_mask else v):
+                values[op.name] = None
+                continue
         values[op.name] = _one(w, op, op.name, scope, hooks, depth)
 
 
@@ -296,90 +503,126 @@ def _ref(w, op: _Op, scope: Scope, ref: str) -> int:
     return value
 
 
-def _meaning(w, op: _Op, value, scope: Scope, hooks: Hooks) -> None:
-    hook = hooks.get(op.name)
-    text = hook(value, scope) if hook is not None else None
-    if text is None and op.meanings is not None:
-        text = op.meanings.get(value)
+def _meaning(w, op: _Op, value, scope: Scope, hooks: dict) -> None:
+    text = None
+    if hooks:
+        hook = hooks.get(op.name)
+        if hook is not None:
+            text = hook(value, scope)
+    if text is None:
+        show = op.show
+        if show == SHOW_DEFAULT:
+            if op.meanings is None:
+                return
+            text = op.meanings.get(value)
+        elif show == SHOW_HEX:
+            text = value.hex().upper()
+        elif show == SHOW_BITS:
+            text = bits_text(value, op.bits)
+        else:
+            text = dlms_datetime_meaning(value)
     if text is not None:
         w.last.meaning = text
 
 
-def _block(w, op: _Op, name: str, scope: Scope, hooks: Hooks, depth: int) -> dict:
+def _block(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int) -> dict:
     w.begin(name)
     values: dict = {}
-    _walk(w, op.block, Scope(values, scope), hooks, depth)
+    _walk(w, op.block, _scope(values, scope), hooks, depth)
     w.finish()
     return values
 
 
-def _one(w, op: _Op, name: str, scope: Scope, hooks: Hooks, depth: int):
-    t = op.type
-    if op.size is not None:                       # integers
-        if op.signed:
-            value = w.sint(name, op.size, little=op.little)
-        elif op.little:
-            value = w.uint_le(name, op.size)
+def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
+    code = op.code
+    if code == OP_UINT:
+        if op.allowed is not None:
+            value = w.expect(name, op.size, op.allowed, op.what, None, op.unknown_code)
         else:
             value = w.uint(name, op.size)
-        _meaning(w, op, value, scope, hooks)
+        if op.annotated or (hooks and op.name in hooks):
+            _meaning(w, op, value, scope, hooks)
         return value
-    if t == "utc2000" or t == "utc2000le":
-        value = w.uint_le(name, 4) if t == "utc2000le" else w.uint(name, 4)
+    if code == OP_BYTES:
+        n = op.count if op.ref is None else _ref(w, op, scope, op.ref)
+        raw = w.bytes(name, n)
+        if op.annotated or (hooks and op.name in hooks):
+            _meaning(w, op, raw, scope, hooks)
+        return raw
+    if code == OP_STRUCT:
+        if depth >= MAX_STRUCT_DEPTH:
+            raise SpecError(f"{op.where}: structs nested more than {MAX_STRUCT_DEPTH} deep")
+        w.begin(name)
+        values = op.template.copy()
+        _walk(w, op.block, _scope(values, None), hooks, depth + 1)
+        w.finish()
+        return values
+    if code == OP_UINT_LE:
+        value = w.uint_le(name, op.size)
+        if op.annotated or (hooks and op.name in hooks):
+            _meaning(w, op, value, scope, hooks)
+        return value
+    if code == OP_SINT:
+        value = w.sint(name, op.size, little=op.little)
+        if op.annotated or (hooks and op.name in hooks):
+            _meaning(w, op, value, scope, hooks)
+        return value
+    if code == OP_BER_LENGTH:
+        at = w.pos
+        value = w.ber_length(name)
+        if op.allowed is not None and value not in op.allowed:
+            shown = ", ".join(str(v) for v in sorted(op.allowed))
+            cls = UnknownCodeError if op.unknown_code else ConstraintError
+            raise cls(f"{value} is not {op.what} (expected {shown})", at, w.path(name),
+                      expected=sorted(op.allowed), actual=value)
+        if op.annotated or (hooks and op.name in hooks):
+            _meaning(w, op, value, scope, hooks)
+        return value
+    if code == OP_UTC2000 or code == OP_UTC2000_LE:
+        value = w.uint_le(name, 4) if code == OP_UTC2000_LE else w.uint(name, 4)
         w.last.meaning = utc2000_meaning(value)
-        _meaning(w, op, value, scope, hooks)
+        if op.annotated or (hooks and op.name in hooks):
+            _meaning(w, op, value, scope, hooks)
         return value
-    if t == "octstr" or t == "charstr":
+    if code == OP_OCTSTR or code == OP_CHARSTR:
         node = w.begin(name)
         n = w.uint("length", 1)
         raw = w.bytes("value", n)
-        w.last.meaning = node.meaning = octets_meaning(raw, t == "charstr")
+        w.last.meaning = node.meaning = octets_meaning(raw, code == OP_CHARSTR)
         w.finish()
         return raw
-    if t == "bytes":
-        n = op.arg if isinstance(op.arg, int) else _ref(w, op, scope, op.arg)
-        raw = w.bytes(name, n)
-        _meaning(w, op, raw, scope, hooks)
-        return raw
-    if t == "rest":
+    if code == OP_REST:
         return w.rest(name)
-    if t == "day_minutes":
+    if code == OP_DAY_MINUTES:
         value = w.uint_le(name, 2)
         w.last.meaning = day_minutes_meaning(value)
-        _meaning(w, op, value, scope, hooks)
+        if op.annotated or (hooks and op.name in hooks):
+            _meaning(w, op, value, scope, hooks)
         return value
-    if t == "zcl_date":
+    if code == OP_ZCL_DATE:
         node = w.begin(name)
         parts = {}
-        for part in ("year", "month", "day", "day_of_week"):
+        for part in ZCL_DATE_PARTS:
             parts[part] = w.uint(part, 1)
         node.meaning = zcl_date_meaning(parts["year"], parts["month"], parts["day"], parts["day_of_week"])
         w.finish()
         return parts
-    if t == "dlms_datetime":
-        raw = w.bytes(name, 12)
+    if code == OP_DLMS_DATETIME:
+        raw = w.bytes(name, DLMS_DATETIME_SIZE)
         w.last.meaning = dlms_datetime_meaning(raw)
         return raw
-    if t == "struct":
-        if depth >= MAX_STRUCT_DEPTH:
-            raise SpecError(f"{op.where}: structs nested more than {MAX_STRUCT_DEPTH} deep")
-        w.begin(name)
-        values: dict = {}
-        _walk(w, op.block, Scope(values), hooks, depth + 1)
-        w.finish()
-        return values
-    if t == "repeat":
-        count = op.arg if isinstance(op.arg, int) else _ref(w, op, scope, op.arg)
+    if code == OP_REPEAT:
+        count = op.count if op.ref is None else _ref(w, op, scope, op.ref)
         w.begin(name)
         items = []
         for i in range(count):
             items.append(_block(w, op, f"{name}[{i}]", scope, hooks, depth))
         w.finish()
         return items
-    if t == "repeat_to_end":
+    if code == OP_REPEAT_TO_END:
         w.begin(name)
         items = []
-        while w.pos < w.end:
+        while w.remaining > 0:
             start = w.pos
             items.append(_block(w, op, f"{name}[{len(items)}]", scope, hooks, depth))
             if w.pos == start:
@@ -387,17 +630,17 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: Hooks, depth: int):
                                       start, w.path(name), rule="GBCS-D006")
         w.finish()
         return items
-    if t == "if_remaining":
-        return _block(w, op, name, scope, hooks, depth) if w.pos < w.end else None
-    if t == "when" or t == "when_eq" or t == "when_ne":
-        v = _ref(w, op, scope, op.arg)
-        present = (v & op.arg2) if t == "when" else (v == op.arg2) if t == "when_eq" else (v != op.arg2)
+    if code == OP_IF_REMAINING:
+        return _block(w, op, name, scope, hooks, depth) if w.remaining > 0 else None
+    if code == OP_WHEN or code == OP_WHEN_EQ or code == OP_WHEN_NE:
+        v = _ref(w, op, scope, op.ref)
+        present = (v & op.mask) if code == OP_WHEN else (v == op.mask) if code == OP_WHEN_EQ else (v != op.mask)
         return _block(w, op, name, scope, hooks, depth) if present else None
-    if t == "zcl_value":
-        code = _ref(w, op, scope, op.arg)
-        choice = op.choices.get(code)
+    if code == OP_ZCL_VALUE:
+        type_code = _ref(w, op, scope, op.ref)
+        choice = op.choices.get(type_code)
         if choice is None:
-            raise UnknownCodeError(f"data type 0x{code:02X} is not in the ZCL data type table, so the size "
-                                   "of this value is unknown", w.pos, w.path(name), actual=code)
+            raise UnknownCodeError(f"data type 0x{type_code:02X} is not in the ZCL data type table, so the size "
+                                   "of this value is unknown", w.pos, w.path(name), actual=type_code)
         return _one(w, choice, name, scope, hooks, depth)
-    raise SpecError(f"{op.where}: field type {t!r} has no walker")      # types.py grew a type
+    raise SpecError(f"{op.where}: field type {op.type!r} has no walker")      # types.py grew a type

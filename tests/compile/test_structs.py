@@ -61,8 +61,12 @@ struct all_types {{
     dt dlms_datetime
     m day_minutes
     s struct(inner)
-    count u8
     selector u8
+    bl ber_length
+    tag u8 known(colour) enum(colour) show(name) "a colour"
+    maybe u16le if(selector, 0x02)
+    id bytes(2) show(hex) if(selector)
+    count u8
     items repeat(count) {{
         x u16le
         flag u8
@@ -266,3 +270,152 @@ def test_table_option_accepts_kind_dot_name():
     with pytest.raises(SpecReferenceError):
         resolve_table(s, "gbcs")          # message_codes gbcs and alert_codes gbcs: ambiguous
     assert resolve_table(s, "alert_codes.gbcs").kind == "alert_codes"
+
+
+# -- the compiled program and the field options ---------------------------------------------
+
+OPTIONS = """
+enum colour {
+ 1 red "Red"
+ 2 blue "Blue"
+}
+enum flags {
+ 0x01 first "first"
+ 0x04 third "third"
+}
+envelope_size sizes {
+ id 3
+}
+struct opts {
+ tag u8 expect(colour.blue) "the blue tag"
+ kind u8 known(colour) enum(colour) show(name) "a colour"
+ bits u8 enum(flags) show(bits)
+ n u8 expect(envelope_size.sizes.id) "the id length"
+ id bytes(n) show(hex)
+ extra u16 if(bits, flags.third)
+ more u8 if(kind, 0x01)
+ len ber_length
+}
+"""
+ENVELOPE_SIZE_SCHEMA = """
+schema envelope_size {
+ name name key
+ bytes u8
+}
+"""
+
+
+def options_specs(text: str = OPTIONS) -> SpecSet:
+    return SpecSet(core_schema_items() + parse_text(SCHEMAS + ENVELOPE_SIZE_SCHEMA, "schemas.gbspec")
+                   + parse_text(text, "t.gbspec"))
+
+
+def test_every_field_type_has_an_op_code():
+    from gbcs.wire.ops import OP_CODES
+    assert set(OP_CODES) | set(INT_TYPES) == set(LAYOUT_TYPES)
+    assert len(set(OP_CODES.values())) == len(OP_CODES)
+
+
+def test_options_walk_check_and_show():
+    s = options_specs()
+    data = bytes([2, 1, 0x05, 3, 0xAB, 0xCD, 0xEF, 0x12, 0x34, 9, 0x81, 0x80])
+    values, node = walk(s, "opts", data)
+    assert values == {"tag": 2, "kind": 1, "bits": 5, "n": 3, "id": b"\xab\xcd\xef", "extra": 0x1234,
+                      "more": 9, "len": 0x80}
+    top = node.get("opts")
+    assert top.get("kind").meaning == "red"                        # show(name): the member name
+    assert top.get("bits").meaning == "first, third"
+    assert top.get("id").meaning == "ABCDEF"
+    assert top.get("len").codec == "ber_len"
+    assert parse_struct(s, "opts", data) == values
+    # fields under if(...) are absent (no node, value None) when the condition is not met
+    data = bytes([2, 2, 0x01, 3, 1, 2, 3, 5])
+    values, node = walk(s, "opts", data)
+    assert values["extra"] is None and values["more"] is None and values["len"] == 5
+    assert node.find("opts.extra") is None and node.find("opts.more") is None
+    assert parse_struct(s, "opts", data) == values
+    assert node.get("opts").get("bits").meaning == "first"
+
+
+@pytest.mark.parametrize("at, byte, error, field, words", [
+    (0, 1, ConstraintError, "opts.tag", "is not the blue tag (expected 0x02)"),
+    (1, 7, UnknownCodeError, "opts.kind", "is not a colour (expected 0x01, 0x02)"),
+    (3, 4, ConstraintError, "opts.n", "is not the id length (expected 0x03)"),
+])
+def test_expected_values_are_checked_with_offset_and_field(at, byte, error, field, words):
+    s = options_specs()
+    data = bytearray([2, 1, 0x00, 3, 1, 2, 3, 9, 0])
+    data[at] = byte
+    with pytest.raises(error) as info:
+        walk(s, "opts", bytes(data), prefix=b"")
+    assert (info.value.offset, info.value.field) == (at, f"payload.{field}")
+    assert words in str(info.value) and info.value.rule
+
+
+def test_unknown_bits_are_named():
+    s = options_specs()
+    values, node = walk(s, "opts", bytes([2, 2, 0x82, 3, 1, 2, 3, 0]))
+    assert node.find("opts.bits").meaning == "unknown bits 0x82"
+
+
+def test_build_fills_single_valued_fields_and_examples_respect_them():
+    s = options_specs()
+    data = build_struct(s, "opts", {"kind": 2, "bits": 0, "id": b"xyz", "extra": None, "more": None, "len": 300})
+    assert data == bytes([2, 2, 0, 3]) + b"xyz" + bytes([0x82, 0x01, 0x2C])
+    for seed in range(30):
+        values = example_values(s, "opts", seed)
+        assert values["tag"] == 2 and values["n"] == 3 and values["kind"] in (1, 2)
+        roundtrip(s, "opts", seed)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("struct z {\n a u16le expect(1) \"one\"\n}\n", "big-endian unsigned"),
+    ("struct z {\n a u8 show(sideways)\n}\n", "is not one of"),
+    ("struct z {\n a u8 show(bits)\n}\n", "needs enum"),
+    ("struct z {\n a octstr\n b u8 if(a)\n}\n", "must be an integer"),
+    ("struct z {\n a u8 expect(colour.green)\n}\nenum colour {\n 1 red\n}\n", "not a member"),
+    ("struct z {\n a u8 expect(envelope_size.sizes.nothing)\n}\n", "names no row"),
+    ("struct z {\n a bytes(later.x)\n}\n", "not a member"),
+])
+def test_bad_options_are_spec_errors(text, message):
+    s = options_specs(text)
+    with pytest.raises(SpecError, match=message):
+        check_layouts(s)
+
+
+def test_option_argument_counts_are_checked_when_loading():
+    with pytest.raises(SpecError, match="takes 1-2 argument"):
+        options_specs("struct z {\n a u8\n b u8 if(a, 1, 2)\n}\n")
+
+
+def test_constants_and_fixed_sizes_come_from_the_program():
+    from gbcs.wire.layout import resolve_constant, struct_size
+    s = specs()
+    assert resolve_constant(s, "envelope_size.gbcs.mac") == s.get("envelope_size", "gbcs").by_key["mac"].cells["bytes"]
+    assert resolve_constant(s, "apdu_tag.general_signing") == next(
+        r.cells["value"] for r in s.enum("apdu_tag").rows if r.cells["name"] == "general_signing")
+    assert struct_size(s, "security_header") == s.get("envelope_size", "gbcs").by_key["security_header"].cells["bytes"]
+    sizes = s.get("envelope_size", "gbcs").by_key
+    assert struct_size(s, "transaction_id") == 1 + sizes["transaction_id"].cells["bytes"]
+    assert struct_size(s, "date_time") is None and struct_size(s, "mac_header") is None
+
+
+ENVELOPE_STRUCTS = ["mac_header", "security_header", "transaction_id", "system_title", "date_time",
+                    "grouping_header", "other_information_code", "other_information_srp_id",
+                    "other_information_srp_counter", "other_information_soc", "content_length", "signature",
+                    "mac", "gbt_routing_header", "gbt_routing_tail", "gbt_header", "gbz_header", "gbz_alert_header",
+                    "gbz_component_header", "gbz_from_date_time", "gbz_additional_header", "gbz_ciphered_length",
+                    "gbz_security_header", "zcl_header"]
+
+
+@pytest.mark.parametrize("name", ENVELOPE_STRUCTS)
+def test_envelope_and_gbz_layouts_roundtrip_and_refuse_truncation(name):
+    s = specs()
+    for seed in range(8):
+        values = example_values(s, name, seed)
+        data = build_struct(s, name, values)
+        assert walk(s, name, data)[0] == values == parse_struct(s, name, data)
+        for cut in range(len(data)):
+            with pytest.raises(DecodeError) as info:
+                walk_struct(Walker(data[:cut]), s, name)
+            assert 0 <= info.value.offset <= cut and info.value.field.startswith(name)

@@ -1,0 +1,52 @@
+# Cython declarations for the compiled twin of layout.py (gbcs/backend.py COMPILED): the ops
+# are extension types with C fields, op codes are C ints, and the interpreter's functions
+# are C functions, so running a program costs Walker calls and little else.
+cimport cython
+
+cdef int OP_UINT, OP_UINT_LE, OP_SINT, OP_UTC2000, OP_UTC2000_LE, OP_OCTSTR, OP_CHARSTR, OP_BYTES
+cdef int OP_REST, OP_DAY_MINUTES, OP_ZCL_DATE, OP_DLMS_DATETIME, OP_STRUCT, OP_REPEAT
+cdef int OP_REPEAT_TO_END, OP_IF_REMAINING, OP_WHEN, OP_WHEN_EQ, OP_WHEN_NE, OP_ZCL_VALUE, OP_BER_LENGTH
+cdef int SHOW_DEFAULT, SHOW_HEX, SHOW_BITS, SHOW_DLMS_DATETIME
+
+
+@cython.final
+@cython.freelist(64)
+cdef class Scope:
+    cdef public dict values
+    cdef public object parent
+    @cython.locals(s=Scope)
+    cpdef object get(self, str name, object default=*)
+    @cython.locals(s=Scope)
+    cpdef bint has(self, str name)
+
+
+@cython.final
+cdef class _Op:
+    cdef public int code, size, count, ref_up, if_up, show
+    cdef public bint signed, little, unknown_code, annotated
+    cdef public object mask, if_mask
+    cdef public object name, type, where, ref, if_ref, block, struct, choices, allowed
+    cdef public dict meanings
+    cdef public object what, bits, members, title
+    cdef public dict template
+
+
+cdef Scope _scope(dict values, object parent)
+
+
+@cython.final
+cdef class Program:
+    cdef public object name
+    cdef public list ops
+    cdef public dict template
+    cpdef dict walk(self, object w, dict hooks=*)
+    cpdef dict walk_group(self, object w, object name=*, object meaning=*, dict hooks=*)
+
+
+@cython.locals(op=_Op, values=dict)
+cdef object _walk(object w, list ops, Scope scope, dict hooks, int depth)
+cdef object _ref(object w, _Op op, Scope scope, object ref)
+cdef object _meaning(object w, _Op op, object value, Scope scope, dict hooks)
+cdef dict _block(object w, _Op op, object name, Scope scope, dict hooks, int depth)
+@cython.locals(code=cython.int, choice=_Op, node=object, values=dict, items=list)
+cdef object _one(object w, _Op op, object name, Scope scope, dict hooks, int depth)
