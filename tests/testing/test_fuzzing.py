@@ -122,7 +122,10 @@ def _victim(tmp_path, code: str = "8F0A"):
 @pytest.mark.parametrize("via_file", [False, True])
 def test_exec_finds_the_planted_crash_and_saves_it_minimised(tmp_path, via_file):
     command = _victim(tmp_path) + (" {}" if via_file else "")
-    result = CliRunner().invoke(main, ["fuzz", "--exec", command, "--seconds", "60", "--alert-code", "0x8F0A",
+    # A generous --timeout: a Python victim can take seconds to start on a loaded CI machine,
+    # and a slow start must not be reported as a hang.
+    result = CliRunner().invoke(main, ["fuzz", "--exec", command, "--seconds", "60", "--timeout", "30",
+                                       "--alert-code", "0x8F0A",
                                        "--artifacts", str(tmp_path / "out")])
     assert result.exit_code == 1, result.output
     assert "crash: signal 6 (SIGABRT)" in result.output
