@@ -22,10 +22,11 @@ class Partition:
     path: str            # one input file (or the directory walk's file) as iter_inputs names it
     first: int           # index of its first message in the file
     count: int           # messages in the partition (GBT blocks count one each)
+    capture: object = None   # gbcs.io.captures.CaptureOptions the file is read with
 
     def messages(self) -> list[InputMessage]:
         """The partition's messages, read from its file."""
-        items = _file_messages(self.path)
+        items = _file_messages(self.path, self.capture)
         return items[self.first:self.first + self.count]
 
 
@@ -48,22 +49,22 @@ def input_files(paths: Iterable[str]) -> list[str]:
     return files
 
 
-def _file_messages(path: str) -> list[InputMessage]:
+def _file_messages(path: str, capture=None) -> list[InputMessage]:
     # A file named inside a walked folder is read as a walk reads it (regular files only).
-    return list(iter_inputs([path]))
+    return list(iter_inputs([path], capture=capture))
 
 
-def plan_file(path: str, per_partition: int = DEFAULT_PARTITION_MESSAGES) -> list[Partition]:
+def plan_file(path: str, per_partition: int = DEFAULT_PARTITION_MESSAGES, capture=None) -> list[Partition]:
     """Partitions of about `per_partition` messages covering one file (cut as --jobs cuts chunks)."""
     if per_partition < 1:
         raise ValueError("a partition holds at least one message")
     parts, first = [], 0
-    for chunk in chunks(_file_messages(path), max_messages=per_partition, max_bytes=1 << 62):
-        parts.append(Partition(path, first, len(chunk)))
+    for chunk in chunks(_file_messages(path, capture), max_messages=per_partition, max_bytes=1 << 62):
+        parts.append(Partition(path, first, len(chunk), capture))
         first += len(chunk)
     return parts
 
 
-def plan(paths: Iterable[str], per_partition: int = DEFAULT_PARTITION_MESSAGES) -> Iterator[Partition]:
+def plan(paths: Iterable[str], per_partition: int = DEFAULT_PARTITION_MESSAGES, capture=None) -> Iterator[Partition]:
     for path in input_files(paths):
-        yield from plan_file(path, per_partition)
+        yield from plan_file(path, per_partition, capture)

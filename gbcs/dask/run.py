@@ -49,13 +49,14 @@ def _job(keystore, acb, select, ignore, strict, with_tree) -> ValidateJob:
 
 
 def partitions(paths: Iterable[str], per_partition: int = DEFAULT_PARTITION_MESSAGES,
-               client: Client | None = None) -> list[Partition]:
+               client: Client | None = None, capture=None) -> list[Partition]:
     """Plan the partitions of every input file, on the workers when a client is given."""
     files = input_files(paths)
     if client is None:
-        plans = [plan_file(f, per_partition) for f in files]
+        plans = [plan_file(f, per_partition, capture) for f in files]
     else:
-        plans = client.gather(client.map(plan_file, files, per_partition=per_partition, pure=False))
+        plans = client.gather(client.map(plan_file, files, per_partition=per_partition, capture=capture,
+                                         pure=False))
     return [p for plan in plans for p in plan]
 
 

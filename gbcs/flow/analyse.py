@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import math
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -194,6 +197,41 @@ class LocalClock:
 
     def final(self) -> float | None:
         return self.now
+
+
+class CaptureClock:
+    """The clock of a whole capture for an analyser that sees only part of it (one device's
+    messages): `positions` are those of every decoded message of the capture in order, `nows`
+    the latest time seen up to each (-inf before any)."""
+
+    def __init__(self, positions: array, nows: array, response_timeout: int) -> None:
+        self.positions, self.nows, self.timeout = positions, nows, response_timeout
+
+    @classmethod
+    def of(cls, parts: Iterable[tuple[array, array]], response_timeout: int) -> "CaptureClock":
+        """From each partition's (positions, times) in capture order (time NaN when unknown)."""
+        positions, nows = array("q"), array("d")
+        now = -math.inf
+        for part_positions, times in parts:
+            positions.extend(part_positions)
+            for t in times:
+                if t == t and t > now:              # NaN: no time
+                    now = t
+                nows.append(now)
+        return cls(positions, nows, response_timeout)
+
+    def tick(self, index: int, t: float | None) -> float | None:
+        now = self.nows[bisect_left(self.positions, index)]
+        return None if now == -math.inf else now
+
+    def expired_at(self, opened: int, time: float, current: int) -> int:
+        # the first decoded message after the command whose `now` is past the timeout
+        k = max(bisect_right(self.positions, opened),
+                bisect_right(self.nows, time, key=lambda now: now - self.timeout))
+        return self.positions[k] if k < len(self.positions) else current
+
+    def final(self) -> float | None:
+        return None if not self.nows or self.nows[-1] == -math.inf else self.nows[-1]
 
 
 @dataclass
