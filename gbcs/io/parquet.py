@@ -83,11 +83,20 @@ def flow_message_row(obs) -> dict:
             "use_case": f and f.use_case, "alert_code": f and f.alert_code, "decoded": f is not None}
 
 
-def flow_finding_rows(event) -> list[dict]:
-    """Rows of FLOW_FINDING_COLUMNS from a gbcs.flow.analyse.FlowEvent."""
-    head = {"source": event.source, "frame": event.frame, "time": _utc(event.timestamp), "device": event.device}
-    return [{**head, **{name: getattr(x, name) for name, _, _ in FLOW_FINDING_COLUMNS[4:]}}
-            for x in event.findings]
+def flow_finding_rows(record: dict) -> list[dict]:
+    """Rows of FLOW_FINDING_COLUMNS from a `record: flow` record of capture analysis."""
+    head = {"source": record.get("source"), "frame": record.get("frame"), "time": _utc(record.get("timestamp")),
+            "device": record.get("device")}
+    return [{**head, **{name: f.get(name) for name, _, _ in FLOW_FINDING_COLUMNS[4:]}}
+            for f in record.get("findings") or ()]
+
+
+def check_new_dataset(path: str | os.PathLike) -> None:
+    """Refuse a folder that already holds parts: stale parts would join the new tables."""
+    for table in ("messages", "findings"):
+        folder = Path(path) / table
+        if folder.is_dir() and any(folder.glob("part-*.parquet")):
+            raise InputError(f"{folder} already holds Parquet parts; give -o a new or empty folder")
 
 
 def _utc(t: float | None):
