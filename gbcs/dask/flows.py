@@ -86,9 +86,29 @@ def _scan(messages, number: int, keep_data: bool, messages_out: str | None) -> S
     return Scan(number, observations, positions, times, requesters)
 
 
-def scan_partition(part: Partition, number: int, keep_data: bool = False, messages_out: str | None = None) -> Scan:
+def scan_partitions(parts: tuple[Partition, ...], number: int, keep_data: bool = False,
+                    messages_out: str | None = None) -> Scan:
+    """Consecutive partitions (small files go together), as one scan."""
     from gbcs.flow.stream import flow_messages_of
-    return _scan(flow_messages_of(part.messages(), PAYLOADS), number, keep_data, messages_out)
+    messages = (fm for part in parts for fm in flow_messages_of(part.messages(), PAYLOADS))
+    return _scan(messages, number, keep_data, messages_out)
+
+
+def batches(parts: list[Partition], per_partition: int) -> list[tuple[Partition, ...]]:
+    """Consecutive partitions joined up to `per_partition` messages, so a folder of small files
+    is a few tasks, not one per file."""
+    out: list[tuple[Partition, ...]] = []
+    batch: list[Partition] = []
+    size = 0
+    for p in parts:
+        if batch and size + p.count > per_partition:
+            out.append(tuple(batch))
+            batch, size = [], 0
+        batch.append(p)
+        size += p.count
+    if batch:
+        out.append(tuple(batch))
+    return out
 
 
 def scan_items(items, number: int, keep_data: bool = False, messages_out: str | None = None) -> Scan:
@@ -227,7 +247,8 @@ def analyse(paths_or_bag, *, client=None, capture=None, per_partition: int = DEF
         if isinstance(paths_or_bag, (str, os.PathLike)):
             paths_or_bag = [paths_or_bag]
         parts = partitions([os.fspath(p) for p in paths_or_bag], per_partition, client, capture)
-        tasks = [delayed(scan_partition, pure=True)(p, n, keep_data, messages_out) for n, p in enumerate(parts)]
+        tasks = [delayed(scan_partitions, pure=True)(b, n, keep_data, messages_out)
+                 for n, b in enumerate(batches(parts, per_partition))]
     scans = client.compute(tasks)
 
     heads = sorted(client.gather([client.submit(scan_clock, s) for s in scans]), key=lambda h: h[0])

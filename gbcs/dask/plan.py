@@ -65,6 +65,11 @@ def plan_file(path: str, per_partition: int = DEFAULT_PARTITION_MESSAGES, captur
     return parts
 
 
+def plan_files(paths: list[str], per_partition: int = DEFAULT_PARTITION_MESSAGES, capture=None) -> list[Partition]:
+    """The partitions of several files (one planning task for many small files)."""
+    return [p for path in paths for p in plan_file(path, per_partition, capture)]
+
+
 def plan(paths: Iterable[str], per_partition: int = DEFAULT_PARTITION_MESSAGES, capture=None) -> Iterator[Partition]:
     for path in input_files(paths):
         yield from plan_file(path, per_partition, capture)
