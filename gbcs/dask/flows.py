@@ -3,7 +3,7 @@
 1. scan: every partition of the inputs (runs of messages of one file, cut as `validate` cuts
    them, or a bag's partitions) is decoded on a worker into Observations, positioned
    `partition << 32 | i` so positions sort as the capture does. Only each partition's clock
-   (positions and times of its decoded messages) and its command originators reach the client.
+   (positions and times of its messages) and its command originators reach the client.
 2. groups: state belongs to a device (a command's recipient, an alert's or response's
    originator), except a counter, followed per (originator, recipient): a command's counter sits
    with its recipient, an alert's with its originator. Parties linked both ways (A commands B
@@ -43,8 +43,8 @@ class Scan:
     """One input partition, decoded (kept on its worker)."""
     number: int
     observations: list[Observation]
-    positions: array                 # of the decoded messages
-    times: array                     # their times, NaN when unknown
+    positions: array                 # of every message
+    times: array                     # their times, NaN when unknown or not decoded
     requesters: set[str]             # command originators
 
 
@@ -74,9 +74,9 @@ def _scan(messages, number: int, keep_data: bool, messages_out: str | None) -> S
     for i, fm in enumerate(messages):
         o = observe(fm, number << 32 | i, keep_data)
         observations.append(o)
+        positions.append(o.index)
+        times.append(math.nan if o.t is None or o.facts is None else o.t)
         if o.facts is not None:
-            positions.append(o.index)
-            times.append(math.nan if o.t is None else o.t)
             if o.facts.kind == "command" and o.facts.originator:
                 requesters.add(o.facts.originator)
     if messages_out is not None:

@@ -12,8 +12,9 @@ an earlier command explains are its expected_alert tables.
 The same code analyses a capture split by device on a cluster (gbcs.dask.flows): every state
 it keeps belongs to one device (the command's recipient, the alert's or response's
 originator), except three things defined so that a split run can reproduce them exactly:
-- the clock: `now` is the latest time seen in the whole capture; a command times out at the
-  first message whose `now` is more than response_timeout past it (a Clock says which);
+- the clock: `now` is the latest time of a decoded message so far in the whole capture; a
+  command times out at the first message after it whose `now` is more than response_timeout
+  past it (a clock says which: LocalClock, or CaptureClock for a part of a capture);
 - a response that answers no open command of its own pair is F003 when any open command has
   its counter (the earliest opened one is named), else F002 (`unmatched_finding`);
 - a duplicate is the same bytes seen within duplicate_window of `now`.
@@ -201,15 +202,16 @@ class LocalClock:
 
 class CaptureClock:
     """The clock of a whole capture for an analyser that sees only part of it (one device's
-    messages): `positions` are those of every decoded message of the capture in order, `nows`
-    the latest time seen up to each (-inf before any)."""
+    messages): `positions` are those of every message of the capture in order, `nows` the
+    latest time seen up to each (-inf before any)."""
 
     def __init__(self, positions: array, nows: array, response_timeout: int) -> None:
         self.positions, self.nows, self.timeout = positions, nows, response_timeout
 
     @classmethod
     def of(cls, parts: Iterable[tuple[array, array]], response_timeout: int) -> "CaptureClock":
-        """From each partition's (positions, times) in capture order (time NaN when unknown)."""
+        """From each partition's (positions, times) in capture order (time NaN when unknown or
+        when the message did not decode)."""
         positions, nows = array("q"), array("d")
         now = -math.inf
         for part_positions, times in parts:
@@ -225,7 +227,7 @@ class CaptureClock:
         return None if now == -math.inf else now
 
     def expired_at(self, opened: int, time: float, current: int) -> int:
-        # the first decoded message after the command whose `now` is past the timeout
+        # the first message after the command whose `now` is past the timeout
         k = max(bisect_right(self.positions, opened),
                 bisect_right(self.nows, time, key=lambda now: now - self.timeout))
         return self.positions[k] if k < len(self.positions) else current
@@ -323,15 +325,14 @@ class Analyser:
     def observe(self, obs: Observation) -> list[FlowEvent]:
         """The events of one message (its position `obs.index` orders it in the capture)."""
         self.count += 1
-        events: list[FlowEvent] = []
         facts = obs.facts
+        t = obs.t if facts is not None else None
+        now = self.clock.tick(obs.index, t)
+        events = self._expire(obs.index, now)
         if facts is None:
             if obs.error is not None:
                 events.append(self._event(obs, None, None, [obs.error]))
             return events
-        t = obs.t
-        now = self.clock.tick(obs.index, t)
-        events += self._expire(obs.index, now)
         found: list[Finding] = []
         duplicate = self._duplicate(obs, now, found)
         device = obs.device
