@@ -90,8 +90,20 @@ def scan_partitions(parts: tuple[Partition, ...], number: int, keep_data: bool =
                     messages_out: str | None = None) -> Scan:
     """Consecutive partitions (small files go together), as one scan."""
     from gbcs.flow.stream import flow_messages_of
-    messages = (fm for part in parts for fm in flow_messages_of(part.messages(), PAYLOADS))
+    messages = (fm for run in _file_runs(parts) for fm in flow_messages_of(run.messages(), PAYLOADS))
     return _scan(messages, number, keep_data, messages_out)
+
+
+def _file_runs(parts: tuple[Partition, ...]) -> list[Partition]:
+    """Consecutive partitions of one file as one (the file is read once)."""
+    runs: list[Partition] = []
+    for p in parts:
+        last = runs[-1] if runs else None
+        if last is not None and last.path == p.path and last.first + last.count == p.first:
+            runs[-1] = Partition(p.path, last.first, last.count + p.count, p.capture)
+        else:
+            runs.append(p)
+    return runs
 
 
 def batches(parts: list[Partition], per_partition: int) -> list[tuple[Partition, ...]]:

@@ -8,6 +8,7 @@ Nothing here imports Dask.
 from __future__ import annotations
 
 import os
+from itertools import islice
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -26,8 +27,7 @@ class Partition:
 
     def messages(self) -> list[InputMessage]:
         """The partition's messages, read from its file."""
-        items = _file_messages(self.path, self.capture)
-        return items[self.first:self.first + self.count]
+        return list(islice(_file_messages(self.path, self.capture), self.first, self.first + self.count))
 
 
 def input_files(paths: Iterable[str]) -> list[str]:
@@ -49,9 +49,9 @@ def input_files(paths: Iterable[str]) -> list[str]:
     return files
 
 
-def _file_messages(path: str, capture=None) -> list[InputMessage]:
+def _file_messages(path: str, capture=None) -> Iterator[InputMessage]:
     # A file named inside a walked folder is read as a walk reads it (regular files only).
-    return list(iter_inputs([path], capture=capture))
+    return iter_inputs([path], capture=capture)
 
 
 def plan_file(path: str, per_partition: int = DEFAULT_PARTITION_MESSAGES, capture=None) -> list[Partition]:
