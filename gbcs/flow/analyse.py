@@ -156,6 +156,10 @@ class Observation:
     data: bytes | None = None        # the bytes, kept for reports only
     size: int = 0                    # of the bytes
 
+    def __reduce__(self):            # a plain tuple: faster to ship between workers
+        return (Observation, (self.index, self.source, self.frame, self.timestamp, self.t, self.facts, self.digest,
+                              self.error, self.data, self.size))
+
     @property
     def device(self) -> str | None:
         """The device the message is about: a command's recipient, else its originator."""
@@ -433,6 +437,9 @@ class Analyser:
         self.open_by_counter.setdefault(facts.counter, {})[key] = None
         if t is not None:
             heapq.heappush(self.timeouts, (t, obs.index, key))
+            if len(self.timeouts) > 2 * len(self.open) + 1024:     # drop answered ones: memory follows open flows
+                self.timeouts = [e for e in self.timeouts if e[2] in self.open and self.open[e[2]].index == e[1]]
+                heapq.heapify(self.timeouts)
 
     def _close(self, key: tuple, at: int) -> _Open:
         entry = self.open.pop(key)
