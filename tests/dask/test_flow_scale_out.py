@@ -151,6 +151,26 @@ def test_cluster_analysis_equals_one_process(capture, client, single, per_partit
     assert_same(single, got)
 
 
+def test_a_worker_killed_between_steps_loses_and_duplicates_nothing(capture, client, single, monkeypatch):
+    import os
+    from gbcs.flow.analyse import CaptureClock
+    build = CaptureClock.of
+    killed = []
+
+    def kill_then_build(parts, timeout):       # runs on the client once every partition is scanned
+        pids = client.run(os.getpid)
+        victim = sorted(pids.values())[0]
+        os.kill(victim, 9)                     # half the scans are lost with it, and must be redone
+        killed.append(victim)
+        return build(parts, timeout)
+
+    monkeypatch.setattr(CaptureClock, "of", kill_then_build)
+    got = analyse([str(capture)], client=client, per_partition=20, buckets=4, **SETTINGS)
+    assert killed
+    assert_same(single, got)
+    client.wait_for_workers(2, timeout=60)
+
+
 def test_a_bag_of_messages_is_one_capture(client):
     import dask.bag as db
     from gbcs.flow.stream import flow_messages_of
