@@ -288,8 +288,9 @@ class Analyser:
     (unanswered) commands, the devices and the bounded recent-message memory, not with the capture.
 
     `clock` (default LocalClock) gives `now` and where a command times out; a partition of a
-    split capture passes the capture's clock and `partitioned=True`, which keeps the closed
-    commands and leaves unmatched responses to the cross-device step (gbcs.dask.flows)."""
+    split capture passes the capture's clock and `partitioned=True`, which keeps a small record
+    of every closed command and leaves unmatched responses to the cross-device step
+    (gbcs.dask.flows)."""
 
     def __init__(self, clock=None, *, partitioned: bool = False, **overrides: int) -> None:
         cfg = settings()
