@@ -1,7 +1,9 @@
 """Capture analysis on a Dask cluster, with exactly the events of one process (gbcs.flow.analyse).
 
-1. scan: every partition of the inputs (runs of messages of one file, cut as `validate` cuts
-   them, or a bag's partitions) is decoded on a worker into Observations, positioned
+1. scan: the inputs are cut into scans — whole files joined into a few scans per worker
+   thread when there are enough files (each file read once, no planning pass), else runs of
+   messages cut inside files as `validate` cuts them, or a bag's partitions — and each is
+   decoded on a worker into Observations, positioned
    `partition << 32 | i` so positions sort as the capture does. Only each partition's clock
    (positions and times of its messages) and its command originators reach the client.
 2. groups: state belongs to a device (a command's recipient, an alert's or response's
@@ -21,16 +23,18 @@ duplicate_memory) apply per bucket: the same results whenever no bucket reaches 
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 import os
 import zlib
 from array import array
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
-from gbcs.dask.plan import DEFAULT_PARTITION_MESSAGES, Partition
+from gbcs.dask.plan import DEFAULT_PARTITION_MESSAGES, Partition, input_files
 from gbcs.flow.analyse import (Analyser, CaptureClock, Closed, DeviceSummary, FlowEvent, Observation, Unmatched,
                                observe, unmatched_finding)
 from gbcs.flow.facts import settings as default_settings
@@ -69,7 +73,25 @@ class Analysis:
 
 # -- worker side ---------------------------------------------------------------------------
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Observations hold no cycles; with the cyclic GC on, every batch of new ones rescans all
+    those a worker already holds (a million of them on a fleet run)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _scan(messages, number: int, keep_data: bool, messages_out: str | None) -> Scan:
+    with gc_paused():
+        return _scan_all(messages, number, keep_data, messages_out)
+
+
+def _scan_all(messages, number: int, keep_data: bool, messages_out: str | None) -> Scan:
     observations, positions, times, requesters = [], array("q"), array("d"), set()
     for i, fm in enumerate(messages):
         o = observe(fm, number << 32 | i, keep_data)
@@ -104,6 +126,28 @@ def _file_runs(parts: tuple[Partition, ...]) -> list[Partition]:
         else:
             runs.append(p)
     return runs
+
+
+WHOLE_FILE = 1 << 62             # a Partition's count that runs to the end of its file
+
+
+def file_batches(files: list[str], tasks: int, capture=None) -> list[tuple[Partition, ...]]:
+    """Whole files, consecutive ones joined into about `tasks` batches of similar size in bytes:
+    no planning pass, and every file is read once."""
+    sizes = [os.path.getsize(f) if os.path.isfile(f) else 0 for f in files]
+    target = max(1, sum(sizes) // max(1, tasks))
+    out: list[tuple[Partition, ...]] = []
+    batch: list[Partition] = []
+    size = 0
+    for f, n in zip(files, sizes):
+        if batch and size + n > target:
+            out.append(tuple(batch))
+            batch, size = [], 0
+        batch.append(Partition(f, 0, WHOLE_FILE, capture))
+        size += n
+    if batch:
+        out.append(tuple(batch))
+    return out
 
 
 def batches(parts: list[Partition], per_partition: int) -> list[tuple[Partition, ...]]:
@@ -165,10 +209,11 @@ def piece(pieces: list[list[Observation]], bucket: int) -> list[Observation]:
 def analyse_bucket(clock: CaptureClock, settings: dict, *pieces: list[Observation]) -> BucketResult:
     a = Analyser(clock, partitioned=True, **settings)
     events: list[FlowEvent] = []
-    for part in pieces:                         # in partition order, each in position order
-        for o in part:
-            events += a.observe(o)
-    events += a.finish()
+    with gc_paused():
+        for part in pieces:                     # in partition order, each in position order
+            for o in part:
+                events += a.observe(o)
+        events += a.finish()
     return BucketResult(events, a.summaries(), a.unmatched, a.closed, a.count)
 
 
@@ -227,14 +272,16 @@ def _client(client):
         raise ValueError("no Dask client: pass client= or connect first (gbcs.dask.connect)") from None
 
 
-def analyse(paths_or_bag, *, client=None, capture=None, per_partition: int = DEFAULT_PARTITION_MESSAGES,
+def analyse(paths_or_bag, *, client=None, capture=None, per_partition: int | None = None,
             buckets: int | None = None, keep_data: bool = False, messages_out: str | None = None,
             **overrides: int | None) -> Analysis:
     """Analyse files and folders (or a bag of raw messages) as one capture, on the cluster.
 
     `capture`: gbcs.io.captures.CaptureOptions for pcap files; `overrides`: analysis settings as
     for Analyser (storm_window=…); `buckets`: how many device groups are analysed in parallel
-    (default: two per worker thread); `keep_data`: events carry their message's bytes (for HTML
+    (default: two per worker thread); `per_partition`: cut scans of about this many messages
+    inside files (default: whole files when there are at least two per worker thread, else
+    2000); `keep_data`: events carry their message's bytes (for HTML
     reports); `messages_out`: a folder every worker can write, where each scan writes its part of
     the messages table (gbcs.io.parquet.FLOW_MESSAGE_COLUMNS).
     """
@@ -258,9 +305,15 @@ def analyse(paths_or_bag, *, client=None, capture=None, per_partition: int = DEF
     else:
         if isinstance(paths_or_bag, (str, os.PathLike)):
             paths_or_bag = [paths_or_bag]
-        parts = partitions([os.fspath(p) for p in paths_or_bag], per_partition, client, capture)
-        tasks = [delayed(scan_partitions, pure=True)(b, n, keep_data, messages_out)
-                 for n, b in enumerate(batches(parts, per_partition))]
+        paths = [os.fspath(p) for p in paths_or_bag]
+        threads = sum(client.nthreads().values())
+        files = input_files(paths)
+        if per_partition is None and len(files) >= 2 * threads:
+            cut = file_batches(files, 4 * threads, capture)
+        else:                                   # a few big files: cut inside them
+            per_partition = per_partition or DEFAULT_PARTITION_MESSAGES
+            cut = batches(partitions(paths, per_partition, client, capture), per_partition)
+        tasks = [delayed(scan_partitions, pure=True)(b, n, keep_data, messages_out) for n, b in enumerate(cut)]
     scans = client.compute(tasks)
 
     heads = sorted(client.gather([client.submit(scan_clock, s) for s in scans]), key=lambda h: h[0])
