@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -255,6 +256,20 @@ def test_workers_write_a_messages_part_per_partition(capture, client, single, tm
     assert len(parts) > 5
     table = pq.read_table(tmp_path / "messages")
     assert table.column("source").to_pylist() == [fm.source for fm in flow_messages([str(capture)])]
+
+
+def test_cli_reports_are_the_same_on_a_cluster(capture, client, tmp_path):
+    address = client.scheduler.address
+    for report in ("json", "html"):
+        one, many = tmp_path / f"one.{report}", tmp_path / f"many.{report}"
+        run_cli(*cli_args(capture), "--report", report, "-o", str(one))
+        run_cli(*cli_args(capture), "--report", report, "-o", str(many), "--scheduler", address)
+        if report == "json":
+            assert json.loads(one.read_text()) == json.loads(many.read_text()) != []
+        else:          # the page shows each message's tree and hex: the bytes travelled back
+            def page(path):
+                return re.sub(r'<p class="generated">.*?</p>', "", path.read_text())
+            assert page(one) == page(many) and "pcap#" in page(one)
 
 
 def test_cli_parquet_usage(capture, tmp_path):
