@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -290,3 +291,12 @@ def test_cli_scheduler_capture_analysis_of_the_rtds(rtds, client):
     assert clustered.stdout == single.stdout
     summary = json.loads(single.stdout.splitlines()[-1])
     assert summary["messages"] == len(rtds) and summary["rules"]
+
+
+def test_capture_analysis_without_scheduler_imports_no_dask():
+    import subprocess
+    code = ("import sys; from click.testing import CliRunner; from gbcs.cli import main; "
+            "r = CliRunner().invoke(main, ['capture', 'analyse', 'examples/captures']); "
+            "assert r.exit_code in (0, 1), r.output; "
+            "assert not [m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'pyarrow')]")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
