@@ -27,6 +27,7 @@ import gc
 import heapq
 import math
 import os
+import pickle
 import zlib
 from array import array
 from collections import Counter
@@ -84,6 +85,24 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+class Packed:
+    """Observations crossing between workers, pickled as one blob with the cyclic GC paused
+    (two to three times faster both ways than letting Dask pickle them with it running)."""
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Observation]) -> None:
+        self.items = items
+
+    def __reduce__(self):
+        with gc_paused():
+            return (_unpack, (pickle.dumps(self.items, protocol=pickle.HIGHEST_PROTOCOL),))
+
+
+def _unpack(blob: bytes) -> Packed:
+    with gc_paused():
+        return Packed(pickle.loads(blob))
 
 
 def _scan(messages, number: int, keep_data: bool, messages_out: str | None) -> Scan:
@@ -195,23 +214,23 @@ def bucket_of(device: str | None, groups: dict[str, str], buckets: int) -> int:
     return zlib.crc32(groups.get(device, device).encode()) % buckets
 
 
-def split(scan: Scan, groups: dict[str, str], buckets: int) -> list[list[Observation]]:
+def split(scan: Scan, groups: dict[str, str], buckets: int) -> list[Packed]:
     out: list[list[Observation]] = [[] for _ in range(buckets)]
     for o in scan.observations:
         out[bucket_of(o.device, groups, buckets)].append(o)
-    return out
+    return [Packed(items) for items in out]
 
 
-def piece(pieces: list[list[Observation]], bucket: int) -> list[Observation]:
+def piece(pieces: list[Packed], bucket: int) -> Packed:
     return pieces[bucket]
 
 
-def analyse_bucket(clock: CaptureClock, settings: dict, *pieces: list[Observation]) -> BucketResult:
+def analyse_bucket(clock: CaptureClock, settings: dict, *pieces: Packed) -> BucketResult:
     a = Analyser(clock, partitioned=True, **settings)
     events: list[FlowEvent] = []
     with gc_paused():
         for part in pieces:                     # in partition order, each in position order
-            for o in part:
+            for o in part.items:
                 events += a.observe(o)
         events += a.finish()
     return BucketResult(events, a.summaries(), a.unmatched, a.closed, a.count)
