@@ -3,9 +3,9 @@
 1. scan: the inputs are cut into scans — whole files joined into a few scans per worker
    thread when there are enough files (each file read once, no planning pass), else runs of
    messages cut inside files as `validate` cuts them, or a bag's partitions — and each is
-   decoded on a worker into Observations, positioned
-   `partition << 32 | i` so positions sort as the capture does. Only each partition's clock
-   (positions and times of its messages) and its command originators reach the client.
+   decoded on a worker into Observations positioned `scan << 32 | i`, so positions sort as
+   the capture does. Only each scan's clock (positions and times of its messages) and its
+   command originators reach the client.
 2. groups: state belongs to a device (a command's recipient, an alert's or response's
    originator), except a counter, followed per (originator, recipient): a command's counter sits
    with its recipient, an alert's with its originator. Parties linked both ways (A commands B
@@ -45,7 +45,7 @@ PAYLOADS = "alerts"          # flows need headers and alert codes only (as `gbcs
 
 @dataclass
 class Scan:
-    """One input partition, decoded (kept on its worker)."""
+    """One scan of the inputs, decoded (kept on its worker)."""
     number: int
     observations: list[Observation]
     positions: array                 # of every message
