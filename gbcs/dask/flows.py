@@ -281,6 +281,26 @@ def resolve(unmatched: list[Unmatched], closed: list[Closed]) -> dict[tuple, tup
     return out
 
 
+class InProcess:
+    """Runs the steps of `analyse` one after another in this process, as a cluster runs them
+    (client=InProcess()): for tests and debugging; never faster than one Analyser."""
+
+    def nthreads(self) -> dict:
+        return {"in-process": 1}
+
+    def submit(self, function, *args, **kwargs):
+        return function(*args, **kwargs)
+
+    def map(self, function, items, pure=True, **kwargs) -> list:
+        return [function(item, **kwargs) for item in items]
+
+    def gather(self, results) -> list:
+        return list(results)
+
+    def scatter(self, data: list, broadcast: bool = False) -> list:
+        return list(data)
+
+
 def _client(client):
     if client is not None:
         return client
@@ -304,9 +324,6 @@ def analyse(paths_or_bag, *, client=None, capture=None, per_partition: int | Non
     reports); `messages_out`: a folder every worker can write, where each scan writes its part of
     the messages table (gbcs.io.parquet.FLOW_MESSAGE_COLUMNS).
     """
-    import dask.bag as db
-    from dask import delayed
-
     from gbcs.dask.run import partitions
     client = _client(client)
     cfg = default_settings()
@@ -318,9 +335,10 @@ def analyse(paths_or_bag, *, client=None, capture=None, per_partition: int | Non
     if buckets is None:
         buckets = max(1, 2 * sum(client.nthreads().values()))
 
-    if isinstance(paths_or_bag, db.Bag):
-        tasks = [delayed(scan_items, pure=True)(d, n, keep_data, messages_out)
-                 for n, d in enumerate(paths_or_bag.to_delayed())]
+    if hasattr(paths_or_bag, "to_delayed"):     # a dask Bag
+        from dask import delayed
+        scans = client.compute([delayed(scan_items, pure=True)(d, n, keep_data, messages_out)
+                                for n, d in enumerate(paths_or_bag.to_delayed())])
     else:
         if isinstance(paths_or_bag, (str, os.PathLike)):
             paths_or_bag = [paths_or_bag]
@@ -332,8 +350,7 @@ def analyse(paths_or_bag, *, client=None, capture=None, per_partition: int | Non
         else:                                   # a few big files: cut inside them
             per_partition = per_partition or DEFAULT_PARTITION_MESSAGES
             cut = batches(partitions(paths, per_partition, client, capture), per_partition)
-        tasks = [delayed(scan_partitions, pure=True)(b, n, keep_data, messages_out) for n, b in enumerate(cut)]
-    scans = client.compute(tasks)
+        scans = [client.submit(scan_partitions, b, n, keep_data, messages_out) for n, b in enumerate(cut)]
 
     heads = sorted(client.gather([client.submit(scan_clock, s) for s in scans]), key=lambda h: h[0])
     count = sum(h[1] for h in heads)

@@ -14,7 +14,7 @@ pytest.importorskip("pyarrow")
 
 from flow_world import (ESME, ESME2, SUPPLIER, SUPPLY_OUTAGE_RESTORED, activate_firmware, alert,  # noqa: E402
                         pcap_user, read_command, read_response, write)
-from gbcs.dask.flows import analyse, batches, groups_of  # noqa: E402
+from gbcs.dask.flows import InProcess, analyse, batches, groups_of  # noqa: E402
 from gbcs.flow.analyse import Analyser  # noqa: E402
 from gbcs.flow.stream import flow_messages  # noqa: E402
 
@@ -151,6 +151,23 @@ def test_cluster_analysis_equals_one_process(capture, client, single, per_partit
     got = analyse([str(capture)], client=client, per_partition=per_partition, buckets=buckets, **SETTINGS)
     assert got.buckets == buckets
     assert_same(single, got)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_split_analysis_equals_one_process_on_random_captures(seed, tmp_path):
+    """The same steps run in this process: random cuts, bucket counts, settings and times."""
+    rnd = random.Random(seed)
+    frames = [(t - rnd.choice([0, 0, 0, rnd.uniform(0, 2000)]), d) for t, d in busy_frames(100 + seed)]
+    cuts = sorted(rnd.sample(range(1, len(frames)), rnd.randint(0, 3)))
+    for n, (a, b) in enumerate(zip([0] + cuts, cuts + [len(frames)])):
+        write(tmp_path, f"p{n}.pcap", pcap_user(frames[a:b]))
+    settings = {"response_timeout": rnd.choice([30, 600, 5000]), "storm_window": rnd.choice([10, 60]),
+                "storm_threshold": rnd.choice([5, 20]), "duplicate_window": rnd.choice([5, 900])}
+    a = Analyser(**settings)
+    events = list(a.run(flow_messages([str(tmp_path)], payloads="alerts")))
+    got = analyse([str(tmp_path)], client=InProcess(), per_partition=rnd.choice([3, 25, 10_000]),
+                  buckets=rnd.randint(1, 9), **settings)
+    assert_same((a, events), got)
 
 
 def test_a_worker_killed_between_steps_loses_and_duplicates_nothing(capture, client, single, monkeypatch):
