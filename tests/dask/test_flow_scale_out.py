@@ -13,7 +13,7 @@ pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
 
 from flow_world import (ESME, ESME2, SUPPLIER, SUPPLY_OUTAGE_RESTORED, activate_firmware, alert,  # noqa: E402
-                        pcap_user, read_command, read_response, write)
+                        pcap_udp, pcap_user, read_command, read_response, write)
 from gbcs.dask.flows import InProcess, analyse, batches, groups_of  # noqa: E402
 from gbcs.flow.analyse import Analyser  # noqa: E402
 from gbcs.flow.stream import flow_messages  # noqa: E402
@@ -168,6 +168,20 @@ def test_split_analysis_equals_one_process_on_random_captures(seed, tmp_path):
     got = analyse([str(tmp_path)], client=InProcess(), per_partition=rnd.choice([3, 25, 10_000]),
                   buckets=rnd.randint(1, 9), **settings)
     assert_same((a, events), got)
+
+
+def test_udp_captures_are_read_with_their_ports(tmp_path):
+    from gbcs.io.captures import CaptureOptions
+    frames = busy_frames(3)[:150]
+    write(tmp_path, "a.pcap", pcap_udp(frames[:70], port=5000))
+    write(tmp_path, "b.pcap", pcap_udp(frames[70:], port=5000))
+    options = CaptureOptions(frozenset({5000}))
+    a = Analyser(**SETTINGS)
+    events = list(a.run(flow_messages([str(tmp_path)], capture=options, payloads="alerts")))
+    got = analyse([str(tmp_path)], client=InProcess(), capture=options, per_partition=20, buckets=3, **SETTINGS)
+    assert a.count == 150 and events
+    assert_same((a, events), got)
+    assert analyse([str(tmp_path)], client=InProcess(), **SETTINGS).count < 150     # without the port: not GBCS
 
 
 def test_a_worker_killed_between_steps_loses_and_duplicates_nothing(capture, client, single, monkeypatch):
