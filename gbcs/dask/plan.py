@@ -8,8 +8,8 @@ Nothing here imports Dask.
 from __future__ import annotations
 
 import os
-from itertools import islice
 from dataclasses import dataclass
+from itertools import islice
 from typing import Iterable, Iterator
 
 from gbcs.io.inputs import InputMessage, iter_inputs
