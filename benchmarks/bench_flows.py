@@ -54,26 +54,38 @@ def patched(template, counter: int, device: int) -> bytes:
     return bytes(data)
 
 
-def generate(path: str, messages: int, devices: int) -> None:
+def generate(path: str, messages: int, devices: int, files: int = 1) -> list[str]:
+    """Write the capture to `path` (or, with several files, `path`-00000.pcap … in capture order)."""
     cmd, rsp, alert = templates()
-    with open(path, "wb") as f:
-        w = dpkt.pcap.Writer(f, linktype=147)
-        n = exchange = 0
-        alert_counters = [0] * devices
-        while n < messages:
-            device = exchange % devices
-            counter = 1_000_000 + exchange
-            t = T0 + exchange * 0.05
-            w.writepkt(patched(cmd, counter, device), ts=t)
-            n += 1
-            if n % 10_000 and n < messages:                   # one command in 10,000 is never answered
-                w.writepkt(patched(rsp, counter, device), ts=t + 0.02)
-                n += 1
-            if exchange % 10 == 0 and n < messages:
-                alert_counters[device] += 1
-                w.writepkt(patched(alert, alert_counters[device], device), ts=t + 0.03)
-                n += 1
-            exchange += 1
+    per_file = -(-messages // files)
+    paths = [path] if files == 1 else [f"{path}-{i:05d}.pcap" for i in range(files)]
+    out = open(paths[0], "wb")
+    w = dpkt.pcap.Writer(out, linktype=147)
+
+    def put(data: bytes, ts: float) -> None:
+        nonlocal out, w, n
+        if n and n % per_file == 0 and files > 1:
+            out.close()
+            out = open(paths[n // per_file], "wb")
+            w = dpkt.pcap.Writer(out, linktype=147)
+        w.writepkt(data, ts=ts)
+        n += 1
+
+    n = exchange = 0
+    alert_counters = [0] * devices
+    while n < messages:
+        device = exchange % devices
+        counter = 1_000_000 + exchange
+        t = T0 + exchange * 0.05
+        put(patched(cmd, counter, device), t)
+        if n % 10_000 and n < messages:                   # one command in 10,000 is never answered
+            put(patched(rsp, counter, device), t + 0.02)
+        if exchange % 10 == 0 and n < messages:
+            alert_counters[device] += 1
+            put(patched(alert, alert_counters[device], device), t + 0.03)
+        exchange += 1
+    out.close()
+    return paths[:-(-n // per_file)]
 
 
 def peak_rss_mib() -> float:

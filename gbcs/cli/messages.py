@@ -12,7 +12,7 @@ from gbcs.decoding import decode
 from gbcs.errors import EncodeError, GbcsError, InputError, KeystoreError
 from gbcs.cli.group import main
 from gbcs.cli.options import (ACB_OPTION, IGNORE_OPTION, KEYS_OPTION, SELECT_OPTION, STRICT_OPTION,
-                              load_keystore)
+                              connect_scheduler, load_keystore)
 from gbcs.io.escape import escape_text
 from gbcs.io.outputs import WRITERS, Result
 from gbcs.io.records import record_of, validated
@@ -186,15 +186,8 @@ def validate_command(fmt: str, keys: tuple[str, ...], acb: str | None, select: t
 
 
 def _cluster_records(address: str, inputs, keys, acb, select, ignore, strict: bool, with_tree: bool) -> Iterator[dict]:
-    try:
-        import gbcs.dask
-    except ImportError:
-        raise click.UsageError("--scheduler needs Dask: pip install 'gbcs[dask]'") from None
-    try:
-        client = gbcs.dask.connect(address)
-    except (ValueError, OSError) as exc:
-        raise click.BadParameter(escape_text(exc), param_hint="--scheduler") from None
-    with client:
+    import gbcs.dask
+    with connect_scheduler(address) as client:
         yield from gbcs.dask.stream(client, list(inputs), keystore=keys or None, acb=acb, select=select,
                                     ignore=ignore, strict=strict, with_tree=with_tree)
 

@@ -58,3 +58,21 @@ IGNORE_OPTION = click.option(
     help="Do not report these rules (ids, id prefixes or topics; comma-separated, repeatable).")
 STRICT_OPTION = click.option(
     "--strict", is_flag=True, help="Warnings fail too (exit 1), e.g. a message whose keys are missing.")
+
+
+def scheduler_option(what: str):
+    return click.option("--scheduler", metavar="ADDRESS",
+                        help=f"{what} on a Dask cluster: a scheduler address, or local / local:N for a local "
+                             "cluster of N workers (pip install 'gbcs[dask]'). Workers must see the inputs.")
+
+
+def connect_scheduler(address: str):
+    """A Dask client for --scheduler; Dask missing or a bad address is a usage error."""
+    try:
+        import gbcs.dask
+    except ImportError:
+        raise click.UsageError("--scheduler needs Dask: pip install 'gbcs[dask]'") from None
+    try:
+        return gbcs.dask.connect(address)
+    except (ValueError, OSError) as exc:
+        raise click.BadParameter(escape_text(exc), param_hint="--scheduler") from None

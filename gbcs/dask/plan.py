@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from itertools import islice
 from typing import Iterable, Iterator
 
 from gbcs.io.inputs import InputMessage, iter_inputs
@@ -22,11 +23,11 @@ class Partition:
     path: str            # one input file (or the directory walk's file) as iter_inputs names it
     first: int           # index of its first message in the file
     count: int           # messages in the partition (GBT blocks count one each)
+    capture: object = None   # gbcs.io.captures.CaptureOptions the file is read with
 
     def messages(self) -> list[InputMessage]:
         """The partition's messages, read from its file."""
-        items = _file_messages(self.path)
-        return items[self.first:self.first + self.count]
+        return list(islice(_file_messages(self.path, self.capture), self.first, self.first + self.count))
 
 
 def input_files(paths: Iterable[str]) -> list[str]:
@@ -48,22 +49,27 @@ def input_files(paths: Iterable[str]) -> list[str]:
     return files
 
 
-def _file_messages(path: str) -> list[InputMessage]:
+def _file_messages(path: str, capture=None) -> Iterator[InputMessage]:
     # A file named inside a walked folder is read as a walk reads it (regular files only).
-    return list(iter_inputs([path]))
+    return iter_inputs([path], capture=capture)
 
 
-def plan_file(path: str, per_partition: int = DEFAULT_PARTITION_MESSAGES) -> list[Partition]:
+def plan_file(path: str, per_partition: int = DEFAULT_PARTITION_MESSAGES, capture=None) -> list[Partition]:
     """Partitions of about `per_partition` messages covering one file (cut as --jobs cuts chunks)."""
     if per_partition < 1:
         raise ValueError("a partition holds at least one message")
     parts, first = [], 0
-    for chunk in chunks(_file_messages(path), max_messages=per_partition, max_bytes=1 << 62):
-        parts.append(Partition(path, first, len(chunk)))
+    for chunk in chunks(_file_messages(path, capture), max_messages=per_partition, max_bytes=1 << 62):
+        parts.append(Partition(path, first, len(chunk), capture))
         first += len(chunk)
     return parts
 
 
-def plan(paths: Iterable[str], per_partition: int = DEFAULT_PARTITION_MESSAGES) -> Iterator[Partition]:
+def plan_files(paths: list[str], per_partition: int = DEFAULT_PARTITION_MESSAGES, capture=None) -> list[Partition]:
+    """The partitions of several files (one planning task for many small files)."""
+    return [p for path in paths for p in plan_file(path, per_partition, capture)]
+
+
+def plan(paths: Iterable[str], per_partition: int = DEFAULT_PARTITION_MESSAGES, capture=None) -> Iterator[Partition]:
     for path in input_files(paths):
-        yield from plan_file(path, per_partition)
+        yield from plan_file(path, per_partition, capture)

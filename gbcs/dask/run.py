@@ -10,7 +10,7 @@ from dask import delayed
 from distributed import Client, LocalCluster
 
 from gbcs.dask.job import ValidateJob
-from gbcs.dask.plan import DEFAULT_PARTITION_MESSAGES, Partition, input_files, plan_file
+from gbcs.dask.plan import DEFAULT_PARTITION_MESSAGES, Partition, input_files, plan_file, plan_files
 from gbcs.io.parquet import FINDING_COLUMNS, MESSAGE_COLUMNS, finding_rows, message_row
 
 
@@ -49,13 +49,16 @@ def _job(keystore, acb, select, ignore, strict, with_tree) -> ValidateJob:
 
 
 def partitions(paths: Iterable[str], per_partition: int = DEFAULT_PARTITION_MESSAGES,
-               client: Client | None = None) -> list[Partition]:
+               client: Client | None = None, capture=None) -> list[Partition]:
     """Plan the partitions of every input file, on the workers when a client is given."""
     files = input_files(paths)
     if client is None:
-        plans = [plan_file(f, per_partition) for f in files]
-    else:
-        plans = client.gather(client.map(plan_file, files, per_partition=per_partition, pure=False))
+        plans = [plan_file(f, per_partition, capture) for f in files]
+    else:                                        # a few tasks per worker thread, not one per small file
+        step = max(1, -(-len(files) // (4 * max(1, sum(client.nthreads().values())))))
+        groups = [files[i:i + step] for i in range(0, len(files), step)]
+        plans = client.gather(client.map(plan_files, groups, per_partition=per_partition, capture=capture,
+                                         pure=False))
     return [p for plan in plans for p in plan]
 
 

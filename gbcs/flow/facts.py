@@ -58,6 +58,10 @@ class Facts:
     ref_message_code: int | None = None
     date_time: str | None = None
 
+    def __reduce__(self):           # a plain tuple: a cluster ships millions of these
+        return (Facts, (self.kind, self.originator, self.recipient, self.counter, self.message_code, self.use_case,
+                        self.alert_code, self.ref_counter, self.ref_message_code, self.date_time))
+
 
 def _value(node: Node) -> object:
     """A field's value: the leaf's own, or the `value` leaf of a tag-length-value group."""

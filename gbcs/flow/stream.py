@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from gbcs.flow.facts import FlowMessage
+from gbcs.io.inputs import InputMessage
 from gbcs.io.stream import units
 
 
@@ -13,7 +14,12 @@ def flow_messages(inputs: Iterable[str], *, stdin=None, capture=None,
     GBT blocks of one file are joined into the message they carry (gbcs.io.stream.units); bad
     input is a FlowMessage whose `error` says why. `payloads` as for FlowMessage.from_bytes."""
     from gbcs.io.inputs import iter_inputs
-    for unit in units(iter_inputs(inputs, stdin=stdin, capture=capture)):
+    return flow_messages_of(iter_inputs(inputs, stdin=stdin, capture=capture), payloads)
+
+
+def flow_messages_of(items: Iterable[InputMessage], payloads: bool | str = True) -> Iterator[FlowMessage]:
+    """The FlowMessages of input messages already read (a file, or a partition of one)."""
+    for unit in units(items):
         first = unit.first
         if unit.error is not None:
             yield FlowMessage(unit.source, unit.data, first.timestamp, first.frame, None, unit.error)

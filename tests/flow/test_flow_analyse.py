@@ -146,3 +146,39 @@ def test_undecodable_input_is_a_finding_not_a_crash():
 def test_unknown_setting_is_refused():
     with pytest.raises(ValueError, match="unknown analysis setting"):
         Analyser(storm_size=3)
+
+
+def test_answered_commands_do_not_pile_up_in_the_timeout_queue():
+    a = Analyser()
+    for i in range(1, 3001):
+        a.feed(fm(read_command(i), i))
+        a.feed(fm(read_response(i), i + 0.5))
+    assert not a.open and len(a.timeouts) <= 1024 + 1
+
+
+def test_a_response_answering_another_pair_names_the_earliest_open_command():
+    other = bytes.fromhex("AB000000000000E3")
+    flow = [(0, read_command(7, device=ESME2)), (1, read_command(7, device=other)), (2, read_response(7))]
+    _, events = analyse(flow)
+    [mismatch] = [f for e in events for f in e.findings if f.rule == "GBCS-F003"]
+    assert f"-> {ESME2.hex().upper()} (cap.pcap#1)" in mismatch.message
+
+
+def test_a_command_older_than_the_clock_times_out_at_the_next_message():
+    flow = [(1000, read_command(1)), (0, read_command(2, device=ESME2)), (1001, read_response(1))]
+    _, events = analyse(flow, response_timeout=100)
+    assert [(e.source, e.findings[0].rule) for e in events] == [("cap.pcap#2", "GBCS-F001")]
+    assert events[0].order[0] == 2 and "within 100 s" in events[0].findings[0].message
+
+
+def test_events_come_out_in_order():
+    flow = [(i * 10, read_command(i)) for i in range(1, 30)] + [(400, alert(5)), (401, alert(5)), (402, b"\xdf")]
+    _, events = analyse(flow, response_timeout=50)
+    assert [e.order for e in events] == sorted(e.order for e in events) and len(events) > 25
+
+
+def test_duplicates_are_remembered_on_the_capture_clock():
+    # the second copy carries an old time, but the capture's clock has moved on past the window
+    flow = [(0, alert(5)), (5000, alert(6)), (10, alert(5))]
+    _, events = analyse(flow, duplicate_window=60)
+    assert "GBCS-F005" not in rules(events)
