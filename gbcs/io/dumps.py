@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 
+# A `*` line stands for repeats up to the next offset; hostile offsets must not make that huge
+# (the same bound as the largest input file gbcs reads).
+MAX_DUMP_BYTES = 64 * 1024 * 1024
+
 _OFFSET = re.compile(r"^([0-9A-Fa-f]{4,16})(?:(?::\s?|\s+)(.*))?$")   # a lone offset ends hexdump/od
 _HEXPAIR = re.compile(r"^[0-9A-Fa-f]{2}$")
 _HEXGROUP = re.compile(r"^(?:[0-9A-Fa-f]{2})+$")
@@ -105,6 +109,12 @@ def from_dump(text: str) -> list[Chunk]:
             if i + 1 < len(rows):
                 room = rows[i + 1][0] - offset
                 if i + 1 in repeats and data:       # fill up to the next offset with this line again
+                    if len(out) + room > MAX_DUMP_BYTES:
+                        error = error or (f"line {first}: the repeated lines (*) stand for {len(out) + room:,} "
+                                          f"bytes, more than the {MAX_DUMP_BYTES:,} an input may hold; "
+                                          "check the offsets of the dump")
+                        out.clear()             # no part of a dump that could not be read whole
+                        break
                     data = (data * (room // len(data) + 1))[:room]
                 elif len(data) > room >= 0:          # an ASCII column that looked like hex
                     data = data[:room]

@@ -249,3 +249,11 @@ def test_any_dump_like_text_never_raises(lines):
     looks_like_dump(text.split("\n"))
     for data, _, error, _ in from_dump(text):
         assert data is not None or error
+
+
+def test_a_repeat_line_cannot_stand_for_a_huge_input():
+    from gbcs.io.dumps import MAX_DUMP_BYTES, from_dump
+    [(data, _, error, _)] = from_dump("00000000  dd 00\n*\n4732da4ac5")
+    assert data is None and "repeated lines (*)" in error and f"{MAX_DUMP_BYTES:,}" in error
+    [(data, _, error, _)] = from_dump("00000000  00 01\n*\n00000010  02")
+    assert error is None and data == b"\x00\x01" * 8 + b"\x02"
