@@ -19,13 +19,13 @@ cdef class Tape:
     cdef public dict name_ids, codec_ids, meaning_ids, stored
     cdef Py_ssize_t _index
     cdef public object a_name, a_index, a_start, a_end, a_after, a_meaning, a_codec, a_vkind
-    cdef unsigned int[::1] v_name
+    cdef unsigned short[::1] v_name
     cdef unsigned int[::1] v_meaning
     cdef int[::1] v_index
     cdef int[::1] v_start
     cdef int[::1] v_end
     cdef int[::1] v_after
-    cdef unsigned short[::1] v_codec
+    cdef unsigned char[::1] v_codec
     cdef unsigned char[::1] v_vkind
 
     cpdef _bind(self)
@@ -33,6 +33,7 @@ cdef class Tape:
     cpdef _grow(self)
     @cython.locals(cut=Py_ssize_t)
     cpdef Py_ssize_t _intern_name(self, name) except -1
+    cpdef Py_ssize_t _new_name(self, name) except -1
     cpdef Py_ssize_t codec_id(self, codec) except -1
     cpdef Py_ssize_t meaning_id(self, meaning) except -1
     @cython.locals(i=Py_ssize_t)

@@ -43,8 +43,10 @@ _U = tuple(f"u{n * 8}" for n in range(33))
 _ULE = tuple(f"u{n * 8}le" for n in range(33))
 _I = tuple(f"i{n * 8}" for n in range(33))
 _ILE = tuple(f"i{n * 8}le" for n in range(33))
-_FIELDS = (("a_name", "I"), ("a_index", "i"), ("a_start", "i"), ("a_end", "i"), ("a_after", "i"),
-           ("a_meaning", "I"), ("a_codec", "H"), ("a_vkind", "B"))
+_FIELDS = (("a_name", "H"), ("a_index", "i"), ("a_start", "i"), ("a_end", "i"), ("a_after", "i"),
+           ("a_meaning", "I"), ("a_codec", "B"), ("a_vkind", "B"))
+MAX_NAMES = 0xFFFF           # distinct base names in one tree (they come from the specs and decoders)
+MAX_CODECS = 0xFF
 
 
 def _uint_codec(size: int, little: bool) -> str:
@@ -101,13 +103,13 @@ class Tape:
         self.meaning_ids: dict = {}
         self.stored: dict = {}
         self._index = -1
-        self.a_name = array("I", bytes(4 * capacity))
+        self.a_name = array("H", bytes(2 * capacity))
         self.a_index = array("i", bytes(4 * capacity))
         self.a_start = array("i", bytes(4 * capacity))
         self.a_end = array("i", bytes(4 * capacity))
         self.a_after = array("i", bytes(4 * capacity))
         self.a_meaning = array("I", bytes(4 * capacity))
-        self.a_codec = array("H", bytes(2 * capacity))
+        self.a_codec = array("B", bytes(capacity))
         self.a_vkind = array("B", bytes(capacity))
         self._bind()
 
@@ -136,9 +138,9 @@ class Tape:
 
     def _grow(self) -> None:
         # An array exporting a buffer cannot grow: release the views, grow in place (realloc
-        # moves pages rather than copying them), bind again. A quarter more each time keeps
+        # moves pages rather than copying them), bind again. An eighth more each time keeps
         # the unused tail small for large trees.
-        more = max(64, self.cap >> 2)
+        more = max(64, self.cap >> 3)
         self._release()
         for attr, code in _FIELDS:
             getattr(self, attr).frombytes(bytes(more * array(code).itemsize))
@@ -155,15 +157,19 @@ class Tape:
             base = name[:cut]
             nid = self.name_ids.get(base)
             if nid is None:
-                nid = len(self.names)
-                self.names.append(base)
-                self.name_ids[base] = nid
+                nid = self._new_name(base)
             self._index = int(name[cut + 1:-1])
             return nid
+        self._index = -1
+        return self._new_name(name)
+
+    def _new_name(self, name) -> int:
         nid = len(self.names)
+        if nid > MAX_NAMES:
+            raise ConstraintError(f"more than {MAX_NAMES} distinct field names in one tree; the message is "
+                                  "not one this decoder can hold", 0, "message", rule="GBCS-D006")
         self.names.append(name)
         self.name_ids[name] = nid
-        self._index = -1
         return nid
 
     def codec_id(self, codec) -> int:
@@ -172,8 +178,9 @@ class Tape:
         cid = self.codec_ids.get(codec)
         if cid is None:
             cid = len(self.codecs)
-            if cid > 0xFFFF:
-                raise ValueError("more than 65535 distinct codecs in one tree")
+            if cid > MAX_CODECS:
+                raise ConstraintError(f"more than {MAX_CODECS} distinct codecs in one tree", 0, "message",
+                                      rule="GBCS-D006")
             self.codecs.append(codec)
             self.codec_ids[codec] = cid
         return cid
