@@ -5,6 +5,8 @@
 cimport cython
 
 cdef bint COMPILED
+cdef list _SHARED_NAMES
+cdef dict _SHARED_NAME_IDS
 
 cpdef str _uint_codec(Py_ssize_t size, bint little)
 @cython.locals(size=Py_ssize_t, k=Py_ssize_t, digits=Py_ssize_t)

@@ -17,6 +17,7 @@ typed memoryviews; the pure-Python twin runs the same code on array.array.
 from __future__ import annotations
 
 import struct
+import threading
 from array import array
 
 from gbcs.errors import ConstraintError, LengthError, TruncatedError, UnknownCodeError
@@ -47,6 +48,9 @@ _FIELDS = (("a_name", "H"), ("a_index", "i"), ("a_start", "i"), ("a_end", "i"), 
            ("a_meaning", "I"), ("a_codec", "B"), ("a_vkind", "B"))
 MAX_NAMES = 0xFFFF           # distinct base names in one tree (they come from the specs and decoders)
 MAX_CODECS = 0xFF
+_SHARED_NAMES: list = []
+_SHARED_NAME_IDS: dict = {}
+_NAMES_LOCK = threading.Lock()
 
 
 def _uint_codec(size: int, little: bool) -> str:
@@ -95,8 +99,13 @@ class Tape:
         self.n = 0
         self.cap = capacity
         self.cur = -1
-        self.names: list = []
-        self.name_ids: dict = {}
+        # names are shared by the tapes of a process (they come from the specs and decoders,
+        # so the table stays small); a fresh table is started when half of the ids are used
+        global _SHARED_NAMES, _SHARED_NAME_IDS
+        if len(_SHARED_NAMES) > MAX_NAMES // 2:
+            _SHARED_NAMES, _SHARED_NAME_IDS = [], {}
+        self.names: list = _SHARED_NAMES
+        self.name_ids: dict = _SHARED_NAME_IDS
         self.codecs: list = [None]
         self.codec_ids: dict = {}
         self.meanings: list = [None]
@@ -164,13 +173,17 @@ class Tape:
         return self._new_name(name)
 
     def _new_name(self, name) -> int:
-        nid = len(self.names)
-        if nid > MAX_NAMES:
-            raise ConstraintError(f"more than {MAX_NAMES} distinct field names in one tree; the message is "
-                                  "not one this decoder can hold", 0, "message", rule="GBCS-D006")
-        self.names.append(name)
-        self.name_ids[name] = nid
-        return nid
+        with _NAMES_LOCK:                 # the table may be shared with other threads' tapes
+            nid = self.name_ids.get(name)
+            if nid is not None:
+                return nid
+            nid = len(self.names)
+            if nid > MAX_NAMES:
+                raise ConstraintError(f"more than {MAX_NAMES} distinct field names in one tree; the message "
+                                      "is not one this decoder can hold", 0, "message", rule="GBCS-D006")
+            self.names.append(name)
+            self.name_ids[name] = nid
+            return nid
 
     def codec_id(self, codec) -> int:
         if codec is None:
@@ -204,14 +217,23 @@ class Tape:
         i = self.n
         if i == self.cap:
             self._grow()
-        self.v_name[i] = self._intern_name(name)
-        self.v_index[i] = self._index
+        nid = self.name_ids.get(name)
+        if nid is None:
+            self.v_name[i] = self._intern_name(name)
+            self.v_index[i] = self._index
+        else:
+            self.v_name[i] = nid
+            self.v_index[i] = -1
         self.v_start[i] = start
         self.v_end[i] = end
         self.v_after[i] = i + 1
         self.v_codec[i] = codec
         self.v_vkind[i] = vkind
-        self.v_meaning[i] = 0 if meaning is None else self.meaning_id(meaning)
+        if meaning is None:
+            self.v_meaning[i] = 0
+        else:
+            mid = self.meaning_ids.get(meaning) if type(meaning) is str else None
+            self.v_meaning[i] = self.meaning_id(meaning) if mid is None else mid
         self.n = i + 1
         return i
 
@@ -439,7 +461,8 @@ class Tape:
         rows = [getattr(self, attr)[i:stop].tobytes() for attr, _ in _FIELDS]
         rows[4] = after.tobytes()
         stored = {j - i: v for j, v in self.stored.items() if i <= j < stop}
-        return (1, self.data, stop - i, rows, list(self.names), list(self.codecs), list(self.meanings), stored)
+        used = max(self.a_name[i:stop]) + 1 if stop > i else 0      # the shared table's first names
+        return (1, self.data, stop - i, rows, self.names[:used], list(self.codecs), list(self.meanings), stored)
 
     @classmethod
     def from_state(cls, state: tuple) -> "Tape":
@@ -518,16 +541,23 @@ class Walker:
                                   rule="GBCS-D006")
 
     def begin(self, name: str) -> Node:
-        self.spend(1, name)
+        self.budget -= 1
+        if self.budget < 0:
+            self.spend(0, name)
         return tape_view(self.tape, self.tape.open(name, self.pos))
 
     def finish(self) -> Node:
         return tape_view(self.tape, self.tape.close(self.pos))
 
     def _leaf(self, name, start: int, codec: str, vkind: int, meaning) -> None:
-        self.spend(1, name)
+        self.budget -= 1
+        if self.budget < 0:
+            self.spend(0, name)
         tape = self.tape
-        self.last_row = tape.add(name, start, self.pos, tape.codec_id(codec), vkind, meaning)
+        cid = tape.codec_ids.get(codec)
+        if cid is None:
+            cid = tape.codec_id(codec)
+        self.last_row = tape.add(name, start, self.pos, cid, vkind, meaning)
 
     def leaf(self, name: str, start: int, codec: str, value, meaning: str | None = None) -> Node:
         """A leaf with a value of the caller's making (kept as given)."""
