@@ -74,7 +74,9 @@ cdef class Walker:
     cdef public Tape tape
 
     cpdef spend(self, count=*, name=*)
+    @cython.locals(tape=Tape, i=Py_ssize_t)
     cpdef begin(self, name)
+    @cython.locals(tape=Tape)
     cpdef finish(self)
     @cython.locals(tape=Tape)
     cpdef _leaf(self, name, Py_ssize_t start, codec, int vkind, meaning)

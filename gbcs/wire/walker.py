@@ -544,10 +544,15 @@ class Walker:
         self.budget -= 1
         if self.budget < 0:
             self.spend(0, name)
-        return tape_view(self.tape, self.tape.open(name, self.pos))
+        tape = self.tape
+        i = tape.add(name, self.pos, self.pos, 0, V_NONE, None)     # tape.open, inline
+        tape.v_after[i] = tape.cur
+        tape.cur = i
+        return tape_view(tape, i)
 
     def finish(self) -> Node:
-        return tape_view(self.tape, self.tape.close(self.pos))
+        tape = self.tape
+        return tape_view(tape, tape.close(self.pos))
 
     def _leaf(self, name, start: int, codec: str, vkind: int, meaning) -> None:
         self.budget -= 1
@@ -621,11 +626,12 @@ class Walker:
 
     def uint(self, name: str, size: int, meaning: str | None = None) -> int:
         """Big-endian unsigned integer."""
-        self.need(size, name)
+        if size > self.end - self.pos:
+            self.need(size, name)
         start = self.pos
         n = size
         self.pos = start + n
-        value = self._int(start, n, False)
+        value = self.buf[start] if n == 1 else self._int(start, n, False)
         self._leaf(name, start, _uint_codec(n, False), V_UBE, meaning)
         return value
 
