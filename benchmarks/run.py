@@ -261,21 +261,31 @@ def memory(tmp: Path) -> dict:
     return out
 
 
-def streaming(msgs: list[bytes], tmp: Path, counts=(10_000, 50_000)) -> dict:
-    """Peak RSS of `gbcs validate --format jsonl` over `counts` messages: flat if it streams."""
+PER_FILE = 2_000
+
+
+def streaming(msgs: list[bytes], tmp: Path, counts=(10_000, 200_000)) -> dict:
+    """Peak RSS of `gbcs validate --format jsonl` over `counts` messages: flat if it streams
+    (the issue asks 10k vs 1M within +-20 MB: `--stream 10000,1000000`)."""
     out = {}
     for n in counts:
-        f = tmp / f"stream-{n}.hex"
-        with f.open("w") as fh:
-            for i in range(n):
-                fh.write(msgs[i % len(msgs)].hex() + "\n")
+        # files of PER_FILE messages in one folder: a file is read whole (and files have a size
+        # limit), so one huge file would measure the reader, not the stream
+        folder = tmp / f"stream-{n}"
+        folder.mkdir()
+        for first in range(0, n, PER_FILE):
+            with (folder / f"{first // PER_FILE:06d}.hex").open("w") as fh:
+                for i in range(first, min(n, first + PER_FILE)):
+                    fh.write(msgs[i % len(msgs)].hex() + "\n")
+        t0 = time.perf_counter()
         r = subprocess.run([PY, "-c", "import resource, subprocess, sys;"
                             "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
                             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
-                            PY, "-m", "gbcs.cli", "validate", "--format", "jsonl", str(f)],
+                            PY, "-m", "gbcs.cli", "validate", "--format", "jsonl", str(folder)],
                            env=env(False), capture_output=True, text=True, check=True)
         out[n] = int(r.stdout.strip()) / 1024
-        f.unlink()
+        out[f"{n}_seconds"] = time.perf_counter() - t0
+        shutil.rmtree(folder)
     return out
 
 
@@ -295,6 +305,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=None,
                     help="times the messages are repeated for decode (default 10 for RTDS, 300 for the examples)")
     ap.add_argument("--quick", action="store_true", help="skip memory and tshark")
+    ap.add_argument("--stream", default="10000,200000",
+                    help="message counts for the streaming memory figure (default 10000,200000)")
+    ap.add_argument("--memory-only", action="store_true", help="only the memory and streaming figures")
     args = ap.parse_args()
     msgs, keys, name = corpus()
     if args.repeat is None:
@@ -304,6 +317,9 @@ def main() -> None:
         hexfile = tmp / "corpus.hex"
         hexfile.write_text("\n".join(m.hex() for m in msgs * args.repeat) + "\n")
         print(f"messages: {name}, {len(msgs)} x {args.repeat} = {len(msgs) * args.repeat}")
+        if args.memory_only:
+            _memory_figures(msgs, tmp, args)
+            return
         # alternate the two backends (a busy machine slows whole stretches of time), keep the best
         runs = [decode_rate(hexfile, pure, 2) for _ in range(3) for pure in (False, True)]
         compiled = max(runs[0::2], key=lambda r: r["cpu_rate"])
@@ -341,13 +357,20 @@ def main() -> None:
               f" first decode in a fresh process {s['first_decode'] * 1000:.0f} ms wall"
               f" ({s['first_decode_cpu'] * 1000:.0f} ms CPU)")
         if not args.quick:
-            mem = memory(tmp)
-            print(f"memory: 1 MB message: API peak {mem['api_peak_mb']:.0f} MB"
-                  f" ({mem['api_growth_per_byte']:.0f} bytes per input byte);"
-                  f" decode --format jsonl peak {mem['jsonl_peak_mb']:.0f} MB ({mem['jsonl_seconds']:.1f} s)")
-            peaks = streaming(msgs, tmp)
-            print("streaming: gbcs validate --format jsonl peak "
-                  + ", ".join(f"{mb:.0f} MB for {n:,} messages" for n, mb in peaks.items()))
+            _memory_figures(msgs, tmp, args)
+
+
+def _memory_figures(msgs: list[bytes], tmp: Path, args) -> None:
+    mem = memory(tmp)
+    print(f"memory: 1 MB message: API peak {mem['api_peak_mb']:.0f} MB"
+          f" ({mem['api_growth_per_byte']:.0f} bytes per input byte);"
+          f" decode --format jsonl peak {mem['jsonl_peak_mb']:.0f} MB ({mem['jsonl_seconds']:.1f} s)")
+    counts = tuple(int(n) for n in args.stream.split(","))
+    peaks = streaming(msgs, tmp, counts)
+    values = [peaks[n] for n in counts]
+    print("streaming: gbcs validate --format jsonl peak "
+          + ", ".join(f"{peaks[n]:.0f} MB for {n:,} messages ({peaks[f'{n}_seconds']:.0f} s)" for n in counts)
+          + f" (spread {max(values) - min(values):.0f} MB)")
 
 
 if __name__ == "__main__":

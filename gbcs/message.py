@@ -11,23 +11,139 @@ from typing import Any, Iterator
 
 
 class Node:
-    """One field of a message: a leaf (codec set) or a group of child nodes (codec None)."""
+    """One field of a message: a leaf (codec set) or a group of child nodes (codec None).
 
-    __slots__ = ("name", "start", "end", "codec", "value", "meaning", "children")
+    A Node is either made directly (Node(name, start, end, ...), its fields its own) or is a
+    view onto one row of a decoded tree's tape (gbcs.wire.walker.Tape): the walker makes
+    views only when someone looks, and what is assigned to a view (meaning, value, end ...)
+    is written to the tape. Views of the same row are equal.
+    """
+
+    __slots__ = ("_tape", "_row", "_name", "_start", "_end", "_codec", "_value", "_meaning", "_children")
 
     def __init__(self, name: str, start: int, end: int, codec: str | None = None,
                  value: Any = None, meaning: str | None = None, children: list | None = None):
-        self.name = name
-        self.start = start
-        self.end = end
-        self.codec = codec
-        self.value = value
-        self.meaning = meaning
-        self.children = children
+        self._tape = None
+        self._row = -1
+        self._name = name
+        self._start = start
+        self._end = end
+        self._codec = codec
+        self._value = value
+        self._meaning = meaning
+        self._children = children
+
+    # -- fields (a view reads and writes its tape row) ------------------------------------
+    @property
+    def name(self) -> str:
+        return self._name if self._tape is None else self._tape.name(self._row)
+
+    @name.setter
+    def name(self, value: str) -> None:
+        if self._tape is None:
+            self._name = value
+        else:
+            self._tape.set_name(self._row, value)
+
+    @property
+    def start(self) -> int:
+        return self._start if self._tape is None else self._tape.start(self._row)
+
+    @start.setter
+    def start(self, value: int) -> None:
+        if self._tape is None:
+            self._start = value
+        else:
+            self._tape.set_start(self._row, value)
+
+    @property
+    def end(self) -> int:
+        return self._end if self._tape is None else self._tape.end(self._row)
+
+    @end.setter
+    def end(self, value: int) -> None:
+        if self._tape is None:
+            self._end = value
+        else:
+            self._tape.set_end(self._row, value)
+
+    @property
+    def codec(self) -> str | None:
+        return self._codec if self._tape is None else self._tape.codec(self._row)
+
+    @codec.setter
+    def codec(self, value: str | None) -> None:
+        if self._tape is None:
+            self._codec = value
+        else:
+            self._tape.set_codec(self._row, value)
+
+    @property
+    def value(self) -> Any:
+        return self._value if self._tape is None else self._tape.value(self._row)
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        if self._tape is None:
+            self._value = value
+        else:
+            self._tape.set_value(self._row, value)
+
+    @property
+    def meaning(self) -> Any:
+        return self._meaning if self._tape is None else self._tape.meaning(self._row)
+
+    @meaning.setter
+    def meaning(self, value: Any) -> None:
+        if self._tape is None:
+            self._meaning = value
+        else:
+            self._tape.set_meaning(self._row, value)
+
+    @property
+    def children(self) -> "list[Node] | Children | None":
+        """The child nodes (None for a leaf). For a view: a read-only sequence (`Children`)
+        that makes each child's view when it is reached; the shape of a decoded tree is fixed."""
+        tape = self._tape
+        if tape is None:
+            return self._children
+        kids = self._children
+        if kids is None:
+            kids = tape.children(self._row)
+            if kids is not None and tape.is_closed(self._row):
+                self._children = kids          # an open group may still gain children
+        return kids
+
+    @children.setter
+    def children(self, value: "list[Node] | None") -> None:
+        if self._tape is not None:
+            raise AttributeError("the children of a decoded tree are fixed; build a tree of "
+                                 "Node(...) objects to change its shape")
+        self._children = value
 
     @property
     def is_leaf(self) -> bool:
         return self.codec is not None
+
+    @property
+    def tape(self):
+        """The tape this node is a view onto, or None for a node made directly."""
+        return self._tape
+
+    @property
+    def row(self) -> int:
+        """This node's row on its tape (-1 for a node made directly)."""
+        return self._row
+
+    def __eq__(self, other) -> bool:
+        if self is other:
+            return True
+        if self._tape is None or not isinstance(other, Node):
+            return False
+        return self._tape is other.tape and self._row == other.row
+
+    def __hash__(self) -> int:
+        return id(self) if self._tape is None else hash((id(self._tape), self._row))
 
     def __repr__(self) -> str:
         if self.is_leaf:
@@ -39,13 +155,19 @@ class Node:
 
     def get(self, name: str) -> "Node | None":
         """The first child called `name`, or None."""
-        for child in self.children or ():
+        if self._tape is not None:
+            row = self._tape.child_named(self._row, name)
+            return None if row < 0 else tape_view(self._tape, row)
+        for child in self._children or ():
             if child.name == name:
                 return child
         return None
 
     def find(self, path: str) -> "Node | None":
         """The node at a dotted path below this one, e.g. 'grouping_header.originator'."""
+        if self._tape is not None:
+            row = self._tape.find(self._row, path)
+            return None if row < 0 else tape_view(self._tape, row)
         node: Node | None = self
         for part in path.split("."):
             node = node.get(part) if node is not None else None
@@ -53,6 +175,9 @@ class Node:
 
     def walk(self, prefix: str = "") -> Iterator[tuple[str, "Node"]]:
         """Every node below this one with its dotted path, depth first, in byte order."""
+        if self._tape is not None:
+            yield from self._tape.walk(self._row, prefix)
+            return
         stack = [(f"{prefix}.{self.name}" if prefix else self.name, self)]
         while stack:                      # no recursion: deep trees, and no generator per level
             path, node = stack.pop()
@@ -62,6 +187,9 @@ class Node:
                 stack.extend((f"{path}.{c.name}", c) for c in reversed(children))
 
     def leaves(self) -> Iterator["Node"]:
+        if self._tape is not None:
+            yield from self._tape.leaves(self._row)
+            return
         stack = [self]
         while stack:
             node = stack.pop()
@@ -71,6 +199,8 @@ class Node:
                 stack.extend(reversed(node.children))
 
     def __reduce__(self):
+        if self._tape is not None:             # the subtree's rows, as plain data
+            return _tree_from_state, (self._tape.state(self._row),)
         # A tree pickles as one flat list (pre-order, with child counts) rebuilt without
         # recursion: several times faster than node by node, and no depth limit.
         flat, stack = [], [self]
@@ -84,6 +214,8 @@ class Node:
         return _rebuild_tree, (flat,)
 
     def to_dict(self) -> dict:
+        if self._tape is not None:
+            return self._tape.to_dict(self._row)
         out: dict[str, Any] = {"name": self.name, "offset": self.start, "length": self.end - self.start}
         if self.is_leaf:
             out["codec"] = self.codec
@@ -93,6 +225,95 @@ class Node:
         if self.children is not None:
             out["children"] = [c.to_dict() for c in self.children]
         return out
+
+
+class Children:
+    """The children of a view: a read-only sequence over their tape rows that makes each
+    child's Node only when it is reached (iterating a million children holds one at a time).
+    The rows are listed only when indexing needs them; the first child needs no list."""
+
+    __slots__ = ("_tape", "_row", "_rows")
+
+    def __init__(self, tape, row: int, rows=None):
+        self._tape = tape
+        self._row = row              # the parent's row (-1 for a slice: then `rows` is given)
+        self._rows = rows            # array of the children's rows, made when needed
+
+    def rows(self):
+        if self._rows is None:
+            self._rows = self._tape.child_rows(self._row)
+        return self._rows
+
+    def __len__(self) -> int:
+        return len(self.rows())
+
+    def __bool__(self) -> bool:
+        if self._rows is None:
+            return self._tape.first_child(self._row) >= 0
+        return len(self._rows) > 0
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Children(self._tape, -1, self.rows()[index])
+        if index == 0 and self._rows is None:
+            row = self._tape.first_child(self._row)
+            if row < 0:
+                raise IndexError("no children")
+            return tape_view(self._tape, row)
+        return tape_view(self._tape, self.rows()[index])
+
+    def __iter__(self) -> Iterator[Node]:
+        tape = self._tape
+        if self._rows is None:
+            row = self._row + 1
+            stop = tape.after(self._row) if tape.first_child(self._row) >= 0 else row
+            while row < stop:
+                yield tape_view(tape, row)
+                row = tape.after(row)
+        else:
+            for row in self._rows:
+                yield tape_view(tape, row)
+
+    def __reversed__(self) -> Iterator[Node]:
+        tape = self._tape
+        for row in reversed(self.rows()):
+            yield tape_view(tape, row)
+
+    def __contains__(self, node) -> bool:
+        return any(node == child for child in self)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Children):
+            return self._tape is other._tape and self.rows() == other.rows()
+        if isinstance(other, (list, tuple)):
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __hash__(self):
+        raise TypeError("unhashable type: 'Children'")
+
+    def index(self, node) -> int:
+        for k, child in enumerate(self):
+            if child == node:
+                return k
+        raise ValueError("not a child of this node")
+
+    def __repr__(self) -> str:
+        return f"Children({len(self)} nodes)"
+
+
+def tape_view(tape, row: int) -> Node:
+    """The Node for one row of a tape (gbcs.wire.walker.Tape)."""
+    node = Node.__new__(Node)
+    node._tape = tape
+    node._row = row
+    node._children = None
+    return node
+
+
+def _tree_from_state(state: tuple) -> Node:
+    from gbcs.wire.backend import Tape
+    return tape_view(Tape.from_state(state), 0)
 
 
 def _rebuild_tree(flat: list) -> Node:
@@ -143,6 +364,8 @@ class Message:
     @property
     def unparsed_bytes(self) -> int:
         """Bytes the decoder could not give a structure to (kept, as opaque leaves)."""
+        if self.root.tape is not None:
+            return self.root.tape.span_of_codec(self.root.row, "unparsed")
         total, stack = 0, [self.root]
         while stack:
             node = stack.pop()

@@ -59,19 +59,23 @@ def test_pure_python_switch_and_version_text():
         assert "cython (" in version
 
 
-def _declared(pxd: str) -> set[str]:
+def _declared(pxd: str, cls: str) -> set[str]:
+    """The attributes `cdef class <cls>` declares in a .pxd (public or not)."""
     import re
     from pathlib import Path
     text = (Path(backend.__file__).parent / pxd).read_text()
+    body = re.search(rf"^cdef class {cls}\b.*?:\n((?:[ \t]+.*\n|\s*\n)*)", text, re.M).group(1)
     names: set[str] = set()
-    for line in re.findall(r"^\s*cdef public [\w ]+? ([\w, ]+?)\s*(?:#.*)?$", text, re.M):
+    for line in re.findall(r"^\s*cdef (?:public |readonly )?(?!class)[\w\[\]:, ]+? ([\w, ]+?)\s*(?:#.*)?$",
+                           body, re.M):
         names |= {n.strip() for n in line.split(",")}
     return names
 
 
 def test_pxd_declares_every_slot_of_its_class():
     """A twin's extension type has exactly the .py class's slots (a new slot needs a .pxd line)."""
-    from gbcs.message import Node
+    from gbcs.message import Children, Node
     from gbcs.wire.walker import Walker
-    assert _declared("message.pxd") == set(Node.__slots__)
-    assert _declared("wire/_walker_c.pxd") == set(Walker.__slots__)
+    assert _declared("message.pxd", "Node") == set(Node.__slots__)
+    assert _declared("message.pxd", "Children") == set(Children.__slots__)
+    assert _declared("wire/_walker_c.pxd", "Walker") == set(Walker.__slots__)

@@ -43,3 +43,31 @@ def test_same_tree_or_same_error(data, position, junk):
 def test_same_on_the_corpus(rtds):
     for path, data in rtds:
         assert decode_with(CompiledWalker, data) == decode_with(PythonWalker, data), path.name
+
+
+def _message_with(walker_class, data: bytes):
+    saved = gbcs.decoding.Walker
+    gbcs.decoding.Walker = walker_class
+    try:
+        return gbcs.decode(data)
+    except gbcs.GbcsError:
+        return None
+    finally:
+        gbcs.decoding.Walker = saved
+
+
+@settings(max_examples=60, deadline=None)
+@given(messages())
+def test_same_tape_and_pickles_across_twins(data):
+    """The two tapes hold the same rows, and a tree pickled by one twin loads in the other."""
+    from gbcs.wire.backend import CompiledTape, PythonTape
+    a, b = _message_with(CompiledWalker, data), _message_with(PythonWalker, data)
+    assert (a is None) == (b is None)
+    if a is None:
+        return
+    ta, tb = a.root.tape, b.root.tape
+    assert type(ta) is CompiledTape and type(tb) is PythonTape
+    assert ta.n == tb.n and [ta.name(i) for i in range(ta.n)] == [tb.name(i) for i in range(tb.n)]
+    assert a.root.to_dict() == b.root.to_dict()
+    assert CompiledTape.from_state(tb.state(0)).to_dict(0) == a.root.to_dict()
+    assert PythonTape.from_state(ta.state(0)).to_dict(0) == b.root.to_dict()

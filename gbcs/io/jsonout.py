@@ -3,17 +3,57 @@ string, and the array of a JSON document is closed whatever fails midway.
 
 Records are dicts (see gbcs.io.records); a Node or Tree anywhere in a record is written as
 Node.to_dict() would be. Output is ASCII (non-ASCII escaped), so any terminal encoding works.
+
+A decoded tree is written straight from its tape (gbcs.wire.walker.Tape), row by row, with
+each distinct name, codec and meaning escaped once: no Node is made per field. The rest of a
+record goes through orjson (several times faster than json for the findings lists) whenever
+its output is the same as json's: plain str/int/bool/None data, ASCII, no DEL character.
 """
 from __future__ import annotations
 
 import json
 from typing import Any, Iterable, Iterator, TextIO
 
+import orjson
+
 from gbcs.io.records import Result, Tree, record_of
 from gbcs.message import Node, json_value
 
 _string = json.encoder.encode_basestring_ascii
 FLUSH_AT = 1 << 16          # characters gathered before each write
+ROWS_PER_PIECE = 512        # tree rows joined into one piece
+_INT64 = 1 << 63
+
+
+def _orjson_safe(value: Any, depth: int = 0) -> bool:
+    """True when orjson writes `value` exactly as json.dumps would (bar non-ASCII text,
+    checked on the output): no floats (their text differs), no ints beyond 64 bits."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return -_INT64 <= value < _INT64
+    if depth > 64:
+        return False
+    if kind is dict:
+        return all(type(k) is str and _orjson_safe(v, depth + 1) for k, v in value.items())
+    if kind is list or kind is tuple:
+        return all(_orjson_safe(v, depth + 1) for v in value)
+    return False
+
+
+def _fast_json(value: Any, indent: int | None, level: int) -> str | None:
+    """`value` as json.dumps(ensure_ascii=True) writes it, through orjson; None when orjson
+    would write something else."""
+    if not _orjson_safe(value):
+        return None
+    raw = orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent == 2 else 0)
+    if not raw.isascii() or b"\x7f" in raw:
+        return None                         # json escapes non-ASCII and DEL; orjson does not
+    text = raw.decode("ascii")
+    if indent == 2 and level:
+        text = text.replace("\n", "\n" + " " * (indent * level))
+    return text
 
 
 def _scalar(value: Any) -> str:
@@ -45,6 +85,11 @@ def iter_json(value: Any, indent: int | None = None, level: int = 0) -> Iterator
         if not value:
             yield "{}"
             return
+        if indent is None or indent == 2:
+            fast = _fast_json(value, indent, level)
+            if fast is not None:
+                yield fast
+                return
         inner = "" if indent is None else "\n" + " " * (indent * (level + 1))
         yield "{"
         for i, (key, item) in enumerate(value.items()):
@@ -55,6 +100,11 @@ def iter_json(value: Any, indent: int | None = None, level: int = 0) -> Iterator
         if not value:
             yield "[]"
             return
+        if indent is None or indent == 2:
+            fast = _fast_json(value, indent, level)
+            if fast is not None:
+                yield fast
+                return
         inner = "" if indent is None else "\n" + " " * (indent * (level + 1))
         yield "["
         for i, item in enumerate(value):
@@ -76,8 +126,85 @@ def _node_head(node: Node, colon: str, sep: str) -> str:
     return sep.join(parts)
 
 
+def _tape_chunks(tape, top: int, indent: int | None, level: int, extra: dict[str, Node]) -> Iterator[str]:
+    """The tree at row `top` of a tape, read row by row (pre-order), as _node_chunks writes it."""
+    colon, sep = (":", ",") if indent is None else (": ", ", ")
+    names, codecs, meanings = tape.names, tape.codecs, tape.meanings
+    a_name, a_index, a_start, a_end = tape.a_name, tape.a_index, tape.a_start, tape.a_end
+    a_codec, a_meaning = tape.a_codec, tape.a_meaning
+    after, value_of = tape.after, tape.value
+    name_text: dict = {}
+    codec_text: dict = {}
+    meaning_text: dict = {}
+    key_name, key_offset, key_length = f'{{"name"{colon}', f'{sep}"offset"{colon}', f'{sep}"length"{colon}'
+    key_codec, key_value, key_meaning = f'{sep}"codec"{colon}', f'{sep}"value"{colon}', f'{sep}"meaning"{colon}'
+    open_children, no_children = f'{sep}"children"{colon}[', f'{sep}"children"{colon}[]'
+
+    def newline(depth: int) -> str:
+        return "" if indent is None else "\n" + " " * (indent * (level + depth))
+
+    closing_top = "}"
+    if extra:
+        closing_top = "".join(f'{sep}{_string(k)}{colon}' + "".join(_node_chunks(v, indent, level, {}))
+                              for k, v in extra.items()) + "}"
+    pieces: list[str] = []
+    closers: list = []                # [row past the group, its closing text]
+    first = True
+    for j in range(top, after(top)):
+        while closers and j >= closers[-1][0]:
+            pieces.append(closers.pop()[1])
+            first = False
+        depth = len(closers)
+        nid, index = a_name[j], a_index[j]
+        if index < 0:
+            name = name_text.get(nid)
+            if name is None:
+                name = name_text[nid] = _string(names[nid])
+        else:
+            name = _string(f"{names[nid]}[{index}]")
+        start = a_start[j]
+        parts = [("" if first else ",") + (newline(depth) if depth else ""), key_name, name,
+                 key_offset, str(start), key_length, str(a_end[j] - start)]
+        cid = a_codec[j]
+        if cid:
+            codec = codec_text.get(cid)
+            if codec is None:
+                codec = codec_text[cid] = _string(codecs[cid])
+            parts += (key_codec, codec, key_value, _scalar(json_value(value_of(j))))
+        mid = a_meaning[j]
+        if mid:
+            meaning = meaning_text.get(mid)
+            if meaning is None:
+                meaning = meaning_text[mid] = _string(str(meanings[mid]))
+            parts += (key_meaning, meaning)
+        closing = closing_top if j == top else "}"
+        if cid:
+            parts.append(closing)
+            first = False
+        else:
+            stop = after(j)
+            if stop == j + 1:
+                parts += (no_children, closing)
+                first = False
+            else:
+                parts.append(open_children)
+                closers.append((stop, newline(depth) + "]" + closing))
+                first = True
+        pieces.append("".join(parts))
+        if len(pieces) >= ROWS_PER_PIECE:
+            yield "".join(pieces)
+            pieces = []
+    while closers:
+        pieces.append(closers.pop()[1])
+    if pieces:
+        yield "".join(pieces)
+
+
 def _node_chunks(root: Node, indent: int | None, level: int, extra: dict[str, Node]) -> Iterator[str]:
     """A tree without recursion: each node on its own line when indenting, leaves on one line."""
+    if root.tape is not None:
+        yield from _tape_chunks(root.tape, root.row, indent, level, extra)
+        return
     colon, sep = (":", ",") if indent is None else (": ", ", ")
 
     def newline(depth: int) -> str:

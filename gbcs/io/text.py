@@ -38,7 +38,10 @@ def _hex(raw: bytes) -> str:
 
 
 def _leaf_text(node: Node) -> str:
-    value = node.value
+    return _value_text(node.value, node.meaning, node.codec)
+
+
+def _value_text(value, meaning, codec) -> str:
     if isinstance(value, (bytes, bytearray)):
         shown = ""
     elif isinstance(value, int):
@@ -48,15 +51,42 @@ def _leaf_text(node: Node) -> str:
             shown = f"0x{value:X}"
     else:
         shown = repr(value)
-    parts = [p for p in (shown, node.meaning) if p]
-    if node.codec == "unparsed":
+    parts = [p for p in (shown, meaning) if p]
+    if codec == "unparsed":
         parts.append("(not decoded)")
     return " = ".join(parts[:1]) + (f"  ({'; '.join(parts[1:])})" if len(parts) > 1 else "")
+
+
+def _render_tape(tape, top: int, data: bytes, line: Lines, indent: str) -> None:
+    """render_tree for a decoded tree, read from its tape row by row (no Node per field)."""
+    names, codecs, meanings = tape.names, tape.codecs, tape.meanings
+    a_name, a_index, a_start, a_end = tape.a_name, tape.a_index, tape.a_start, tape.a_end
+    a_codec, a_meaning, after = tape.a_codec, tape.a_meaning, tape.after
+    ends: list[int] = []
+    for j in range(top, after(top)):
+        while ends and j >= ends[-1]:
+            ends.pop()
+        pad = indent * len(ends)
+        index = a_index[j]
+        name = names[a_name[j]] if index < 0 else f"{names[a_name[j]]}[{index}]"
+        start, end, meaning = a_start[j], a_end[j], meanings[a_meaning[j]]
+        cid = a_codec[j]
+        if cid:
+            line(f"{start:05X}  {pad}{name:<{max(1, 34 - len(pad))}} {_hex(data[start:end]):<47} "
+                 f"{_value_text(tape.value(j), meaning, codecs[cid])}".rstrip())
+        else:
+            label = f"  ({meaning})" if meaning else ""
+            line(f"{start:05X}  {pad}{name}  [{end - start} bytes]{label}")
+            if after(j) > j + 1:
+                ends.append(after(j))
 
 
 def render_tree(root: Node, data: bytes, out: TextIO | Lines, indent: str = "  ") -> None:
     """The tree, one node a line (iteratively: deep trees need no recursion)."""
     line = out if isinstance(out, Lines) else Lines(out)
+    if root.tape is not None:
+        _render_tape(root.tape, root.row, data, line, indent)
+        return
     stack: list = [iter(((root, 0),))]
     while stack:
         item = next(stack[-1], None)

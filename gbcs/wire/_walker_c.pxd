@@ -1,18 +1,92 @@
 # Cython declarations for gbcs.wire._walker_c, the compiled twin of walker.py (setup.py):
-# the node budget is a C integer, the node stack a typed list,
-# and the per-field steps C-level methods (still callable from Python under the same names).
+# the tape's rows are C integer arrays reached through typed memoryviews, the input a
+# const unsigned char view, positions and budget C integers, and the per-field steps
+# C-level methods (still callable from Python under the same names).
 cimport cython
+
+cdef bint COMPILED
+cdef list _SHARED_NAMES
+cdef dict _SHARED_NAME_IDS
+
+cpdef str _uint_codec(Py_ssize_t size, bint little)
+@cython.locals(size=Py_ssize_t, k=Py_ssize_t, digits=Py_ssize_t)
+cpdef Py_ssize_t _index_cut(str text) except -2
+
+
+@cython.final
+cdef class Tape:
+    cdef public bytes data
+    cdef public Py_ssize_t n, cap, cur
+    cdef public list names, codecs, meanings
+    cdef public dict name_ids, codec_ids, meaning_ids, stored
+    cdef Py_ssize_t _index
+    cdef public object a_name, a_index, a_start, a_end, a_after, a_meaning, a_codec, a_vkind
+    cdef unsigned short[::1] v_name
+    cdef unsigned int[::1] v_meaning
+    cdef int[::1] v_index
+    cdef int[::1] v_start
+    cdef int[::1] v_end
+    cdef int[::1] v_after
+    cdef unsigned char[::1] v_codec
+    cdef unsigned char[::1] v_vkind
+
+    cpdef _bind(self)
+    cpdef _release(self)
+    cpdef _grow(self)
+    @cython.locals(cut=Py_ssize_t)
+    cpdef Py_ssize_t _intern_name(self, name) except -1
+    cpdef Py_ssize_t _new_name(self, name) except -1
+    cpdef Py_ssize_t codec_id(self, codec) except -1
+    cpdef Py_ssize_t meaning_id(self, meaning) except -1
+    @cython.locals(i=Py_ssize_t)
+    cpdef Py_ssize_t add(self, name, Py_ssize_t start, Py_ssize_t end, Py_ssize_t codec, int vkind,
+                         meaning) except -1
+    @cython.locals(i=Py_ssize_t)
+    cpdef Py_ssize_t open(self, name, Py_ssize_t pos, meaning=*) except -1
+    @cython.locals(i=Py_ssize_t)
+    cpdef Py_ssize_t close(self, Py_ssize_t pos) except -1
+    @cython.locals(a=Py_ssize_t)
+    cpdef Py_ssize_t after(self, Py_ssize_t i) except -1
+    @cython.locals(index=Py_ssize_t)
+    cpdef name(self, Py_ssize_t i)
+    cpdef start(self, Py_ssize_t i)
+    cpdef end(self, Py_ssize_t i)
+    cpdef codec(self, Py_ssize_t i)
+    cpdef bint is_group(self, Py_ssize_t i) except -1
+    cpdef meaning(self, Py_ssize_t i)
+    @cython.locals(kind=int, s=Py_ssize_t, e=Py_ssize_t)
+    cpdef value(self, Py_ssize_t i)
+    cpdef bint is_closed(self, Py_ssize_t i) except -1
+    @cython.locals(j=Py_ssize_t, stop=Py_ssize_t)
+    cpdef child_rows(self, Py_ssize_t i)
+    cpdef Py_ssize_t first_child(self, Py_ssize_t i) except -2
+    @cython.locals(j=Py_ssize_t, stop=Py_ssize_t, nid=Py_ssize_t, index=Py_ssize_t, cut=Py_ssize_t)
+    cpdef Py_ssize_t child_named(self, Py_ssize_t i, name) except -2
+    @cython.locals(j=Py_ssize_t, stop=Py_ssize_t, total=Py_ssize_t)
+    cpdef Py_ssize_t span_of_codec(self, Py_ssize_t i, codec) except -1
 
 
 @cython.final
 cdef class Walker:
-    cdef public object data, last, pos, end     # Python ints: shared by the nodes, not made per read
-    cdef public Py_ssize_t budget
-    cdef public list stack
+    cdef public bytes data
+    cdef const unsigned char[::1] buf
+    cdef public Py_ssize_t pos, end, budget, last_row
+    cdef public Tape tape
 
     cpdef spend(self, count=*, name=*)
+    @cython.locals(tape=Tape, i=Py_ssize_t)
     cpdef begin(self, name)
+    @cython.locals(tape=Tape)
     cpdef finish(self)
+    @cython.locals(tape=Tape)
+    cpdef _leaf(self, name, Py_ssize_t start, codec, int vkind, meaning)
     cpdef leaf(self, name, start, codec, value, meaning=*)
     cpdef need(self, n, name)
+    @cython.locals(acc=cython.ulonglong, k=Py_ssize_t)
+    cpdef _int(self, Py_ssize_t start, Py_ssize_t size, bint little)
+    @cython.locals(start=Py_ssize_t, n=Py_ssize_t)
     cpdef uint(self, name, size, meaning=*)
+    @cython.locals(start=Py_ssize_t, n=Py_ssize_t)
+    cpdef uint_le(self, name, size, meaning=*)
+    @cython.locals(start=Py_ssize_t)
+    cpdef bytes(self, name, n, meaning=*, codec=*)

@@ -12,6 +12,7 @@ from pathlib import Path
 from gbcs.wire import walker as _python_walker
 
 PythonWalker = _python_walker.Walker
+PythonTape = _python_walker.Tape
 
 
 def _compiled():
@@ -25,11 +26,14 @@ def _compiled():
     if (source.parent.parent.parent / ".git").exists() and \
             Path(_walker_c.__file__).stat().st_mtime < source.stat().st_mtime:
         return None   # stale in-place build: rebuild with `pip install -e .`
-    return _walker_c.Walker
+    return _walker_c
 
 
-CompiledWalker = _compiled()
+_twin = _compiled()
+CompiledWalker = _twin.Walker if _twin is not None else None
+CompiledTape = _twin.Tape if _twin is not None else None
 Walker = CompiledWalker or PythonWalker
+Tape = CompiledTape or PythonTape     # the tape class of the walker in use (unpickled trees get it)
 BACKEND = "cython" if CompiledWalker is not None else "python"
 
-__all__ = ["Walker", "BACKEND", "PythonWalker", "CompiledWalker"]
+__all__ = ["Walker", "Tape", "BACKEND", "PythonWalker", "CompiledWalker", "PythonTape", "CompiledTape"]

@@ -1,45 +1,534 @@
-"""Bounds-checked reading of a byte buffer into a tree of Nodes.
+"""Bounds-checked reading of a byte buffer into a tree recorded on a tape.
 
 Every read checks the bytes present before it slices, so an untrusted length can never
 cause a large allocation; every leaf records its codec so the tree encodes back to the same
 bytes. Errors name the absolute offset and the dotted field path being read.
+
+The tree is not made of objects while it is read: each node is a row of small integers in
+the flat arrays of a `Tape` (name, index, start, end, codec, subtree end, meaning, how its
+value is had), in pre-order, so a node's subtree is rows i .. after(i) - 1. A `Node` is made
+only when someone asks for one (`w.last`, `w.root`, `find` ...): a view onto its row, whose
+assignments write back to the tape. Values of the reading methods are not stored: they are
+read again from the bytes when asked for (the bytes never change).
+
+The compiled twin (setup.py, with _walker_c.pxd) keeps the rows in C arrays reached through
+typed memoryviews; the pure-Python twin runs the same code on array.array.
 """
 from __future__ import annotations
 
 import struct
+import threading
+from array import array
 
 from gbcs.errors import ConstraintError, LengthError, TruncatedError, UnknownCodeError
-from gbcs.message import Node
+from gbcs.message import Children, Node, tape_view
+
+try:
+    import cython
+    COMPILED = cython.compiled
+except ImportError:          # the pure-Python twin runs without Cython installed
+    COMPILED = False
 
 # Cap on nodes per input byte: keeps hostile counts (e.g. arrays of zero-width items)
 # linear in the input size.
 NODES_PER_BYTE = 8
 NODE_ALLOWANCE = 4096
+MAX_INPUT = 0x7FFFFFFF       # offsets are 32-bit on the tape
+
+# How a node's value is had (Tape.vkind): none (a group), stored (Tape.stored), or read from
+# its bytes as they were read.
+V_NONE, V_STORED, V_BYTES, V_UBE, V_ULE, V_SBE, V_SLE, V_BERLEN, V_F32, V_F32LE, V_F64, V_F64LE = range(12)
+_FLOAT_FORMATS = {V_F32: ">f", V_F32LE: "<f", V_F64: ">d", V_F64LE: "<d"}
+
+_U = tuple(f"u{n * 8}" for n in range(33))
+_ULE = tuple(f"u{n * 8}le" for n in range(33))
+_I = tuple(f"i{n * 8}" for n in range(33))
+_ILE = tuple(f"i{n * 8}le" for n in range(33))
+_FIELDS = (("a_name", "H"), ("a_index", "i"), ("a_start", "i"), ("a_end", "i"), ("a_after", "i"),
+           ("a_meaning", "I"), ("a_codec", "B"), ("a_vkind", "B"))
+MAX_NAMES = 0xFFFF           # distinct base names in one tree (they come from the specs and decoders)
+MAX_CODECS = 0xFF
+_SHARED_NAMES: list = []
+_SHARED_NAME_IDS: dict = {}
+_NAMES_LOCK = threading.Lock()
+
+
+def _uint_codec(size: int, little: bool) -> str:
+    table = _ULE if little and size > 1 else _U
+    return table[size] if size < 33 else f"u{size * 8}" + ("le" if little and size > 1 else "")
+
+
+def _sint_codec(size: int, little: bool) -> str:
+    table = _ILE if little and size > 1 else _I
+    return table[size] if size < 33 else f"i{size * 8}" + ("le" if little and size > 1 else "")
+
+
+def _index_cut(text: str) -> int:
+    """Where "[" is in a name like "elements[12]" (a base and a plain decimal index of at most
+    9 digits, no leading zero), else -1: such names are kept as base + number."""
+    size = len(text)
+    if size < 4 or text[size - 1] != "]":
+        return -1
+    if COMPILED:                        # a C loop over the characters
+        k = size - 2
+        while k > 0 and "0" <= text[k] <= "9":
+            k -= 1
+        digits = size - 2 - k
+    else:
+        k = text.rfind("[")
+        digits = size - 2 - k
+        if not text[k + 1:size - 1].isdigit() or not text[k + 1:size - 1].isascii():
+            return -1
+    if text[k] != "[" or k == 0 or digits < 1 or digits > 9 or (digits > 1 and text[k + 1] == "0"):
+        return -1
+    return k
+
+
+class Tape:
+    """The nodes of one tree as rows of flat arrays, in pre-order.
+
+    Row fields: name (id into `names`) and index (for names like "elements[12]": the base
+    name is interned once, the index kept as a number; -1 for none), start and end offsets,
+    codec (id into `codecs`; 0 for a group), after (the row past the node's subtree; while
+    a group is still open it holds its parent's row), meaning (id into `meanings`; 0 for
+    None), vkind (how the value is had). `cur` is the innermost open group.
+    """
+
+    def __init__(self, data: bytes, capacity: int = 64):
+        self.data = data
+        self.n = 0
+        self.cap = capacity
+        self.cur = -1
+        # names are shared by the tapes of a process (they come from the specs and decoders,
+        # so the table stays small); a fresh table is started when half of the ids are used
+        global _SHARED_NAMES, _SHARED_NAME_IDS
+        if len(_SHARED_NAMES) > MAX_NAMES // 2:
+            _SHARED_NAMES, _SHARED_NAME_IDS = [], {}
+        self.names: list = _SHARED_NAMES
+        self.name_ids: dict = _SHARED_NAME_IDS
+        self.codecs: list = [None]
+        self.codec_ids: dict = {}
+        self.meanings: list = [None]
+        self.meaning_ids: dict = {}
+        self.stored: dict = {}
+        self._index = -1
+        self.a_name = array("H", bytes(2 * capacity))
+        self.a_index = array("i", bytes(4 * capacity))
+        self.a_start = array("i", bytes(4 * capacity))
+        self.a_end = array("i", bytes(4 * capacity))
+        self.a_after = array("i", bytes(4 * capacity))
+        self.a_meaning = array("I", bytes(4 * capacity))
+        self.a_codec = array("B", bytes(capacity))
+        self.a_vkind = array("B", bytes(capacity))
+        self._bind()
+
+    # -- storage ---------------------------------------------------------------------
+    def _bind(self) -> None:
+        # The compiled twin reads and writes the arrays through typed memoryviews; in the
+        # pure-Python twin these are the arrays themselves.
+        self.v_name = self.a_name
+        self.v_index = self.a_index
+        self.v_start = self.a_start
+        self.v_end = self.a_end
+        self.v_after = self.a_after
+        self.v_meaning = self.a_meaning
+        self.v_codec = self.a_codec
+        self.v_vkind = self.a_vkind
+
+    def _release(self) -> None:
+        self.v_name = None
+        self.v_index = None
+        self.v_start = None
+        self.v_end = None
+        self.v_after = None
+        self.v_meaning = None
+        self.v_codec = None
+        self.v_vkind = None
+
+    def _grow(self) -> None:
+        # An array exporting a buffer cannot grow: release the views, grow in place (realloc
+        # moves pages rather than copying them), bind again. An eighth more each time keeps
+        # the unused tail small for large trees.
+        more = max(64, self.cap >> 3)
+        self._release()
+        for attr, code in _FIELDS:
+            getattr(self, attr).frombytes(bytes(more * array(code).itemsize))
+        self.cap += more
+        self._bind()
+
+    def _intern_name(self, name) -> int:
+        nid = self.name_ids.get(name)
+        if nid is not None:
+            self._index = -1
+            return nid
+        cut = _index_cut(name) if type(name) is str else -1
+        if cut > 0:
+            base = name[:cut]
+            nid = self.name_ids.get(base)
+            if nid is None:
+                nid = self._new_name(base)
+            self._index = int(name[cut + 1:-1])
+            return nid
+        self._index = -1
+        return self._new_name(name)
+
+    def _new_name(self, name) -> int:
+        with _NAMES_LOCK:                 # the table may be shared with other threads' tapes
+            nid = self.name_ids.get(name)
+            if nid is not None:
+                return nid
+            nid = len(self.names)
+            if nid > MAX_NAMES:
+                raise ConstraintError(f"more than {MAX_NAMES} distinct field names in one tree; the message "
+                                      "is not one this decoder can hold", 0, "message", rule="GBCS-D006")
+            self.names.append(name)
+            self.name_ids[name] = nid
+            return nid
+
+    def codec_id(self, codec) -> int:
+        if codec is None:
+            return 0
+        cid = self.codec_ids.get(codec)
+        if cid is None:
+            cid = len(self.codecs)
+            if cid > MAX_CODECS:
+                raise ConstraintError(f"more than {MAX_CODECS} distinct codecs in one tree", 0, "message",
+                                      rule="GBCS-D006")
+            self.codecs.append(codec)
+            self.codec_ids[codec] = cid
+        return cid
+
+    def meaning_id(self, meaning) -> int:
+        if meaning is None:
+            return 0
+        if type(meaning) is str:
+            mid = self.meaning_ids.get(meaning)
+            if mid is not None:
+                return mid
+            mid = len(self.meanings)
+            self.meaning_ids[meaning] = mid
+        else:                     # not interned: equal non-strings (1, True, 1.0) stay distinct
+            mid = len(self.meanings)
+        self.meanings.append(meaning)
+        return mid
+
+    def add(self, name, start: int, end: int, codec: int, vkind: int, meaning) -> int:
+        """A new row (a leaf, or a group when `codec` is 0); returns its number."""
+        i = self.n
+        if i == self.cap:
+            self._grow()
+        nid = self.name_ids.get(name)
+        if nid is None:
+            self.v_name[i] = self._intern_name(name)
+            self.v_index[i] = self._index
+        else:
+            self.v_name[i] = nid
+            self.v_index[i] = -1
+        self.v_start[i] = start
+        self.v_end[i] = end
+        self.v_after[i] = i + 1
+        self.v_codec[i] = codec
+        self.v_vkind[i] = vkind
+        if meaning is None:
+            self.v_meaning[i] = 0
+        else:
+            mid = self.meaning_ids.get(meaning) if type(meaning) is str else None
+            self.v_meaning[i] = self.meaning_id(meaning) if mid is None else mid
+        self.n = i + 1
+        return i
+
+    def open(self, name, pos: int, meaning=None) -> int:
+        """A new group inside the current one, now current itself."""
+        i = self.add(name, pos, pos, 0, V_NONE, meaning)
+        self.v_after[i] = self.cur
+        self.cur = i
+        return i
+
+    def close(self, pos: int) -> int:
+        """The current group ends at `pos`; its parent becomes current."""
+        i = self.cur
+        if i < 0:
+            raise ValueError("finish() without a matching begin()")
+        self.v_end[i] = pos
+        self.cur = self.v_after[i]
+        self.v_after[i] = self.n
+        return i
+
+    # -- reading rows ----------------------------------------------------------------
+    def after(self, i: int) -> int:
+        """The row past node i's subtree (the current row count while i is still open)."""
+        a = self.v_after[i]
+        return self.n if a <= i else a
+
+    def name(self, i: int) -> str:
+        base = self.names[self.v_name[i]]
+        index = self.v_index[i]
+        return base if index < 0 else f"{base}[{index}]"
+
+    def start(self, i: int) -> int:
+        return self.v_start[i]
+
+    def end(self, i: int) -> int:
+        return self.v_end[i]
+
+    def codec(self, i: int):
+        return self.codecs[self.v_codec[i]]
+
+    def is_group(self, i: int) -> bool:
+        return self.v_codec[i] == 0
+
+    def meaning(self, i: int):
+        return self.meanings[self.v_meaning[i]]
+
+    def value(self, i: int):
+        kind = self.v_vkind[i]
+        if kind == V_NONE:
+            return None
+        if kind == V_STORED:
+            return self.stored[i]
+        s = self.v_start[i]
+        e = self.v_end[i]
+        if e - s == 1 and (kind == V_UBE or kind == V_BERLEN):
+            return self.data[s]
+        raw = self.data[s:e]
+        if kind == V_BYTES:
+            return raw
+        if kind == V_UBE:
+            return int.from_bytes(raw, "big")
+        if kind == V_ULE:
+            return int.from_bytes(raw, "little")
+        if kind == V_SBE:
+            return int.from_bytes(raw, "big", signed=True)
+        if kind == V_SLE:
+            return int.from_bytes(raw, "little", signed=True)
+        if kind == V_BERLEN:
+            return raw[0] if raw[0] < 0x80 else int.from_bytes(raw[1:], "big")
+        return struct.unpack(_FLOAT_FORMATS[kind], raw)[0]
+
+    # -- writing through views -------------------------------------------------------
+    def set_name(self, i: int, name) -> None:
+        self.v_name[i] = self._intern_name(name)
+        self.v_index[i] = self._index
+
+    def set_start(self, i: int, start: int) -> None:
+        self.v_start[i] = start
+
+    def set_end(self, i: int, end: int) -> None:
+        self.v_end[i] = end
+
+    def set_codec(self, i: int, codec) -> None:
+        if codec is None and self.v_codec[i] != 0:
+            raise ValueError("a leaf of a decoded tree cannot become a group")
+        if codec is not None and self.v_codec[i] == 0:
+            raise ValueError("a group of a decoded tree cannot become a leaf")
+        if codec is not None:
+            self.v_codec[i] = self.codec_id(codec)
+
+    def set_meaning(self, i: int, meaning) -> None:
+        self.v_meaning[i] = self.meaning_id(meaning)
+
+    def set_value(self, i: int, value) -> None:
+        self.stored[i] = value
+        self.v_vkind[i] = V_STORED
+
+    # -- the tree --------------------------------------------------------------------
+    def is_closed(self, i: int) -> bool:
+        return self.v_after[i] > i
+
+    def first_child(self, i: int) -> int:
+        """The row of node i's first child, or -1."""
+        if self.v_codec[i] != 0 or i + 1 >= self.after(i):
+            return -1
+        return i + 1
+
+    def child_rows(self, i: int) -> array:
+        """The rows of node i's children."""
+        rows = array("i")
+        stop = self.after(i)
+        j = i + 1
+        while j < stop:
+            rows.append(j)
+            j = self.after(j)
+        return rows
+
+    def children(self, i: int):
+        """Node i's children (a gbcs.message.Children), or None for a leaf."""
+        if self.v_codec[i] != 0:
+            return None
+        return Children(self, i)
+
+    def child_named(self, i: int, name) -> int:
+        """The row of the first child of i called `name`, or -1."""
+        key = self.name_ids.get(name)
+        index = -1
+        if key is None:
+            cut = _index_cut(name) if type(name) is str else -1
+            if cut <= 0:
+                return -1
+            key = self.name_ids.get(name[:cut])
+            if key is None:
+                return -1
+            index = int(name[cut + 1:-1])
+        nid = key
+        stop = self.after(i)
+        j = i + 1
+        while j < stop:
+            if self.v_name[j] == nid and self.v_index[j] == index:
+                return j
+            j = self.after(j)
+        return -1
+
+    def find(self, i: int, path: str) -> int:
+        for part in path.split("."):
+            if i < 0:
+                return -1
+            i = self.child_named(i, part)
+        return i
+
+    def walk(self, i: int, prefix: str = ""):
+        """(dotted path, view) for node i and every node below it, in byte order."""
+        stop = self.after(i)
+        ends: list = []
+        paths: list = []
+        own = self.name(i)
+        for j in range(i, stop):
+            while ends and j >= ends[-1]:
+                ends.pop()
+                paths.pop()
+            if j == i:
+                path = f"{prefix}.{own}" if prefix else own
+            else:
+                path = f"{paths[-1]}.{self.name(j)}"
+            yield path, tape_view(self, j)
+            if self.v_codec[j] == 0:
+                ends.append(self.after(j))
+                paths.append(path)
+
+    def leaves(self, i: int):
+        for j in range(i, self.after(i)):
+            if self.v_codec[j] != 0:
+                yield tape_view(self, j)
+
+    def span_of_codec(self, i: int, codec: str) -> int:
+        """Bytes covered by leaves below i whose codec is `codec` (e.g. unparsed bytes)."""
+        cid = self.codec_ids.get(codec)
+        total = 0
+        if cid is None:
+            return 0
+        for j in range(i, self.after(i)):
+            if self.v_codec[j] == cid:
+                total += self.v_end[j] - self.v_start[j]
+        return total
+
+    def to_dict(self, i: int) -> dict:
+        """Node i as Node.to_dict() gives it, built row by row (no recursion)."""
+        from gbcs.message import json_value
+        top: dict = {}
+        lists: list = []
+        ends: list = []
+        for j in range(i, self.after(i)):
+            while ends and j >= ends[-1]:
+                ends.pop()
+                lists.pop()
+            start = self.v_start[j]
+            out = {"name": self.name(j), "offset": start, "length": self.v_end[j] - start}
+            group = self.v_codec[j] == 0
+            if not group:
+                out["codec"] = self.codecs[self.v_codec[j]]
+                out["value"] = json_value(self.value(j))
+            meaning = self.meanings[self.v_meaning[j]]
+            if meaning is not None:
+                out["meaning"] = meaning
+            if lists:
+                lists[-1].append(out)
+            else:
+                top = out
+            if group:
+                kids: list = []
+                out["children"] = kids
+                lists.append(kids)
+                ends.append(self.after(j))
+        return top
+
+    # -- pickling --------------------------------------------------------------------
+    def state(self, i: int) -> tuple:
+        """Node i's subtree as plain data (gbcs.message rebuilds it with from_state)."""
+        stop = self.after(i)
+        after = array("i", self.a_after[i:stop])
+        for j in range(stop - i):
+            a = after[j]
+            after[j] = (stop if a <= j + i else a) - i
+        rows = [getattr(self, attr)[i:stop].tobytes() for attr, _ in _FIELDS]
+        rows[4] = after.tobytes()
+        stored = {j - i: v for j, v in self.stored.items() if i <= j < stop}
+        used = max(self.a_name[i:stop]) + 1 if stop > i else 0      # the shared table's first names
+        return (1, self.data, stop - i, rows, self.names[:used], list(self.codecs), list(self.meanings), stored)
+
+    @classmethod
+    def from_state(cls, state: tuple) -> "Tape":
+        version, data, n, rows, names, codecs, meanings, stored = state
+        if version != 1:
+            raise ValueError(f"cannot read a pickled tree of format {version}")
+        tape = cls(data, max(n, 1))
+        tape._release()
+        for (attr, code), raw in zip(_FIELDS, rows):
+            setattr(tape, attr, array(code, raw))
+        tape._bind()
+        tape.n = tape.cap = n
+        tape.names = names
+        tape.name_ids = {name: k for k, name in enumerate(names)}
+        tape.codecs = codecs
+        tape.codec_ids = {c: k for k, c in enumerate(codecs) if k}
+        tape.meanings = meanings
+        tape.meaning_ids = {m: k for k, m in enumerate(meanings) if type(m) is str}
+        tape.stored = stored
+        return tape
 
 
 class Walker:
-    __slots__ = ("data", "pos", "end", "stack", "budget", "last")
+    __slots__ = ("data", "buf", "pos", "end", "budget", "tape", "last_row")
 
     def __init__(self, data: bytes, pos: int = 0, end: int | None = None,
                  root: Node | None = None, budget: int | None = None):
+        if type(data) is not bytes:
+            data = bytes(data)          # values are read again from these bytes: they must not change
+        if len(data) > MAX_INPUT:
+            raise ConstraintError(f"{len(data)} bytes is more than one message can hold; split the input",
+                                  0, "message", rule="GBCS-D006")
         self.data = data
+        self.buf = data
         self.pos = pos
         self.end = len(data) if end is None else end
-        self.stack: list[Node] = [root if root is not None else Node("message", pos, pos, children=[])]
         self.budget = budget if budget is not None else NODE_ALLOWANCE + NODES_PER_BYTE * len(data)
-        self.last: Node | None = None
+        self.tape = Tape(data)
+        self.last_row = -1
+        if root is None:
+            self.tape.open("message", pos)
+        else:
+            self.tape.open(root.name, root.start, root.meaning)
 
     # -- tree ------------------------------------------------------------------------
     @property
     def root(self) -> Node:
-        return self.stack[0]
+        return tape_view(self.tape, 0)
 
     @property
     def current(self) -> Node:
-        return self.stack[-1]
+        return tape_view(self.tape, self.tape.cur)
+
+    @property
+    def last(self) -> Node | None:
+        """The leaf read last."""
+        return None if self.last_row < 0 else tape_view(self.tape, self.last_row)
 
     def path(self, name: str | None = None) -> str:
-        parts = [n.name for n in self.stack[1:]]
+        tape = self.tape
+        parts = []
+        i = tape.cur
+        while i > 0:
+            parts.append(tape.name(i))
+            i = tape.v_after[i]
+        parts.reverse()
         if name:
             parts.append(name)
         return ".".join(parts)
@@ -52,23 +541,34 @@ class Walker:
                                   rule="GBCS-D006")
 
     def begin(self, name: str) -> Node:
-        self.spend(1, name)
-        node = Node(name, self.pos, self.pos, children=[])
-        self.stack[-1].children.append(node)
-        self.stack.append(node)
-        return node
+        self.budget -= 1
+        if self.budget < 0:
+            self.spend(0, name)
+        tape = self.tape
+        i = tape.add(name, self.pos, self.pos, 0, V_NONE, None)     # tape.open, inline
+        tape.v_after[i] = tape.cur
+        tape.cur = i
+        return tape_view(tape, i)
 
     def finish(self) -> Node:
-        node = self.stack.pop()
-        node.end = self.pos
-        return node
+        tape = self.tape
+        return tape_view(tape, tape.close(self.pos))
+
+    def _leaf(self, name, start: int, codec: str, vkind: int, meaning) -> None:
+        self.budget -= 1
+        if self.budget < 0:
+            self.spend(0, name)
+        tape = self.tape
+        cid = tape.codec_ids.get(codec)
+        if cid is None:
+            cid = tape.codec_id(codec)
+        self.last_row = tape.add(name, start, self.pos, cid, vkind, meaning)
 
     def leaf(self, name: str, start: int, codec: str, value, meaning: str | None = None) -> Node:
-        self.spend(1, name)
-        node = Node(name, start, self.pos, codec, value, meaning)
-        self.stack[-1].children.append(node)
-        self.last = node
-        return node
+        """A leaf with a value of the caller's making (kept as given)."""
+        self._leaf(name, start, codec, V_STORED, meaning)
+        self.tape.stored[self.last_row] = value
+        return tape_view(self.tape, self.last_row)
 
     # -- bounds ----------------------------------------------------------------------
     @property
@@ -103,19 +603,36 @@ class Walker:
 
     def peek(self, offset: int = 0) -> int | None:
         p = self.pos + offset
-        return self.data[p] if p < self.end else None
+        return self.buf[p] if p < self.end else None
 
     def peek_bytes(self, n: int) -> bytes:
         return self.data[self.pos:min(self.pos + n, self.end)]
 
     # -- leaves ----------------------------------------------------------------------
+    def _int(self, start: int, size: int, little: bool):
+        """The unsigned integer in `size` bytes at `start`."""
+        if size == 1:
+            return self.buf[start]
+        if COMPILED and size <= 8:          # C arithmetic; in Python int.from_bytes is faster
+            acc = 0
+            if little:
+                for k in range(start + size - 1, start - 1, -1):
+                    acc = (acc << 8) | self.buf[k]
+            else:
+                for k in range(start, start + size):
+                    acc = (acc << 8) | self.buf[k]
+            return acc
+        return int.from_bytes(self.data[start:start + size], "little" if little else "big")
+
     def uint(self, name: str, size: int, meaning: str | None = None) -> int:
         """Big-endian unsigned integer."""
-        self.need(size, name)
+        if size > self.end - self.pos:
+            self.need(size, name)
         start = self.pos
-        self.pos += size
-        value = int.from_bytes(self.data[start:self.pos], "big")
-        self.leaf(name, start, f"u{size * 8}", value, meaning)
+        n = size
+        self.pos = start + n
+        value = self.buf[start] if n == 1 else self._int(start, n, False)
+        self._leaf(name, start, _uint_codec(n, False), V_UBE, meaning)
         return value
 
     def uint_le(self, name: str, size: int, meaning: str | None = None) -> int:
@@ -123,39 +640,41 @@ class Walker:
             return self.uint(name, 1, meaning)
         self.need(size, name)
         start = self.pos
-        self.pos += size
-        value = int.from_bytes(self.data[start:self.pos], "little")
-        self.leaf(name, start, f"u{size * 8}le", value, meaning)
+        n = size
+        self.pos = start + n
+        value = self._int(start, n, True)
+        self._leaf(name, start, _uint_codec(n, True), V_ULE, meaning)
         return value
 
     def sint(self, name: str, size: int, little: bool = False, meaning: str | None = None) -> int:
         self.need(size, name)
         start = self.pos
-        self.pos += size
-        value = int.from_bytes(self.data[start:self.pos], "little" if little else "big", signed=True)
-        self.leaf(name, start, f"i{size * 8}" + ("le" if little and size > 1 else ""), value, meaning)
+        self.pos = start + size
+        value = int.from_bytes(self.data[start:start + size], "little" if little else "big", signed=True)
+        self._leaf(name, start, _sint_codec(size, little), V_SLE if little else V_SBE, meaning)
         return value
 
     def float(self, name: str, size: int, little: bool = False) -> float | bytes:
         self.need(size, name)
         start = self.pos
-        self.pos += size
+        self.pos = start + size
         raw = self.data[start:self.pos]
         codec = ("f32" if size == 4 else "f64") + ("le" if little else "")
         fmt = ("<" if little else ">") + ("f" if size == 4 else "d")
         value = struct.unpack(fmt, raw)[0]
         if struct.pack(fmt, value) != raw:        # NaN payloads: keep the bytes, lose nothing
-            self.leaf(name, start, "bytes", raw, "float (not representable)")
+            self._leaf(name, start, "bytes", V_BYTES, "float (not representable)")
             return raw
-        self.leaf(name, start, codec, value)
+        kind = (V_F32LE if little else V_F32) if size == 4 else (V_F64LE if little else V_F64)
+        self._leaf(name, start, codec, kind, None)
         return value
 
     def bytes(self, name: str, n: int, meaning: str | None = None, codec: str = "bytes") -> bytes:
         self.need(n, name)
         start = self.pos
-        self.pos += n
+        self.pos = start + n
         value = self.data[start:self.pos]
-        self.leaf(name, start, codec, value, meaning)
+        self._leaf(name, start, codec, V_BYTES, meaning)
         return value
 
     def rest(self, name: str, codec: str = "bytes", meaning: str | None = None) -> bytes:
@@ -165,10 +684,10 @@ class Walker:
         """A BER/DER definite length: short form, or 81/82/83/84 + big-endian value."""
         self.need(1, name)
         start = self.pos
-        first = self.data[start]
+        first = self.buf[start]
         if first < 0x80:
-            self.pos += 1
-            self.leaf(name, start, "ber_len", first)
+            self.pos = start + 1
+            self._leaf(name, start, "ber_len", V_BERLEN, None)
             return first
         n = first & 0x7F
         if n == 0 or n > 4:
@@ -176,9 +695,9 @@ class Walker:
                                   "(short form 00-7F, or 81-84 followed by that many length bytes)",
                                   start, self.path(name), rule="GBCS-D007", actual=first)
         self.need(1 + n, name)
-        self.pos += 1 + n
-        value = int.from_bytes(self.data[start + 1:self.pos], "big")
-        self.leaf(name, start, "ber_len", value)
+        self.pos = start + 1 + n
+        value = self._int(start + 1, n, False)
+        self._leaf(name, start, "ber_len", V_BERLEN, None)
         return value
 
     def expect(self, name: str, size: int, allowed, what: str, meaning: str | None = None,

@@ -1,0 +1,189 @@
+"""The lazy tree: a decoded message is rows on a tape (gbcs.wire.walker.Tape) and Nodes are views
+made when someone looks. The views give the same answers as a tree of Node objects holding the
+same fields (built here from the views, field by field), assignments write back to the tape,
+pickles round-trip, and memory stays a small multiple of the input."""
+from __future__ import annotations
+
+import io
+import pickle
+import tracemalloc
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import gbcs
+from gbcs.builder import Envelope, general_signing
+from gbcs.io.jsonout import iter_json
+from gbcs.io.records import Tree
+from gbcs.io.text import render_tree
+from gbcs.message import Children, Node
+from gbcs.wire.backend import CompiledWalker, PythonWalker
+from gbcs.wire.walker import Tape, Walker
+from test_properties import messages
+
+ALERT = Envelope(cra="alert", counter=1, originator="90B3D51F30010000", recipient="00DB1234567890A0",
+                 message_code=0x00CC)
+
+
+def big_alert(elements: int) -> bytes:
+    """A DLMS alert whose body is a structure of `elements` null-data items (2 nodes each)."""
+    body = bytes.fromhex("0F00000001" "00" "02" "83") + elements.to_bytes(3, "big") + bytes(elements)
+    return general_signing(ALERT, body, b"")
+
+
+def materialised(node: Node) -> Node:
+    """A tree of plain Node objects with the fields the view reports (no recursion)."""
+    top = Node(node.name, node.start, node.end, node.codec, node.value, node.meaning,
+               None if node.children is None else [])
+    stack = [(node, top)]
+    while stack:
+        view, plain = stack.pop()
+        for child in view.children or ():
+            copy = Node(child.name, child.start, child.end, child.codec, child.value, child.meaning,
+                        None if child.children is None else [])
+            plain.children.append(copy)
+            stack.append((child, copy))
+    return top
+
+
+def fields(root: Node) -> list:
+    return [(path, n.start, n.end, n.codec, n.value, n.meaning, n.is_leaf) for path, n in root.walk()]
+
+
+def assert_same_tree(message: gbcs.Message) -> None:
+    for root in (message.root,) + ((message.inner.root,) if message.inner is not None else ()):
+        assert root.tape is not None, "a decoded tree is a tape view"
+        plain = materialised(root)
+        assert root.to_dict() == plain.to_dict()
+        assert fields(root) == fields(plain)
+        assert [n.to_dict() for n in root.leaves()] == [n.to_dict() for n in plain.leaves()]
+        assert gbcs.encode(root) == gbcs.encode(plain)
+        for path, node in plain.walk():
+            relative = path.partition(".")[2]
+            if relative:
+                assert root.find(relative).to_dict() == node.to_dict(), path
+        for indent in (None, 2):
+            assert "".join(iter_json(Tree(root), indent)) == "".join(iter_json(Tree(plain), indent))
+        a, b = io.StringIO(), io.StringIO()
+        render_tree(root, message.data if root is message.root else message.inner.data, a)
+        render_tree(plain, message.data if root is message.root else message.inner.data, b)
+        assert a.getvalue() == b.getvalue()
+        again = pickle.loads(pickle.dumps(root))
+        assert again.tape is not None and again.to_dict() == plain.to_dict()
+    assert gbcs.encode(message) == message.data if message.inner is None else True
+
+
+def test_every_rtds_message_gives_the_same_tree_as_node_objects(rtds):
+    for path, data in rtds:
+        try:
+            message = gbcs.decode(data)
+        except gbcs.GbcsError:
+            continue
+        assert_same_tree(message)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messages())
+def test_generated_messages_give_the_same_tree_as_node_objects(data):
+    try:
+        message = gbcs.decode(data)
+    except gbcs.GbcsError:
+        return
+    assert_same_tree(message)
+
+
+def test_meanings_values_and_ends_assigned_through_a_view_are_kept():
+    message = gbcs.decode(big_alert(3))
+    node = message.find("payload")
+    assert node is not None and node.tape is not None
+    node.meaning = "a new meaning"
+    leaf = message.find("grouping_header.other_information.message_code")
+    leaf.meaning = "é \x1b escaped"
+    leaf.value = 0x1234
+    assert message.find("payload").meaning == "a new meaning"
+    again = message.find("grouping_header.other_information.message_code")
+    assert (again.meaning, again.value) == ("é \x1b escaped", 0x1234)
+    assert again == leaf and hash(again) == hash(leaf) and again is not leaf
+    assert message.root.to_dict()["children"][1]["meaning"] == "a new meaning"
+    text = "".join(iter_json(message.root))
+    assert '"meaning":"a new meaning"' in text and r'"meaning":"\u00e9 \u001b escaped"' in text
+    node.meaning = None
+    assert "meaning" not in message.find("payload").to_dict()
+    message.root.end = 5
+    assert message.root.end == 5
+    with pytest.raises(AttributeError):
+        node.children = []
+
+
+WALKERS = [PythonWalker] + ([CompiledWalker] if CompiledWalker is not None else [])
+
+
+@pytest.mark.parametrize("walker", WALKERS, ids=lambda c: c.__module__)
+def test_the_walker_contract_for_decoders(walker):
+    w = walker(bytes.fromhex("0102030405"), root=Node("plaintext", 0, 0, children=[]))
+    group = w.begin("group")
+    w.uint("a", 1, "first")
+    w.last.meaning = "changed"
+    assert w.current == group and w.current.children[-1].meaning == "changed"
+    w.bytes("elements[7]", 2)
+    w.uint_le("c", 2)
+    group.meaning = "set while open"
+    assert [c.name for c in w.current.children] == ["a", "elements[7]", "c"]
+    assert w.path("x") == "group.x"
+    finished = w.finish()
+    assert finished.meaning == "set while open" and finished.end == 5
+    assert w.root.name == "plaintext" and w.root.find("group.elements[7]").value == b"\x02\x03"
+    assert w.root.find("group.c").value == 0x0504 and w.root.find("group.elements[07]") is None
+    assert w.root.get("group").get("elements[8]") is None
+
+
+def test_children_are_a_lazy_read_only_sequence():
+    message = gbcs.decode(big_alert(1000))
+    body = message.find("payload.alert")
+    kids = body.children
+    assert isinstance(kids, Children) and len(kids) == 1002 and kids
+    assert kids[0].name == "tag" and kids[-1].name == "elements[999]" and kids[-1] == kids[1001]
+    tail = kids[2:]
+    assert len(tail) == 1000 and tail[0].name == "elements[0]"
+    assert [c.name for c in reversed(kids)][:2] == ["elements[999]", "elements[998]"]
+    assert kids == list(kids) and kids[5] in kids and kids.index(kids[5]) == 5
+    assert [c.name for c in kids[0:3]] == ["tag", "count", "elements[0]"]
+    assert kids[3].children[0].children is None        # a leaf has no children
+
+
+def test_pickles_of_whole_trees_and_subtrees_round_trip():
+    message = gbcs.decode(big_alert(10))
+    again = pickle.loads(pickle.dumps(message))
+    assert again.root.to_dict() == message.root.to_dict() and again.summary() == message.summary()
+    sub = message.find("payload.alert.elements[4]")
+    copy = pickle.loads(pickle.dumps(sub))
+    assert copy.to_dict() == sub.to_dict() and copy.tape is not sub.tape
+    # a tree pickled while a group is still open (as a decoder sees it)
+    w = Walker(b"\x01\x02")
+    w.begin("open")
+    w.uint("x", 1)
+    assert pickle.loads(pickle.dumps(w.root)).to_dict() == w.root.to_dict()
+    plain = Node("n", 0, 1, children=[Node("leaf", 0, 1, "u8", 7, "seven")])
+    assert pickle.loads(pickle.dumps(plain)).to_dict() == plain.to_dict()
+
+
+def test_a_tape_refuses_nothing_it_was_given_and_states_are_versioned():
+    tape = Tape(b"")
+    with pytest.raises(ValueError):
+        Tape.from_state((99,) + (None,) * 7)
+    assert tape.n == 0
+
+
+def test_decode_memory_is_a_small_multiple_of_the_input():
+    data = big_alert(100_000)
+    gbcs.decode(big_alert(10))          # tables loaded before measuring
+    tracemalloc.start()
+    try:
+        message = gbcs.decode(data)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert message.find("payload.alert.elements[99999]") is not None
+    # 200,000 nodes: 24 bytes a row on the tape (a Node object tree took ~490 per input byte)
+    assert peak / len(data) < 100, f"{peak / len(data):.0f} bytes per input byte at the peak"
+    assert held / len(data) < 80, f"{held / len(data):.0f} bytes per input byte held"
