@@ -93,7 +93,7 @@ cdef class _Dlms:
     cpdef data(self, name, Py_ssize_t depth, _Shape shape=*, bint quiet=*, override=*)
     cpdef der_sequence(self, _Shape shape, name)
     @cython.locals(i=Py_ssize_t, tags=list)
-    cpdef cosem_pairs(self, list elements)
+    cpdef cosem_pairs(self, elements)          # a list, or a lazy tree's Children
     @cython.locals(kind=int)
     cpdef fixed(self, name, _Type typ, _Shape shape=*)
     cpdef integer_meaning(self, _Shape shape, v)
