@@ -25,6 +25,7 @@ class Facts:
     scaled: dict                 # (message code, cluster, command) -> zse_scaled_value cells
     scaled_any: dict             # (cluster, command) -> zse_scaled_value cells (first row)
     units: dict                  # ZSE unit of measure -> (name, title)
+    signature_size: int          # bytes of an envelope signature (envelope_size)
 
 
 def _facts(s: SpecSet) -> Facts:
@@ -53,6 +54,7 @@ def _facts(s: SpecSet) -> Facts:
         criticality={k: r.cells["criticality"] for k, r in s.get("message_type_class", "gbcs").by_key.items()},
         protection=protection,
         cra_names=enum("cra_flag"),
+        signature_size=s.get("envelope_size", "gbcs").by_key["signature"].cells["bytes"],
         apdu_form={(r.cells["family"], r.cells["cra"]): r.cells["apdu"] for r in s.get("payload_apdu", "gbcs").rows},
         dlms_apdu=enum("dlms_apdu"),
         asn1_types=asn1_types,
