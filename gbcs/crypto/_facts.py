@@ -23,7 +23,8 @@ class Facts:
         self.security_header_size: int = size["security_header"]      # control byte + invocation counter
         self.tag_length: int = size["mac"]                             # GCM tags are cut to this
         self.signature_size: int = size["signature"]
-        self.general_signing_tag: bytes = bytes([s.enum("apdu_tag").by_key["general_signing"].cells["value"]])
+        tags = {r.cells["name"]: r.cells["value"] for r in s.enum("apdu_tag").rows}
+        self.general_signing_tag: bytes = bytes([tags["general_signing"]])
         self.modes = {r.cells["name"]: r.cells["value"] for r in s.enum("kdf_mode").rows}
         self.non_gbcs_roles = frozenset(r.cells["value"] for r in s.enum("non_gbcs_role").rows)
         self.gbz_control = {r.cells["name"]: r.cells["value"] for r in s.enum("gbz_control_bit").rows}

@@ -44,7 +44,7 @@ def sign_raw(private_key: ec.EllipticCurvePrivateKey, data: bytes) -> bytes:
 def verify_raw(public_key: ec.EllipticCurvePublicKey, raw: bytes, data: bytes) -> bool:
     """True when `raw` is a valid signature of `data`; never raises for a bad signature."""
     from cryptography.exceptions import InvalidSignature
-    if len(raw) != RAW_LENGTH:
+    if len(raw) != facts().signature_size:
         return False
     try:
         public_key.verify(raw_to_der(raw), data, _algorithm())

@@ -48,6 +48,7 @@ CONDITIONAL_TYPES = frozenset({"if_remaining", "when", "when_eq", "when_ne"})
 MAX_STRUCT_DEPTH = 32      # struct(...) inside struct(...): a cycle in the specs, not a layout
 
 Hooks = dict  # field name -> Callable[[value, Scope], str | None]: a meaning that needs context
+#               (a struct(...) field's hook gets its values dict and gives its group's meaning)
 
 
 # -- meanings ---------------------------------------------------------------------------
@@ -552,10 +553,16 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
     if code == OP_STRUCT:
         if depth >= MAX_STRUCT_DEPTH:
             raise SpecError(f"{op.where}: structs nested more than {MAX_STRUCT_DEPTH} deep")
-        w.begin(name)
+        node = w.begin(name)
         values = op.template.copy()
         _walk(w, op.block, _scope(values, None), hooks, depth + 1)
         w.finish()
+        if hooks:
+            hook = hooks.get(op.name)
+            if hook is not None:
+                text = hook(values, scope)
+                if text is not None:
+                    node.meaning = text
         return values
     if code == OP_UINT_LE:
         value = w.uint_le(name, op.size)
