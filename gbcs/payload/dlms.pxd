@@ -40,7 +40,7 @@ cdef class _Tables:
     cdef public dict types, type_by_name, enums, apdus, request_choices, response_choices, invoke_flags
     cdef public dict special_datetimes, classes, class_by_name, members, objects, layouts, shapes
     cdef public dict alert_bodies, parameter_shapes, selector_shapes, security_control
-    cdef public int security_header_size, tag_length
+    cdef public int security_header_size, tag_length, datetime_size
     cdef public _Shape default_alert, protected_shape
     cdef public object protected_codes
     cdef public list by_tag, invoke_flag_titles

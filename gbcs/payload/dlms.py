@@ -156,6 +156,7 @@ class _Tables:
         sizes = {k: r.cells["bytes"] for k, r in s.get("envelope_size", "gbcs").by_key.items()}
         self.security_header_size = sizes["security_header"]   # a ciphered octet-string's header
         self.tag_length = sizes["mac"]                          # and its GCM tag
+        self.datetime_size = self.type_by_name["date_time"].size
 
     def enum(self, name: str) -> dict[int, tuple[str, str]]:
         """value -> (name, title) of an enum item."""
@@ -396,9 +397,10 @@ def _datetime_text(t: _Tables, raw: bytes) -> str | None:
 def datetime_text(raw: bytes, specs: SpecSet | None = None) -> str | None:
     """A 12-byte DLMS date-time as text: ISO 8601 where fully given, `*` for wildcards, GBCS's
     "now" and "never"; None when a byte is out of range (not a date-time)."""
-    if len(raw) != 12:
+    t = _tables(specs or _default_specs())
+    if len(raw) != t.datetime_size:
         return None
-    return _datetime_text(_tables(specs or _default_specs()), raw)
+    return _datetime_text(t, raw)
 
 
 def _default_specs() -> SpecSet:
@@ -416,7 +418,7 @@ def _printable(raw: bytes) -> bool:
 
 def _octets_meaning(t: _Tables, raw: bytes) -> str | None:
     n = len(raw)
-    if n == 12:
+    if n == t.datetime_size:
         text = _datetime_text(t, raw)
         if text is not None:
             return text
@@ -1031,8 +1033,9 @@ def dlms_datetime(value: _dt.datetime | _dt.date | str | bytes | None = None, *,
     deviation None = not specified (0x8000); for an aware datetime it defaults to its offset.
     """
     if isinstance(value, (bytes, bytearray)):
-        if len(value) != 12:
-            raise EncodeError(f"a DLMS date-time is 12 bytes, not {len(value)}")
+        size = _t(None).datetime_size
+        if len(value) != size:
+            raise EncodeError(f"a DLMS date-time is {size} bytes, not {len(value)}")
         return bytes(value)
     if value in ("now", "never"):
         for raw, title in _t(None).special_datetimes.items():
@@ -1306,7 +1309,9 @@ def protection_parameters(originator_counter: int, originator: bytes, recipient:
 def protected_attributes_response(parameters, ciphertext: bytes, tag: bytes, *, invocation_counter: int = 0,
                                   security_control: int = 0x31):
     """A get_protected_attributes result: structure {protection parameters, ciphered octet-string}."""
-    if len(tag) != 12:
-        raise EncodeError("the GCM tag is 12 bytes")
-    ciphered = bytes([security_control]) + invocation_counter.to_bytes(4, "big") + bytes(ciphertext) + bytes(tag)
+    t = _t(None)
+    if len(tag) != t.tag_length:
+        raise EncodeError(f"the GCM tag is {t.tag_length} bytes")
+    ciphered = (bytes([security_control]) + invocation_counter.to_bytes(t.security_header_size - 1, "big")
+                + bytes(ciphertext) + bytes(tag))
     return ("structure", [parameters, ("octet_string", ciphered)])

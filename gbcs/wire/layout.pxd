@@ -7,7 +7,7 @@ cdef int OP_UINT, OP_UINT_LE, OP_SINT, OP_UTC2000, OP_UTC2000_LE, OP_OCTSTR, OP_
 cdef int OP_REST, OP_DAY_MINUTES, OP_ZCL_DATE, OP_DLMS_DATETIME, OP_STRUCT, OP_REPEAT
 cdef int OP_REPEAT_TO_END, OP_IF_REMAINING, OP_WHEN, OP_WHEN_EQ, OP_WHEN_NE, OP_ZCL_VALUE, OP_BER_LENGTH
 cdef int SHOW_DEFAULT, SHOW_HEX, SHOW_BITS, SHOW_DLMS_DATETIME
-cdef int FAST_NONE, FAST_UINT, FAST_EXPECT, FAST_BYTES
+cdef int FAST_NONE, FAST_UINT, FAST_EXPECT, FAST_BYTES, FAST_STRUCT
 
 
 @cython.final
@@ -44,7 +44,7 @@ cdef class Program:
     cpdef dict walk_group(self, object w, object name=*, object meaning=*, dict hooks=*)
 
 
-@cython.locals(op=_Op, fast=cython.int)
+@cython.locals(op=_Op, fast=cython.int, fields=dict)
 cdef object _walk(object w, list ops, dict values, Scope outer, dict hooks, int depth)
 @cython.locals(s=Scope)
 cdef object _ref(object w, _Op op, dict values, Scope outer, object ref, int up)

@@ -127,11 +127,13 @@ DLMS_DATETIME_SIZE = 12     # the fixed size of the dlms_datetime field type (Bl
 ZCL_DATE_PARTS = ("year", "month", "day", "day_of_week")
 
 
-# Fields the walk loop reads itself, without a call per field: no meaning, no hook, no block.
+# The commonest fields, which the walk loop reads itself (without a call per field) when no
+# hook names them.
 FAST_NONE = 0
-FAST_UINT = 1          # a plain big-endian unsigned integer
+FAST_UINT = 1          # a big-endian unsigned integer
 FAST_EXPECT = 2        # one with expect(...) / known(...)
-FAST_BYTES = 3         # a fixed number of bytes
+FAST_BYTES = 3         # bytes(n) / bytes(field)
+FAST_STRUCT = 4        # struct(...)
 
 
 class _Op:
@@ -350,11 +352,12 @@ class _Plans:
             op.show = {"hex": SHOW_HEX, "bits": SHOW_BITS, "dlms_datetime": SHOW_DLMS_DATETIME}.get(show,
                                                                                                  SHOW_DEFAULT)
         op.annotated = op.meanings is not None or op.show != SHOW_DEFAULT
-        if not op.annotated:
-            if op.code == OP_UINT:
-                op.fast = FAST_EXPECT if op.allowed is not None else FAST_UINT
-            elif op.code == OP_BYTES and op.ref is None:
-                op.fast = FAST_BYTES
+        if op.code == OP_UINT:
+            op.fast = FAST_EXPECT if op.allowed is not None else FAST_UINT
+        elif op.code == OP_BYTES:
+            op.fast = FAST_BYTES
+        elif op.code == OP_STRUCT:
+            op.fast = FAST_STRUCT
 
     def _int_ref(self, ref: str, scopes, row, what: str) -> tuple[Any, int]:
         r, up = self._ref_row(ref, scopes, row, what)
@@ -509,15 +512,27 @@ def _walk(w, ops: list, values: dict, outer: "Scope | None", hooks: dict, depth:
                 values[name] = None
                 continue
         fast = op.fast
-        if fast and not (hooks and name in hooks):
-            if fast == FAST_UINT:
-                values[name] = w.uint(name, op.size)
-            elif fast == FAST_EXPECT:
-                values[name] = w.expect(name, op.size, op.allowed, op.what, None, op.unknown_code)
-            else:
-                values[name] = w.bytes(name, op.count)
+        if fast == FAST_NONE or (hooks and name in hooks):
+            values[name] = _one(w, op, name, values, outer, hooks, depth)
             continue
-        values[name] = _one(w, op, name, values, outer, hooks, depth)
+        if fast == FAST_STRUCT:
+            if depth >= MAX_STRUCT_DEPTH:
+                raise SpecError(f"{op.where}: structs nested more than {MAX_STRUCT_DEPTH} deep")
+            w.begin(name)
+            fields = op.template.copy()
+            _walk(w, op.block, fields, None, hooks, depth + 1)
+            w.finish()
+            values[name] = fields
+            continue
+        if fast == FAST_UINT:
+            value = w.uint(name, op.size)
+        elif fast == FAST_EXPECT:
+            value = w.expect(name, op.size, op.allowed, op.what, None, op.unknown_code)
+        else:
+            value = w.bytes(name, op.count if op.ref is None else _ref(w, op, values, outer, op.ref, op.ref_up))
+        values[name] = value
+        if op.annotated:
+            _meaning(w, op, value, values, outer, hooks)
 
 
 def _ref(w, op: _Op, values: dict, outer: "Scope | None", ref: str, up: int) -> int:
@@ -647,7 +662,7 @@ def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict
         w.finish()
         return parts
     if code == OP_DLMS_DATETIME:
-        raw = w.bytes(name, DLMS_DATETIME_SIZE)
+        raw = w.bytes(name, op.size)
         w.last.meaning = dlms_datetime_meaning(raw)
         return raw
     if code == OP_REPEAT:
