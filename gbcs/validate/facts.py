@@ -20,6 +20,7 @@ class Facts:
     dlms_targets: dict           # message code -> {(access, class, obis, member)}
     gbz_commands: dict           # (message code, cra name) -> {(cluster, frame, direction, command)}
     zcl_frame_types: dict        # frame type value -> name
+    zcl_frame_type_mask: int     # the frame-type bits of a ZCL frame control
     zcl_directions: dict         # direction value -> name
     alerts: dict                 # alert code -> alert_codes row cells
     scaled: dict                 # (message code, cluster, command) -> zse_scaled_value cells
@@ -61,6 +62,7 @@ def _facts(s: SpecSet) -> Facts:
         dlms_targets=targets,
         gbz_commands=gbz,
         zcl_frame_types=enum("zcl_frame_type"),
+        zcl_frame_type_mask={v: k for k, v in enum("zcl_frame_control_field").items()}["frame_type"],
         zcl_directions=enum("zcl_direction"),
         alerts={code: row.cells for code, row in s.get("alert_codes", "gbcs").by_key.items()},
         scaled=scaled,
