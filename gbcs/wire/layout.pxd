@@ -44,7 +44,7 @@ cdef class Program:
     cpdef dict walk_group(self, object w, object name=*, object meaning=*, dict hooks=*)
 
 
-@cython.locals(op=_Op, fast=cython.int, fields=dict)
+@cython.locals(op=_Op, fast=cython.int, fields=dict, text=object, n=object)
 cdef object _walk(object w, list ops, dict values, Scope outer, dict hooks, int depth)
 @cython.locals(s=Scope)
 cdef object _ref(object w, _Op op, dict values, Scope outer, object ref, int up)

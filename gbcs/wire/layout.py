@@ -528,11 +528,19 @@ def _walk(w, ops: list, values: dict, outer: "Scope | None", hooks: dict, depth:
             value = w.uint(name, op.size)
         elif fast == FAST_EXPECT:
             value = w.expect(name, op.size, op.allowed, op.what, None, op.unknown_code)
+        elif op.ref is None:
+            value = w.bytes(name, op.count)
         else:
-            value = w.bytes(name, op.count if op.ref is None else _ref(w, op, values, outer, op.ref, op.ref_up))
+            n = values.get(op.ref) if op.ref_up == 0 else None
+            value = w.bytes(name, n if type(n) is int else _ref(w, op, values, outer, op.ref, op.ref_up))
         values[name] = value
         if op.annotated:
-            _meaning(w, op, value, values, outer, hooks)
+            if op.show == SHOW_DEFAULT and not hooks:      # an enum or table meaning
+                text = op.meanings.get(value)
+                if text is not None:
+                    w.last.meaning = text
+            else:
+                _meaning(w, op, value, values, outer, hooks)
 
 
 def _ref(w, op: _Op, values: dict, outer: "Scope | None", ref: str, up: int) -> int:
