@@ -23,6 +23,8 @@ class Facts:
         self.security_header_size: int = size["security_header"]      # control byte + invocation counter
         self.tag_length: int = size["mac"]                             # GCM tags are cut to this
         self.signature_size: int = size["signature"]
+        self.system_title_size: int = size["system_title"]
+        self.counter_size: int = size["transaction_id"] - 1            # the transaction id after its CRA flag
         tags = {r.cells["name"]: r.cells["value"] for r in s.enum("apdu_tag").rows}
         self.general_signing_tag: bytes = bytes([tags["general_signing"]])
         self.modes = {r.cells["name"]: r.cells["value"] for r in s.enum("kdf_mode").rows}
