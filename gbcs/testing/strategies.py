@@ -256,8 +256,8 @@ def _gbz_component(draw, code: int, kind: str, spec_set: SpecSet, cipher=None) -
     if shape.encrypted:
         part = cipher(payload) if cipher is not None else random_part(draw, payload, spec_set)
         header, tag = crypto_facts().security_header_size, crypto_facts().tag_length
-        return _gbz.build_encrypted_component(shape.cluster, shape.command, part[header:-tag], part[-tag:], frame_control=fc,
-                                              sequence=sequence, from_date_time=from_date_time, specs=spec_set)
+        return _gbz.build_encrypted_component(shape.cluster, shape.command, part[header:-tag], part[-tag:],
+                                              frame_control=fc, sequence=sequence, from_date_time=from_date_time, specs=spec_set)
     return _gbz.build_component(shape.cluster, shape.command, payload, frame_control=fc, sequence=sequence,
                                 from_date_time=from_date_time, specs=spec_set)
 
