@@ -24,6 +24,7 @@ COMPILED = (
     "gbcs.payload.dlms",
     "gbcs.payload.gbz",
     "gbcs.payload.asn1",
+    "gbcs.payload.units",
     "gbcs.wire.layout",
     "gbcs.wire.codecs",
     "gbcs.wire.timefmt",

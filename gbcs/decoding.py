@@ -160,16 +160,17 @@ def _signing_apdu(w: Walker, env: _Envelope, info: dict, in_mac: bool) -> None:
     outer = w.push_limit(content_length, "grouping_header.content_length", info["content_length_at"])
     w.begin("payload")
     info["content_start"] = w.pos
-    ctx = PayloadContext(env.specs, info["message_code"], info["cra"], info["counter"],
-                         info["originator"], info["recipient"])
+    notes: list = []
     if not content_length:
         info["family"] = None
     elif info["payloads"]:
+        ctx = PayloadContext(env.specs, info["message_code"], info["cra"], info["counter"],
+                             info["originator"], info["recipient"], notes)
         info["family"] = decode_payload(w, ctx)
     else:                                   # envelope only: the content stays one opaque leaf
         info["family"] = payload_family(w.peek(0), w.peek(1), env.specs)
         w.rest("content", codec="unparsed")
-    info["notes"] = ctx.notes
+    info["notes"] = notes
     w.finish()
     w.pop_limit(outer, "payload")
     info["content_end"] = w.pos

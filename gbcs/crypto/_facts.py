@@ -20,6 +20,13 @@ class Facts:
         self.mac_security_header: bytes = bytes([control["authenticated"]]) + bytes(size["security_header"] - 1)
         self.mac_aad_filler: bytes = c["mac_aad_filler"]
         self.payload_security: bytes = bytes([control["authenticated_encrypted"]])
+        self.security_header_size: int = size["security_header"]      # control byte + invocation counter
+        self.tag_length: int = size["mac"]                             # GCM tags are cut to this
+        self.signature_size: int = size["signature"]
+        self.system_title_size: int = size["system_title"]
+        self.counter_size: int = size["transaction_id"] - 1            # the transaction id after its CRA flag
+        tags = {r.cells["name"]: r.cells["value"] for r in s.enum("apdu_tag").rows}
+        self.general_signing_tag: bytes = bytes([tags["general_signing"]])
         self.modes = {r.cells["name"]: r.cells["value"] for r in s.enum("kdf_mode").rows}
         self.non_gbcs_roles = frozenset(r.cells["value"] for r in s.enum("non_gbcs_role").rows)
         self.gbz_control = {r.cells["name"]: r.cells["value"] for r in s.enum("gbz_control_bit").rows}

@@ -1,4 +1,5 @@
-"""ECDSA P-256 / SHA-256 with GBCS's raw signature form (r ‖ s, 32 bytes each, big-endian).
+"""ECDSA P-256 / SHA-256 with GBCS's raw signature form (r ‖ s, each half of envelope_size
+`signature`, big-endian).
 
 `cryptography` is imported on first use (a decode without keys never needs it)."""
 from __future__ import annotations
@@ -9,8 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec
 
-RAW_LENGTH = 64
-_HALF = RAW_LENGTH // 2
+from gbcs.crypto._facts import facts
 
 
 @lru_cache(maxsize=1)
@@ -21,17 +21,20 @@ def _algorithm() -> "ec.ECDSA":
 
 
 def raw_to_der(raw: bytes) -> bytes:
-    """r ‖ s (64 bytes) -> DER ECDSA-Sig-Value, the form `cryptography` verifies."""
+    """r ‖ s -> DER ECDSA-Sig-Value, the form `cryptography` verifies."""
     from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-    if len(raw) != RAW_LENGTH:
-        raise ValueError(f"a GBCS signature is {RAW_LENGTH} bytes (r ‖ s), got {len(raw)}")
-    return encode_dss_signature(int.from_bytes(raw[:_HALF], "big"), int.from_bytes(raw[_HALF:], "big"))
+    size = facts().signature_size
+    if len(raw) != size:
+        raise ValueError(f"a GBCS signature is {size} bytes (r ‖ s), got {len(raw)}")
+    half = size // 2
+    return encode_dss_signature(int.from_bytes(raw[:half], "big"), int.from_bytes(raw[half:], "big"))
 
 
 def der_to_raw(der: bytes) -> bytes:
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
     r, s = decode_dss_signature(der)
-    return r.to_bytes(_HALF, "big") + s.to_bytes(_HALF, "big")
+    half = facts().signature_size // 2
+    return r.to_bytes(half, "big") + s.to_bytes(half, "big")
 
 
 def sign_raw(private_key: ec.EllipticCurvePrivateKey, data: bytes) -> bytes:
@@ -41,7 +44,7 @@ def sign_raw(private_key: ec.EllipticCurvePrivateKey, data: bytes) -> bytes:
 def verify_raw(public_key: ec.EllipticCurvePublicKey, raw: bytes, data: bytes) -> bool:
     """True when `raw` is a valid signature of `data`; never raises for a bad signature."""
     from cryptography.exceptions import InvalidSignature
-    if len(raw) != RAW_LENGTH:
+    if len(raw) != facts().signature_size:
         return False
     try:
         public_key.verify(raw_to_der(raw), data, _algorithm())

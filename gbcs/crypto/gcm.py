@@ -1,24 +1,25 @@
-"""AES-128-GCM with GBCS's 12-byte tags: GMAC over the MAC AAD, and payload decryption.
+"""AES-128-GCM with GBCS's short tags (envelope_size `mac`): GMAC over the MAC AAD, and payload
+decryption.
 
 `cryptography` is imported on first use (a decode without keys never needs it)."""
 from __future__ import annotations
 
-
-TAG_LENGTH = 12
+from gbcs.crypto._facts import facts
 
 
 def iv_for(originator: bytes, invocation_counter: int = 0) -> bytes:
-    """IV = originator system title ‖ invocation counter (4 bytes; zero in every known message)."""
-    return originator + invocation_counter.to_bytes(4, "big")
+    """IV = originator system title ‖ invocation counter (the security header after its control
+    byte; zero in every known message)."""
+    return originator + invocation_counter.to_bytes(facts().security_header_size - 1, "big")
 
 
 def seal(key: bytes, iv: bytes, aad: bytes, plaintext: bytes = b"") -> tuple[bytes, bytes]:
-    """(ciphertext, 12-byte tag). With empty plaintext the tag is the GMAC."""
+    """(ciphertext, tag cut to the GBCS length). With empty plaintext the tag is the GMAC."""
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     enc = Cipher(algorithms.AES(key), modes.GCM(iv)).encryptor()
     enc.authenticate_additional_data(aad)
     ciphertext = enc.update(plaintext) + enc.finalize()
-    return ciphertext, enc.tag[:TAG_LENGTH]
+    return ciphertext, enc.tag[:facts().tag_length]
 
 
 def gmac(key: bytes, iv: bytes, aad: bytes) -> bytes:
@@ -29,9 +30,10 @@ def open_(key: bytes, iv: bytes, aad: bytes, ciphertext: bytes, tag: bytes) -> b
     """The plaintext, or None when the tag does not match (never raises for a bad tag)."""
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-    if len(tag) != TAG_LENGTH:
+    tag_length = facts().tag_length
+    if len(tag) != tag_length:
         return None
-    dec = Cipher(algorithms.AES(key), modes.GCM(iv, tag, min_tag_length=TAG_LENGTH)).decryptor()
+    dec = Cipher(algorithms.AES(key), modes.GCM(iv, tag, min_tag_length=tag_length)).decryptor()
     dec.authenticate_additional_data(aad)
     plaintext = dec.update(ciphertext)
     try:

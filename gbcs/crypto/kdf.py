@@ -28,11 +28,11 @@ def mode_byte(mode: int | str) -> int:
 
 def other_info(originator: bytes, mode: int | str, counter: int | bytes, recipient: bytes) -> bytes:
     f = facts()
-    if len(originator) != 8 or len(recipient) != 8:
-        raise ValueError("system titles are 8 bytes")
-    counter_bytes = counter if isinstance(counter, bytes) else counter.to_bytes(8, "big")
-    if len(counter_bytes) != 8:
-        raise ValueError("the counter is 8 bytes")
+    if len(originator) != f.system_title_size or len(recipient) != f.system_title_size:
+        raise ValueError(f"system titles are {f.system_title_size} bytes")
+    counter_bytes = counter if isinstance(counter, bytes) else counter.to_bytes(f.counter_size, "big")
+    if len(counter_bytes) != f.counter_size:
+        raise ValueError(f"the counter is {f.counter_size} bytes")
     return (f.kdf_algorithm_id + originator + f.transaction_id_tag + bytes([mode_byte(mode)])
             + counter_bytes + recipient)
 

@@ -27,14 +27,19 @@ def mac_key(shared_secret: bytes, f: Facts) -> bytes:
     return kdf.derive_key(shared_secret, kdf.other_info(f.originator, f.cra, f.counter, f.recipient))
 
 
+def _invocation_counter(security_header: bytes) -> int:
+    """The counter after a security header's control byte."""
+    return int.from_bytes(security_header[1:facts().security_header_size], "big")
+
+
 def compute_mac(key: bytes, originator: bytes, security_header: bytes, apdu: bytes) -> bytes:
-    iv = gcm.iv_for(originator, int.from_bytes(security_header[1:5], "big"))
+    iv = gcm.iv_for(originator, _invocation_counter(security_header))
     return gcm.gmac(key, iv, mac_aad(security_header, apdu))
 
 
 def mac_matches(key: bytes, f: Facts) -> bool:
     assert f.mac is not None and f.security_header is not None
-    iv = gcm.iv_for(f.originator, int.from_bytes(f.security_header[1:5], "big"))
+    iv = gcm.iv_for(f.originator, _invocation_counter(f.security_header))
     return gcm.gmac_matches(key, iv, mac_aad(f.security_header, f.apdu), f.mac)
 
 
@@ -66,13 +71,13 @@ def payload_key(shared_secret: bytes, f: Facts) -> bytes:
 
 def decrypt_part(key: bytes, originator: bytes, part_bytes: bytes) -> bytes | None:
     """Security header ‖ ciphertext ‖ tag -> plaintext, or None when the tag fails."""
-    control, counter = part_bytes[:1], int.from_bytes(part_bytes[1:5], "big")
-    return gcm.open_(key, gcm.iv_for(originator, counter), control, part_bytes[5:-gcm.TAG_LENGTH],
-                     part_bytes[-gcm.TAG_LENGTH:])
+    header, tag = facts().security_header_size, facts().tag_length
+    control, counter = part_bytes[:1], _invocation_counter(part_bytes)
+    return gcm.open_(key, gcm.iv_for(originator, counter), control, part_bytes[header:-tag], part_bytes[-tag:])
 
 
 def encrypt_part(key: bytes, originator: bytes, plaintext: bytes, invocation_counter: int = 0) -> bytes:
-    """Security header (31, counter) ‖ ciphertext ‖ 12-byte tag: what a device puts in a payload."""
+    """Security header (31, counter) ‖ ciphertext ‖ GCM tag: what a device puts in a payload."""
     control = facts().payload_security
     ciphertext, tag = gcm.seal(key, gcm.iv_for(originator, invocation_counter), control, plaintext)
-    return control + invocation_counter.to_bytes(4, "big") + ciphertext + tag
+    return control + invocation_counter.to_bytes(facts().security_header_size - 1, "big") + ciphertext + tag

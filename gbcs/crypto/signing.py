@@ -41,8 +41,9 @@ def _private(key: PrivateKeyLike) -> ec.EllipticCurvePrivateKey:
 
 
 def _apdu_facts(apdu: bytes, what: str) -> envelope.Facts:
-    if apdu[:1] != b"\xdf":
-        raise EncodeError(f"{what} must be a General-Signing APDU (starting DF), got "
+    tag = facts().general_signing_tag
+    if apdu[:1] != tag:
+        raise EncodeError(f"{what} must be a General-Signing APDU (starting {tag.hex().upper()}), got "
                           f"{apdu[:1].hex().upper() or 'nothing'}")
     try:
         return envelope.from_bytes(apdu)
@@ -66,7 +67,7 @@ def sign_precommand(precommand: bytes, private_key: PrivateKeyLike) -> bytes:
         raise EncodeError("this APDU is already signed (it ends in 40 and a 64-byte signature)")
     body = f.data[:f.content_end]
     signature = ecdsa.sign_raw(_private(private_key), body[1:])
-    return body + bytes([ecdsa.RAW_LENGTH]) + signature
+    return body + bytes([facts().signature_size]) + signature
 
 
 def mac_wrap_with_keys(apdu: bytes, private_key: PrivateKeyLike, public_key: ec.EllipticCurvePublicKey,

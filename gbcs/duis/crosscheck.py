@@ -19,6 +19,7 @@ from gbcs.duis.variants import duis_facts
 from gbcs.errors import GbcsError
 from gbcs.findings import Finding, finding
 from gbcs.message import Message, Node
+from gbcs.spec import specs
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,12 @@ class _Decoded:
 
     @property
     def role(self) -> str:
-        return {1: "command", 2: "response", 3: "alert"}.get(self.message.cra_flag or 0, "message")
+        """The CRA flag's name (command, response, alert), or "message" when it has none."""
+        return specs().derived(_cra_names).get(self.message.cra_flag, "message")
+
+
+def _cra_names(s) -> dict[int, str]:
+    return {r.cells["value"]: r.cells["name"] for r in s.enum("cra_flag").rows}
 
 
 def cross_check(request: DuisDocument, items: Iterable[GbcsItem]) -> list[Finding]:
@@ -59,7 +65,7 @@ def _check(request: DuisDocument, items: list[GbcsItem]) -> Iterator[Finding]:
             decoded.append(_Decoded(item.source, decode(item.data)))
         except GbcsError as exc:
             yield finding("GBCS-U036", f"{item.source}: {exc.message}; the cross-check skipped it")
-    commands = [d for d in decoded if d.message.cra_flag == 1]
+    commands = [d for d in decoded if d.role == "command"]
     for d in commands:
         m = d.message
         if variant is not None and variant.message_codes and m.message_code not in variant.message_codes:
@@ -93,7 +99,7 @@ def _check(request: DuisDocument, items: list[GbcsItem]) -> Iterator[Finding]:
                               field="payload")
     codes = {d.message.message_code for d in commands}
     for d in decoded:
-        if d.message.cra_flag in (2, 3) and rid is not None:
+        if d.role in ("response", "alert") and rid is not None:
             yield from _answer(d, rid, codes)
 
 
@@ -113,7 +119,7 @@ def _answer(d: _Decoded, rid, codes: set[int | None]) -> Iterator[Finding]:
     if m.recipient != rid.originator:
         yield finding("GBCS-U035", f"{d.source}: the {what} goes to {eui_text(m.recipient or b'')}, not the "
                       f"requester {eui_text(rid.originator)}", field="grouping_header.recipient")
-    if m.cra_flag == 2:
+    if what == "response":
         if m.originator_counter != rid.counter:
             yield finding("GBCS-U035", f"{d.source}: the response's counter {m.originator_counter} is not the "
                           f"request's {rid.counter}", field="grouping_header.transaction_id")

@@ -28,16 +28,19 @@ cdef class _Shape:
 
 
 @cython.final
-cdef class _Field:
-    cdef public object name, type, args, enum, table, size, fields
+cdef class _Layout:
+    cdef public object name, title, program, size
+    cdef public dict enums
+    cdef public frozenset descriptors
 
 
 @cython.final
 cdef class _Tables:
     cdef public object specs
     cdef public dict types, type_by_name, enums, apdus, request_choices, response_choices, invoke_flags
-    cdef public dict special_datetimes, classes, class_by_name, members, objects, structs, shapes
-    cdef public dict alert_bodies, parameter_shapes, selector_shapes, security_control, struct_sizes
+    cdef public dict special_datetimes, classes, class_by_name, members, objects, layouts, shapes
+    cdef public dict alert_bodies, parameter_shapes, selector_shapes, security_control
+    cdef public int security_header_size, tag_length, datetime_size
     cdef public _Shape default_alert, protected_shape
     cdef public object protected_codes
     cdef public list by_tag, invoke_flag_titles
@@ -99,8 +102,7 @@ cdef class _Dlms:
     cpdef integer_meaning(self, _Shape shape, v)
     @cython.locals(n="long long", bits="long long", nbytes="long long", at=Py_ssize_t, kind=int)
     cpdef variable(self, name, _Type typ, _Shape shape=*)
-    @cython.locals(f=_Field)
-    cpdef fields(self, list fields)
+    # fields() is a def: its layout hooks are closures
     @cython.locals(typ=_Type, n="long long", i="long long")
     cpdef tuple type_description(self, name, Py_ssize_t depth)
     @cython.locals(i=Py_ssize_t, before=Py_ssize_t)

@@ -22,7 +22,7 @@ from gbcs.message import Node
 from gbcs.payload.units import annotate_dlms_scaler_units
 from gbcs.spec.ast import Call, Name
 from gbcs.spec.load import SpecSet
-from gbcs.spec.types import INT_TYPES
+from gbcs.wire.layout import compiled as compiled_layout, struct_size
 
 MAX_DEPTH = 64                       # nesting of Data values (and compact-array type descriptions)
 DESCRIPTOR = "dlms_cosem_attribute_descriptor"   # struct the walker reads with COSEM meanings
@@ -70,13 +70,15 @@ class _Shape:
         return self.star
 
 
-class _Field:
-    __slots__ = ("name", "type", "args", "enum", "table", "size", "fields")
+class _Layout:
+    """A struct item read inside DLMS content: its program (gbcs/wire/layout.py), fixed size, and
+    the enum fields that get DLMS's "(not in …)" meaning for values the enum lacks."""
+    __slots__ = ("name", "title", "program", "size", "enums", "descriptors")
 
-    def __init__(self, name, type_, args, enum, table):
-        self.name, self.type, self.args, self.enum, self.table = name, type_, args, enum, table
-        self.size: int | None = None
-        self.fields: list[_Field] | None = None
+    def __init__(self, name, title, program, size, enums, descriptors):
+        self.name, self.title, self.program, self.size = name, title, program, size
+        self.enums: dict = enums                   # field name -> (enum name, its values)
+        self.descriptors: frozenset = descriptors  # struct(DESCRIPTOR) field names
 
 
 _SHAPE_READS = {"class_id", "obis", "ciphered"}
@@ -131,8 +133,7 @@ class _Tables:
                 raise SpecError(f"{c['obis']!r} is not an OBIS code A-B:C.D.E.F", row.pos.file, row.pos.line,
                                 row.pos.column)
             self.objects[raw] = (c["class_id"], c["name"], c["title"])
-        self.structs: dict[str, list[_Field]] = {}
-        self.struct_sizes: dict[str, int | None] = {}
+        self.layouts: dict[str, _Layout] = {}
         self.shapes: dict[str, _Shape] = {}
         for item in s.of_kind("dlms_shape"):
             self.shapes[item.name] = self._shape(item)
@@ -152,6 +153,10 @@ class _Tables:
         sc = s.find("enum", "security_control")
         self.security_control = ({r.cells["value"]: r.cells["title"] or r.cells["name"] for r in sc.rows}
                                  if sc is not None else {})
+        sizes = {k: r.cells["bytes"] for k, r in s.get("envelope_size", "gbcs").by_key.items()}
+        self.security_header_size = sizes["security_header"]   # a ciphered octet-string's header
+        self.tag_length = sizes["mac"]                          # and its GCM tag
+        self.datetime_size = self.type_by_name["date_time"].size
 
     def enum(self, name: str) -> dict[int, tuple[str, str]]:
         """value -> (name, title) of an enum item."""
@@ -201,7 +206,7 @@ class _Tables:
                                     "shape(S), class_id, obis or ciphered", row.pos.file, row.pos.line, row.pos.column)
                 read = (read.name,) + tuple(a.text if isinstance(a, Name) else a for a in read.args)
                 if read[0] == "layout":
-                    self.struct(read[1], row)
+                    self.layout(read[1], row)
                 elif read[0] == "enum":
                     self.enum(read[1])
                 elif read[0] == "lookup":
@@ -237,47 +242,44 @@ class _Tables:
         for child in list(node.children.values()) + ([node.star] if node.star else []):
             self._check_shape(child)
 
-    def struct(self, name: str, where=None) -> list[_Field]:
-        fields = self.structs.get(name)
-        if fields is not None:
-            return fields
+    def layout(self, name: str, where=None) -> _Layout:
+        """Struct item `name` compiled for reading inside DLMS content (once per SpecSet)."""
+        found = self.layouts.get(name)
+        if found is not None:
+            return found
         item = self.specs.find("struct", name)
         if item is None:
             pos = where.pos if where is not None else None
             raise SpecReferenceError(f"struct {name!r} is not defined", pos.file if pos else None,
                                      pos.line if pos else None, pos.column if pos else None)
-        fields = []
+        enums: dict = {}
+        descriptors: set = set()
+        self._layout_fields(item, enums, descriptors, set())
+        found = self.layouts[name] = _Layout(name, item.title, compiled_layout(self.specs, name),
+                                             struct_size(self.specs, name), enums, frozenset(descriptors))
+        return found
+
+    def _layout_fields(self, item, enums: dict, descriptors: set, seen: set) -> None:
+        """The enum and descriptor fields of a struct item and the structs inside it. Meanings are
+        looked up by field name, so a name must mean one thing throughout a layout."""
+        if item.name in seen:
+            return                           # layout.compiled reports cycles
+        seen.add(item.name)
         for row in item.rows:
             c = row.cells
-            f = _Field(c["field"], c["type"], c["args"], c["options"].get("enum"), c["options"].get("table"))
-            if f.type in INT_TYPES:
-                f.size = INT_TYPES[f.type][0]
-            elif f.type == "bytes":
-                f.size = int(f.args[0])
-            elif f.type == "dlms_datetime":
-                f.size = 12
-            elif f.type == "struct":
-                f.fields = self.struct(f.args[0], row)
-                sizes = [x.size for x in f.fields]
-                f.size = None if None in sizes else sum(sizes)
-            elif f.type == "rest":
-                f.size = None
-            else:
-                raise SpecError(f"struct {name}: field type {f.type} is not read inside DLMS payloads",
-                                row.pos.file, row.pos.line, row.pos.column)
-            if f.enum is not None:
-                self.enum(f.enum)
-            if f.table is not None:
-                self.table_title(f.table, 0)         # resolve now: spec errors surface at load
-            fields.append(f)
-        self.structs[name] = fields
-        return fields
-
-    def struct_size(self, name: str) -> int | None:
-        if name not in self.struct_sizes:
-            sizes = [f.size for f in self.struct(name)]
-            self.struct_sizes[name] = None if None in sizes else sum(sizes)
-        return self.struct_sizes[name]
+            name, enum = c["field"], c["options"].get("enum")
+            if enum is not None:
+                values = frozenset(self.enum(enum))
+                if enums.setdefault(name, (enum, values))[0] != enum:
+                    raise SpecError(f"struct {item.name}: field {name!r} reads enum {enum} where another "
+                                    f"field of that name reads {enums[name][0]}; rename one",
+                                    row.pos.file, row.pos.line, row.pos.column)
+            if c["type"] == "struct":
+                if c["args"][0] == DESCRIPTOR:
+                    descriptors.add(name)
+                inner = self.specs.find("struct", c["args"][0])
+                if inner is not None:
+                    self._layout_fields(inner, enums, descriptors, seen)
 
 
 def _tables(s: SpecSet) -> _Tables:
@@ -395,9 +397,10 @@ def _datetime_text(t: _Tables, raw: bytes) -> str | None:
 def datetime_text(raw: bytes, specs: SpecSet | None = None) -> str | None:
     """A 12-byte DLMS date-time as text: ISO 8601 where fully given, `*` for wildcards, GBCS's
     "now" and "never"; None when a byte is out of range (not a date-time)."""
-    if len(raw) != 12:
+    t = _tables(specs or _default_specs())
+    if len(raw) != t.datetime_size:
         return None
-    return _datetime_text(_tables(specs or _default_specs()), raw)
+    return _datetime_text(t, raw)
 
 
 def _default_specs() -> SpecSet:
@@ -415,7 +418,7 @@ def _printable(raw: bytes) -> bool:
 
 def _octets_meaning(t: _Tables, raw: bytes) -> str | None:
     n = len(raw)
-    if n == 12:
+    if n == t.datetime_size:
         text = _datetime_text(t, raw)
         if text is not None:
             return text
@@ -440,6 +443,16 @@ def _hex_codes(codes) -> str:
 
 def _bit_digits(raw: bytes) -> str:
     return "".join(f"{b:08b}" for b in raw)
+
+
+def _class_meaning(t: _Tables, cid: int) -> str:
+    cls = t.classes.get(cid)
+    return cls[1] if cls else f"class {cid} (not in specs)"
+
+
+def _enum_miss(enum: str, values: frozenset):
+    """A layout hook: DLMS names a value its enum lacks (the enum's own meaning covers the rest)."""
+    return lambda v, scope: None if v in values else f"{v} (not in {enum})"
 
 
 def _object_meaning(t: _Tables, raw: bytes) -> str:
@@ -514,19 +527,23 @@ class _Dlms:
         """class id, instance id, attribute/method id into the current group."""
         w, t = self.w, self.t
         cid = w.uint("class_id", 2)
-        cls = t.classes.get(cid)
-        w.last.meaning = cls[1] if cls else f"class {cid} (not in specs)"
+        w.last.meaning = _class_meaning(t, cid)
         raw = w.bytes("instance_id", 6)
         w.last.meaning = _object_meaning(t, raw)
         idx = w.uint("attribute_id" if kind == "attribute" else "method_id", 1)
         member = t.members.get((cid, kind, idx))
         w.last.meaning = member[1] if member else f"{kind} {idx}"
+        self.class_note(cid, raw)
+        return cid, raw, idx
+
+    def class_note(self, cid: int, raw: bytes) -> None:
+        """Note an object addressed under another class than the one the specs list it with."""
+        t = self.t
         obj = t.objects.get(bytes(raw))
         if obj is not None and obj[0] != cid:
             other = t.classes.get(obj[0])
-            self.note(f"{w.path('class_id')}: {obis_text(raw)} is addressed as class {cid}; specs list it "
+            self.note(f"{self.w.path('class_id')}: {obis_text(raw)} is addressed as class {cid}; specs list it "
                       f"as class {obj[0]}{f' ({other[1]})' if other else ''}")
-        return cid, raw, idx
 
     def request_spec(self, i: int) -> tuple[str, int, int]:
         w, t = self.w, self.t
@@ -674,11 +691,12 @@ class _Dlms:
         n = w.ber_length("length")
         outer = w.push_limit(n, "length", at)
         read = shape.read
-        if isinstance(read, tuple) and read[0] == "layout" and t.struct_size(read[1]) == n:
-            self.fields(t.struct(read[1]))
+        found = t.layout(read[1]) if isinstance(read, tuple) and read[0] == "layout" else None
+        if found is not None and found.size == n:
+            self.fields(found)
         else:
-            if isinstance(read, tuple) and read[0] == "layout":
-                self.mismatch(shape, f"{n} bytes, layout {read[1]} takes {t.struct_size(read[1])}")
+            if found is not None:
+                self.mismatch(shape, f"{n} bytes, layout {read[1]} takes {found.size}")
             if n:
                 w.bytes("value", n)
         w.pop_limit(outer, "length")
@@ -786,25 +804,26 @@ class _Dlms:
             return
         read = shape.read if shape is not None else None
         if isinstance(read, tuple) and read[0] == "layout":
-            size = t.struct_size(read[1])
-            if size == n:
+            found = t.layout(read[1])
+            if found.size == n:
                 group = w.begin(name)
-                self.fields(t.struct(read[1]))
+                self.fields(found)
                 w.finish()
-                group.meaning = t.specs.get("struct", read[1]).title
+                group.meaning = found.title
                 return
-            self.mismatch(shape, f"{n} bytes, layout {read[1]} takes {size}")
+            self.mismatch(shape, f"{n} bytes, layout {read[1]} takes {found.size}")
         elif read == "ciphered":
-            if n >= 17:
+            header_size, tag_length = t.security_header_size, t.tag_length
+            if n >= header_size + tag_length:
                 group = w.begin(name)
                 header = w.begin("security_header")
                 sc = w.uint("security_control", 1)
                 w.last.meaning = t.security_control.get(sc)
-                w.uint("invocation_counter", 4)
+                w.uint("invocation_counter", header_size - 1)
                 w.finish()
                 header.meaning = "security control + invocation counter"
-                w.bytes("ciphertext", n - 17)
-                w.bytes("tag", 12)
+                w.bytes("ciphertext", n - header_size - tag_length)
+                w.bytes("tag", tag_length)
                 w.last.meaning = "GCM authentication tag"
                 w.finish()
                 group.meaning = "ciphered (security header, ciphertext, tag)"
@@ -818,40 +837,35 @@ class _Dlms:
         else:
             w.last.meaning = _octets_meaning(t, raw)
 
-    def fields(self, fields: list[_Field]) -> None:
-        """Fixed binary fields of a struct from specs (contents that are not A-XDR)."""
+    def fields(self, found: _Layout) -> None:
+        """Fixed binary fields of a struct from specs (contents that are not A-XDR), walked by the
+        layout interpreter; DLMS meanings (COSEM descriptors, enum misses) come as hooks."""
         w, t = self.w, self.t
-        for f in fields:
-            if f.type in INT_TYPES:
-                size, signed, little = INT_TYPES[f.type]
-                if signed:
-                    v = w.sint(f.name, size, little=little)
-                elif little:
-                    v = w.uint_le(f.name, size)
-                else:
-                    v = w.uint(f.name, size)
-                if f.enum is not None:
-                    entry = t.enum(f.enum).get(v)
-                    w.last.meaning = entry[1] if entry else f"{v} (not in {f.enum})"
-                elif f.table is not None:
-                    w.last.meaning = t.table_title(f.table, v)
-            elif f.type == "bytes":
-                w.bytes(f.name, f.size)
-            elif f.type == "dlms_datetime":
-                raw = w.bytes(f.name, 12)
-                w.last.meaning = _datetime_text(t, raw)
-            elif f.type == "struct":
-                group = w.begin(f.name)
-                if f.args[0] == DESCRIPTOR:
-                    cid, raw, idx = self.descriptor("attribute")
-                    member = t.members.get((cid, "attribute", idx))
-                    group.meaning = f"{member[1] if member else f'attribute {idx}'} of {_object_meaning(t, raw)}"
-                else:
-                    self.fields(f.fields)
-                w.finish()
-            elif f.type == "rest":
-                if w.remaining:
-                    w.rest(f.name)
+        hooks: dict = {}
+        for field, (enum, values) in found.enums.items():
+            hooks[field] = _enum_miss(enum, values)
+        if found.descriptors:
+            hooks["class_id"] = lambda cid, scope: _class_meaning(t, cid)
+            hooks["instance_id"] = lambda raw, scope: _object_meaning(t, raw)
+            hooks["attribute_id"] = lambda idx, scope: self.descriptor_member(scope.get("class_id"),
+                                                                              scope.get("instance_id"), idx)
+            for field in found.descriptors:
+                hooks[field] = lambda values, scope: self.descriptor_meaning(values)
+        found.program.walk(w, hooks)
+
+    def descriptor_member(self, cid: int, raw: bytes, idx: int) -> str:
+        """An attribute id's meaning, noting an object addressed under a class the specs do not list."""
+        t = self.t
+        self.class_note(cid, raw)
+        member = t.members.get((cid, "attribute", idx))
+        return member[1] if member else f"attribute {idx}"
+
+    def descriptor_meaning(self, values: dict) -> str:
+        """A descriptor group's meaning: which attribute of which object."""
+        t = self.t
+        idx = values["attribute_id"]
+        member = t.members.get((values["class_id"], "attribute", idx))
+        return f"{member[1] if member else f'attribute {idx}'} of {_object_meaning(t, values['instance_id'])}"
 
     # -- compact-array -------------------------------------------------------------------
     def type_description(self, name: str, depth: int) -> tuple:
@@ -1019,8 +1033,9 @@ def dlms_datetime(value: _dt.datetime | _dt.date | str | bytes | None = None, *,
     deviation None = not specified (0x8000); for an aware datetime it defaults to its offset.
     """
     if isinstance(value, (bytes, bytearray)):
-        if len(value) != 12:
-            raise EncodeError(f"a DLMS date-time is 12 bytes, not {len(value)}")
+        size = _t(None).datetime_size
+        if len(value) != size:
+            raise EncodeError(f"a DLMS date-time is {size} bytes, not {len(value)}")
         return bytes(value)
     if value in ("now", "never"):
         for raw, title in _t(None).special_datetimes.items():
@@ -1294,7 +1309,9 @@ def protection_parameters(originator_counter: int, originator: bytes, recipient:
 def protected_attributes_response(parameters, ciphertext: bytes, tag: bytes, *, invocation_counter: int = 0,
                                   security_control: int = 0x31):
     """A get_protected_attributes result: structure {protection parameters, ciphered octet-string}."""
-    if len(tag) != 12:
-        raise EncodeError("the GCM tag is 12 bytes")
-    ciphered = bytes([security_control]) + invocation_counter.to_bytes(4, "big") + bytes(ciphertext) + bytes(tag)
+    t = _t(None)
+    if len(tag) != t.tag_length:
+        raise EncodeError(f"the GCM tag is {t.tag_length} bytes")
+    ciphered = (bytes([security_control]) + invocation_counter.to_bytes(t.security_header_size - 1, "big")
+                + bytes(ciphertext) + bytes(tag))
     return ("structure", [parameters, ("octet_string", ciphered)])

@@ -31,9 +31,6 @@ __all__ = ["decode_gbz", "decode_zcl_payload", "command_for", "zcl_commands", "Z
 
 NOT_IN_SPEC = "not in specs/zigbee.gbspec"
 
-FRAME_TYPE_MASK = 0x03
-
-
 @dataclass(frozen=True)
 class ZclCommand:
     """One row of the zcl_command table."""
@@ -100,7 +97,9 @@ class _Facts:
         self.tag_size = s.get("envelope_size", "gbcs").by_key["mac"].cells["bytes"]   # the truncated GCM tag
         self.alert_cra = next(r.cells["value"] for r in s.enum("cra_flag").rows if r.cells["name"] == "alert")
         self.bit_pairs = tuple(self.bit_titles.items())
-        self.fc_reserved = 0xFF & ~(FRAME_TYPE_MASK | sum(self.fc_bits.values()))
+        self.frame_type_mask = next(r.cells["value"] for r in s.enum("zcl_frame_control_field").rows
+                                    if r.cells["name"] == "frame_type")
+        self.fc_reserved = 0xFF & ~(self.frame_type_mask | sum(self.fc_bits.values()))
         self._zcl_header_hooks: dict[int, dict] = {}
 
     def zcl_header_hooks(self, cluster: int) -> dict:
@@ -119,7 +118,7 @@ class _Facts:
     def command(self, cluster: int, frame_control: int, command_id: int) -> ZclCommand | None:
         if frame_control & self.fc_bits["manufacturer_specific"]:
             return None                    # manufacturer-specific ids are the manufacturer's own
-        frame_type = frame_control & FRAME_TYPE_MASK
+        frame_type = frame_control & self.frame_type_mask
         if frame_type == self.frame_type_codes["general"]:
             return self.commands.get((None, None, command_id))
         if frame_type == self.frame_type_codes["cluster_specific"]:
@@ -161,7 +160,7 @@ def control_text(control: int, specs: SpecSet | None = None) -> str:
 
 def frame_control_text(frame_control: int, specs: SpecSet | None = None) -> str:
     f = _facts(specs)
-    frame_type = frame_control & FRAME_TYPE_MASK
+    frame_type = frame_control & f.frame_type_mask
     parts = [f.frame_types.get(frame_type, f"reserved frame type {frame_type}")]
     parts.append(f.direction_titles[1 if frame_control & f.fc_bits["server_to_client"] else 0])
     for bit in (f.fc_bits["manufacturer_specific"], f.fc_bits["disable_default_response"]):

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from gbcs import builder
 from gbcs.crypto import Keystore
+from gbcs.crypto._facts import facts as crypto_facts
 from gbcs.payload import asn1 as _asn1
 from gbcs.payload import dlms as _dlms
 from gbcs.payload import gbz as _gbz
@@ -254,8 +255,9 @@ def _gbz_component(draw, code: int, kind: str, spec_set: SpecSet, cipher=None) -
     sequence = draw(st.integers(0, 255))
     if shape.encrypted:
         part = cipher(payload) if cipher is not None else random_part(draw, payload, spec_set)
-        return _gbz.build_encrypted_component(shape.cluster, shape.command, part[5:-12], part[-12:], frame_control=fc,
-                                              sequence=sequence, from_date_time=from_date_time, specs=spec_set)
+        header, tag = crypto_facts().security_header_size, crypto_facts().tag_length
+        return _gbz.build_encrypted_component(shape.cluster, shape.command, part[header:-tag], part[-tag:],
+                                              frame_control=fc, sequence=sequence, from_date_time=from_date_time, specs=spec_set)
     return _gbz.build_component(shape.cluster, shape.command, payload, frame_control=fc, sequence=sequence,
                                 from_date_time=from_date_time, specs=spec_set)
 
@@ -383,7 +385,8 @@ def messages(use_case: str | None = None, kind: str | None = None, *, message_co
                 from gbcs.crypto import sign_precommand
                 apdu = sign_precommand(apdu[:-1], key)
             else:
-                apdu = apdu[:-1] + bytes([64]) + draw(st.binary(min_size=64, max_size=64))
+                size = crypto_facts().signature_size
+                apdu = apdu[:-1] + bytes([size]) + draw(st.binary(min_size=size, max_size=size))
         if knd in facts.unmacd:
             return apdu
         return _mac(draw, apdu, parties, mac_keys)
@@ -414,7 +417,8 @@ def _mac(draw, apdu: bytes, parties: Parties | None, mac_keys) -> bytes:
     from gbcs.crypto import mac_wrap_with_keys, mac_wrap_with_keystore
     keys = mac_keys if mac_keys is not None else (parties.keystore if parties else None)
     if keys is None:
-        return builder.mac_wrap(apdu, draw(st.binary(min_size=12, max_size=12)))
+        tag = crypto_facts().tag_length
+        return builder.mac_wrap(apdu, draw(st.binary(min_size=tag, max_size=tag)))
     if isinstance(keys, Keystore):
         return mac_wrap_with_keystore(apdu, keys, acb=parties.acb if parties else None)
     if not (isinstance(keys, tuple) and len(keys) == 2):

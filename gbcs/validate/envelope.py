@@ -58,9 +58,9 @@ def protection(ctx: Context):
     sig_node = m.find("signature")
     sig_at = sig_node.start if sig_node is not None else None
     if need["signature"] == "required" and not signed:
-        yield ctx.finding("GBCS-E103", f"this {label}{cra} must carry a 64-byte signature, but its signature "
-                          f"field is {'00 (unsigned)' if sig == 0 else 'absent'}; sign it with the originator's "
-                          "DS key", sig_at, "signature")
+        yield ctx.finding("GBCS-E103", f"this {label}{cra} must carry a {f.signature_size}-byte signature, but "
+                          f"its signature field is {'00 (unsigned)' if sig == 0 else 'absent'}; sign it with the "
+                          "originator's DS key", sig_at, "signature")
     if need["signature"] == "forbidden" and signed:
         yield ctx.finding("GBCS-E106", f"this {label}{cra} is non-critical and should not be signed "
                           "(signature length 00)", sig_at, "signature")

@@ -20,11 +20,13 @@ class Facts:
     dlms_targets: dict           # message code -> {(access, class, obis, member)}
     gbz_commands: dict           # (message code, cra name) -> {(cluster, frame, direction, command)}
     zcl_frame_types: dict        # frame type value -> name
+    zcl_frame_type_mask: int     # the frame-type bits of a ZCL frame control
     zcl_directions: dict         # direction value -> name
     alerts: dict                 # alert code -> alert_codes row cells
     scaled: dict                 # (message code, cluster, command) -> zse_scaled_value cells
     scaled_any: dict             # (cluster, command) -> zse_scaled_value cells (first row)
     units: dict                  # ZSE unit of measure -> (name, title)
+    signature_size: int          # bytes of an envelope signature (envelope_size)
 
 
 def _facts(s: SpecSet) -> Facts:
@@ -53,12 +55,14 @@ def _facts(s: SpecSet) -> Facts:
         criticality={k: r.cells["criticality"] for k, r in s.get("message_type_class", "gbcs").by_key.items()},
         protection=protection,
         cra_names=enum("cra_flag"),
+        signature_size=s.get("envelope_size", "gbcs").by_key["signature"].cells["bytes"],
         apdu_form={(r.cells["family"], r.cells["cra"]): r.cells["apdu"] for r in s.get("payload_apdu", "gbcs").rows},
         dlms_apdu=enum("dlms_apdu"),
         asn1_types=asn1_types,
         dlms_targets=targets,
         gbz_commands=gbz,
         zcl_frame_types=enum("zcl_frame_type"),
+        zcl_frame_type_mask={v: k for k, v in enum("zcl_frame_control_field").items()}["frame_type"],
         zcl_directions=enum("zcl_direction"),
         alerts={code: row.cells for code, row in s.get("alert_codes", "gbcs").by_key.items()},
         scaled=scaled,

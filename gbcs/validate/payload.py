@@ -4,7 +4,6 @@ specs/use_cases.gbspec, specs/payload_shapes.gbspec and asn1_dispatch (specs/asn
 from __future__ import annotations
 
 from gbcs.payload.dlms import obis_text
-from gbcs.payload.gbz import FRAME_TYPE_MASK
 from gbcs.validate.engine import Context, rule_check
 from gbcs.validate.facts import carried, cra_name, facts, gbz_components, non_minimal_lengths
 
@@ -90,7 +89,7 @@ def gbz_commands(ctx: Context):
                      if r.cells["name"] == "server_to_client")
     for comp, cluster, fc, command, _ in gbz_components(m):
         direction = f.zcl_directions[1 if fc & to_client else 0]
-        shape = (cluster, f.zcl_frame_types.get(fc & FRAME_TYPE_MASK), direction, command)
+        shape = (cluster, f.zcl_frame_types.get(fc & f.zcl_frame_type_mask), direction, command)
         if shape not in known:
             yield ctx.finding("GBCS-P104", f"cluster 0x{cluster:04X} {shape[1]} command 0x{command:02X} "
                               f"({shape[2].replace('_', ' ')}) is not among the {cra} commands "

@@ -7,6 +7,7 @@ cdef int OP_UINT, OP_UINT_LE, OP_SINT, OP_UTC2000, OP_UTC2000_LE, OP_OCTSTR, OP_
 cdef int OP_REST, OP_DAY_MINUTES, OP_ZCL_DATE, OP_DLMS_DATETIME, OP_STRUCT, OP_REPEAT
 cdef int OP_REPEAT_TO_END, OP_IF_REMAINING, OP_WHEN, OP_WHEN_EQ, OP_WHEN_NE, OP_ZCL_VALUE, OP_BER_LENGTH
 cdef int SHOW_DEFAULT, SHOW_HEX, SHOW_BITS, SHOW_DLMS_DATETIME
+cdef int FAST_NONE, FAST_UINT, FAST_EXPECT, FAST_BYTES, FAST_STRUCT
 
 
 @cython.final
@@ -22,7 +23,7 @@ cdef class Scope:
 
 @cython.final
 cdef class _Op:
-    cdef public int code, size, count, ref_up, if_up, show
+    cdef public int fast, code, size, count, ref_up, if_up, show
     cdef public bint signed, little, unknown_code, annotated
     cdef public object mask, if_mask
     cdef public object name, type, where, ref, if_ref, block, struct, choices, allowed
@@ -43,10 +44,11 @@ cdef class Program:
     cpdef dict walk_group(self, object w, object name=*, object meaning=*, dict hooks=*)
 
 
-@cython.locals(op=_Op, values=dict)
-cdef object _walk(object w, list ops, Scope scope, dict hooks, int depth)
-cdef object _ref(object w, _Op op, Scope scope, object ref)
-cdef object _meaning(object w, _Op op, object value, Scope scope, dict hooks)
-cdef dict _block(object w, _Op op, object name, Scope scope, dict hooks, int depth)
-@cython.locals(code=cython.int, choice=_Op, node=object, values=dict, items=list)
-cdef object _one(object w, _Op op, object name, Scope scope, dict hooks, int depth)
+@cython.locals(op=_Op, fast=cython.int, fields=dict, text=object, n=object)
+cdef object _walk(object w, list ops, dict values, Scope outer, dict hooks, int depth)
+@cython.locals(s=Scope)
+cdef object _ref(object w, _Op op, dict values, Scope outer, object ref, int up)
+cdef object _meaning(object w, _Op op, object value, dict values, Scope outer, dict hooks)
+cdef dict _block(object w, _Op op, object name, dict values, Scope outer, dict hooks, int depth)
+@cython.locals(code=cython.int, choice=_Op, node=object, fields=dict, items=list)
+cdef object _one(object w, _Op op, object name, dict values, Scope outer, dict hooks, int depth)

@@ -48,6 +48,7 @@ CONDITIONAL_TYPES = frozenset({"if_remaining", "when", "when_eq", "when_ne"})
 MAX_STRUCT_DEPTH = 32      # struct(...) inside struct(...): a cycle in the specs, not a layout
 
 Hooks = dict  # field name -> Callable[[value, Scope], str | None]: a meaning that needs context
+#               (a struct(...) field's hook gets its values dict and gives its group's meaning)
 
 
 # -- meanings ---------------------------------------------------------------------------
@@ -126,14 +127,23 @@ DLMS_DATETIME_SIZE = 12     # the fixed size of the dlms_datetime field type (Bl
 ZCL_DATE_PARTS = ("year", "month", "day", "day_of_week")
 
 
+# The commonest fields, which the walk loop reads itself (without a call per field) when no
+# hook names them.
+FAST_NONE = 0
+FAST_UINT = 1          # a big-endian unsigned integer
+FAST_EXPECT = 2        # one with expect(...) / known(...)
+FAST_BYTES = 3         # bytes(n) / bytes(field)
+FAST_STRUCT = 4        # struct(...)
+
+
 class _Op:
-    __slots__ = ("code", "name", "type", "where", "size", "signed", "little", "count", "ref", "ref_up",
+    __slots__ = ("fast", "code", "name", "type", "where", "size", "signed", "little", "count", "ref", "ref_up",
                  "mask", "block", "struct", "meanings", "choices", "allowed", "what", "unknown_code",
                  "if_ref", "if_mask", "if_up", "show", "bits", "members", "title", "annotated", "template")
 
     def __init__(self, name: str, type_: str, where: str):
         self.name, self.type, self.where = name, type_, where
-        self.code = 0
+        self.code = self.fast = 0
         self.size = self.count = -1          # -1: not fixed / taken from field `ref`
         self.signed = self.little = False
         self.ref = self.if_ref = None
@@ -342,6 +352,12 @@ class _Plans:
             op.show = {"hex": SHOW_HEX, "bits": SHOW_BITS, "dlms_datetime": SHOW_DLMS_DATETIME}.get(show,
                                                                                                  SHOW_DEFAULT)
         op.annotated = op.meanings is not None or op.show != SHOW_DEFAULT
+        if op.code == OP_UINT:
+            op.fast = FAST_EXPECT if op.allowed is not None else FAST_UINT
+        elif op.code == OP_BYTES:
+            op.fast = FAST_BYTES
+        elif op.code == OP_STRUCT:
+            op.fast = FAST_STRUCT
 
     def _int_ref(self, ref: str, scopes, row, what: str) -> tuple[Any, int]:
         r, up = self._ref_row(ref, scopes, row, what)
@@ -436,7 +452,7 @@ class Program:
     def walk(self, w, hooks: dict | None = None) -> dict:
         """The fields, into the walker's current group; returns their values."""
         values = self.template.copy()
-        _walk(w, self.ops, _scope(values, None), hooks if hooks is not None else _NO_HOOKS, 0)
+        _walk(w, self.ops, values, None, hooks if hooks is not None else _NO_HOOKS, 0)
         return values
 
     def walk_group(self, w, name: str | None = None, meaning: str | None = None,
@@ -444,7 +460,7 @@ class Program:
         """The fields as a group node `name` (default: the struct's name); returns their values."""
         node = w.begin(name if name is not None else self.name)
         values = self.template.copy()
-        _walk(w, self.ops, _scope(values, None), hooks if hooks is not None else _NO_HOOKS, 0)
+        _walk(w, self.ops, values, None, hooks if hooks is not None else _NO_HOOKS, 0)
         w.finish()
         if meaning is not None:
             node.meaning = meaning
@@ -484,31 +500,71 @@ def bits_text(value: int, bits) -> str:
     return ", ".join(parts) or "none"
 
 
-def _walk(w, ops: list, scope: Scope, hooks: dict, depth: int) -> None:
-    values = scope.values
+# A block's values are a dict; the enclosing blocks' values (`outer`, a Scope chain) are only
+# linked when a block nests inside another. A Scope for the current block is made only for a hook.
+
+def _walk(w, ops: list, values: dict, outer: "Scope | None", hooks: dict, depth: int) -> None:
     for op in ops:
+        name = op.name
         if op.if_ref is not None:
-            v = _ref(w, op, scope, op.if_ref)
+            v = _ref(w, op, values, outer, op.if_ref, op.if_up)
             if not (v & op.if_mask if op.if_mask else v):
-                values[op.name] = None
+                values[name] = None
                 continue
-        values[op.name] = _one(w, op, op.name, scope, hooks, depth)
+        fast = op.fast
+        if fast == FAST_NONE or (hooks and name in hooks):
+            values[name] = _one(w, op, name, values, outer, hooks, depth)
+            continue
+        if fast == FAST_STRUCT:
+            if depth >= MAX_STRUCT_DEPTH:
+                raise SpecError(f"{op.where}: structs nested more than {MAX_STRUCT_DEPTH} deep")
+            w.begin(name)
+            fields = op.template.copy()
+            _walk(w, op.block, fields, None, hooks, depth + 1)
+            w.finish()
+            values[name] = fields
+            continue
+        if fast == FAST_UINT:
+            value = w.uint(name, op.size)
+        elif fast == FAST_EXPECT:
+            value = w.expect(name, op.size, op.allowed, op.what, None, op.unknown_code)
+        elif op.ref is None:
+            value = w.bytes(name, op.count)
+        else:
+            n = values.get(op.ref) if op.ref_up == 0 else None
+            value = w.bytes(name, n if type(n) is int else _ref(w, op, values, outer, op.ref, op.ref_up))
+        values[name] = value
+        if op.annotated:
+            if op.show == SHOW_DEFAULT and not hooks:      # an enum or table meaning
+                text = op.meanings.get(value)
+                if text is not None:
+                    w.last.meaning = text
+            else:
+                _meaning(w, op, value, values, outer, hooks)
 
 
-def _ref(w, op: _Op, scope: Scope, ref: str) -> int:
-    value = scope.get(ref)
+def _ref(w, op: _Op, values: dict, outer: "Scope | None", ref: str, up: int) -> int:
+    """Field `ref`'s value, `up` blocks outwards (where the compiler found it)."""
+    if up == 0:
+        value = values.get(ref)
+    else:
+        s = outer
+        while up > 1 and s is not None:
+            s = s.parent
+            up -= 1
+        value = s.values.get(ref) if s is not None else None
     if not isinstance(value, int):
         raise SpecReferenceError(f"{op.where}: field {ref!r} has no integer value here "
                                  f"(at offset {w.pos}, {w.path(op.name)})")
     return value
 
 
-def _meaning(w, op: _Op, value, scope: Scope, hooks: dict) -> None:
+def _meaning(w, op: _Op, value, values: dict, outer: "Scope | None", hooks: dict) -> None:
     text = None
     if hooks:
         hook = hooks.get(op.name)
         if hook is not None:
-            text = hook(value, scope)
+            text = hook(value, _scope(values, outer))
     if text is None:
         show = op.show
         if show == SHOW_DEFAULT:
@@ -525,15 +581,15 @@ def _meaning(w, op: _Op, value, scope: Scope, hooks: dict) -> None:
         w.last.meaning = text
 
 
-def _block(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int) -> dict:
+def _block(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict, depth: int) -> dict:
     w.begin(name)
-    values: dict = {}
-    _walk(w, op.block, _scope(values, scope), hooks, depth)
+    inner: dict = {}
+    _walk(w, op.block, inner, _scope(values, outer), hooks, depth)
     w.finish()
-    return values
+    return inner
 
 
-def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
+def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict, depth: int):
     code = op.code
     if code == OP_UINT:
         if op.allowed is not None:
@@ -541,31 +597,37 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
         else:
             value = w.uint(name, op.size)
         if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, scope, hooks)
+            _meaning(w, op, value, values, outer, hooks)
         return value
     if code == OP_BYTES:
-        n = op.count if op.ref is None else _ref(w, op, scope, op.ref)
+        n = op.count if op.ref is None else _ref(w, op, values, outer, op.ref, op.ref_up)
         raw = w.bytes(name, n)
         if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, raw, scope, hooks)
+            _meaning(w, op, raw, values, outer, hooks)
         return raw
     if code == OP_STRUCT:
         if depth >= MAX_STRUCT_DEPTH:
             raise SpecError(f"{op.where}: structs nested more than {MAX_STRUCT_DEPTH} deep")
-        w.begin(name)
-        values = op.template.copy()
-        _walk(w, op.block, _scope(values, None), hooks, depth + 1)
+        node = w.begin(name)
+        fields = op.template.copy()
+        _walk(w, op.block, fields, None, hooks, depth + 1)
         w.finish()
-        return values
+        if hooks:
+            hook = hooks.get(op.name)
+            if hook is not None:
+                text = hook(fields, _scope(values, outer))
+                if text is not None:
+                    node.meaning = text
+        return fields
     if code == OP_UINT_LE:
         value = w.uint_le(name, op.size)
         if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, scope, hooks)
+            _meaning(w, op, value, values, outer, hooks)
         return value
     if code == OP_SINT:
         value = w.sint(name, op.size, little=op.little)
         if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, scope, hooks)
+            _meaning(w, op, value, values, outer, hooks)
         return value
     if code == OP_BER_LENGTH:
         at = w.pos
@@ -576,13 +638,13 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
             raise cls(f"{value} is not {op.what} (expected {shown})", at, w.path(name),
                       expected=sorted(op.allowed), actual=value)
         if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, scope, hooks)
+            _meaning(w, op, value, values, outer, hooks)
         return value
     if code == OP_UTC2000 or code == OP_UTC2000_LE:
         value = w.uint_le(name, 4) if code == OP_UTC2000_LE else w.uint(name, 4)
         w.last.meaning = utc2000_meaning(value)
         if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, scope, hooks)
+            _meaning(w, op, value, values, outer, hooks)
         return value
     if code == OP_OCTSTR or code == OP_CHARSTR:
         node = w.begin(name)
@@ -597,7 +659,7 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
         value = w.uint_le(name, 2)
         w.last.meaning = day_minutes_meaning(value)
         if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, scope, hooks)
+            _meaning(w, op, value, values, outer, hooks)
         return value
     if code == OP_ZCL_DATE:
         node = w.begin(name)
@@ -608,15 +670,15 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
         w.finish()
         return parts
     if code == OP_DLMS_DATETIME:
-        raw = w.bytes(name, DLMS_DATETIME_SIZE)
+        raw = w.bytes(name, op.size)
         w.last.meaning = dlms_datetime_meaning(raw)
         return raw
     if code == OP_REPEAT:
-        count = op.count if op.ref is None else _ref(w, op, scope, op.ref)
+        count = op.count if op.ref is None else _ref(w, op, values, outer, op.ref, op.ref_up)
         w.begin(name)
         items = []
         for i in range(count):
-            items.append(_block(w, op, f"{name}[{i}]", scope, hooks, depth))
+            items.append(_block(w, op, f"{name}[{i}]", values, outer, hooks, depth))
         w.finish()
         return items
     if code == OP_REPEAT_TO_END:
@@ -624,23 +686,23 @@ def _one(w, op: _Op, name: str, scope: Scope, hooks: dict, depth: int):
         items = []
         while w.remaining > 0:
             start = w.pos
-            items.append(_block(w, op, f"{name}[{len(items)}]", scope, hooks, depth))
+            items.append(_block(w, op, f"{name}[{len(items)}]", values, outer, hooks, depth))
             if w.pos == start:
                 raise ConstraintError("an item of this list takes no bytes, so the list would never end",
                                       start, w.path(name), rule="GBCS-D006")
         w.finish()
         return items
     if code == OP_IF_REMAINING:
-        return _block(w, op, name, scope, hooks, depth) if w.remaining > 0 else None
+        return _block(w, op, name, values, outer, hooks, depth) if w.remaining > 0 else None
     if code == OP_WHEN or code == OP_WHEN_EQ or code == OP_WHEN_NE:
-        v = _ref(w, op, scope, op.ref)
+        v = _ref(w, op, values, outer, op.ref, op.ref_up)
         present = (v & op.mask) if code == OP_WHEN else (v == op.mask) if code == OP_WHEN_EQ else (v != op.mask)
-        return _block(w, op, name, scope, hooks, depth) if present else None
+        return _block(w, op, name, values, outer, hooks, depth) if present else None
     if code == OP_ZCL_VALUE:
-        type_code = _ref(w, op, scope, op.ref)
+        type_code = _ref(w, op, values, outer, op.ref, op.ref_up)
         choice = op.choices.get(type_code)
         if choice is None:
             raise UnknownCodeError(f"data type 0x{type_code:02X} is not in the ZCL data type table, so the size "
                                    "of this value is unknown", w.pos, w.path(name), actual=type_code)
-        return _one(w, choice, name, scope, hooks, depth)
+        return _one(w, choice, name, values, outer, hooks, depth)
     raise SpecError(f"{op.where}: field type {op.type!r} has no walker")      # types.py grew a type

@@ -225,6 +225,26 @@ def test_truncated_fixed_struct_raises_with_offset():
         assert 0 <= info.value.offset <= cut
 
 
+def test_refs_reach_enclosing_blocks_and_hooks_see_them():
+    """A field reference resolves in the block the compiler found it in (here two blocks out);
+    hooks get that context as a Scope, and a struct field's hook gives its group's meaning."""
+    s = synthetic("struct inner {\n a u8\n b u8\n}\n"
+                  "struct z {\n n u8\n items repeat(n) {\n  flag u8\n  extra when(flag, 1) {\n"
+                  "   body bytes(n)\n  }\n }\n pair struct(inner)\n}\n")
+    seen = []
+
+    def body(raw, scope):
+        seen.append((scope.get("flag"), scope.get("n"), scope.has("nothing")))
+        return f"{len(raw)} bytes"
+    w = Walker(bytes([2, 1, 0xAA, 0xBB, 0, 7, 8]))
+    values = walk_struct(w, s, "z", hooks={"body": body, "pair": lambda v, scope: f"{v['a']}+{v['b']}"})
+    assert values["items"] == [{"flag": 1, "extra": {"body": b"\xAA\xBB"}}, {"flag": 0, "extra": None}]
+    assert values["pair"] == {"a": 7, "b": 8}
+    assert seen == [(1, 2, False)]
+    assert w.root.find("z.items.items[0].extra.body").meaning == "2 bytes"
+    assert w.root.find("z.pair").meaning == "7+8"
+
+
 def test_repeat_to_end_with_zero_width_items_is_refused():
     s = synthetic("struct z {\n n u8\n items repeat_to_end {\n  e bytes(n)\n }\n}\n")
     w = Walker(b"\x00\x01")

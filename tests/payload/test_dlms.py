@@ -274,6 +274,23 @@ def test_future_dated_alert():
     assert len(notes) == 1 and "dlms_future_dated_alert" in notes[0]
 
 
+def test_layout_reads_keep_dlms_meanings():
+    """Octet-string contents walked by the layout interpreter keep DLMS's own meanings: the
+    descriptor group says which attribute of which object, an enum miss is named, and an
+    object addressed under another class than the specs list it with gets a note."""
+    payload = (0x0019).to_bytes(2, "big") + (1008).to_bytes(8, "big") + (9000).to_bytes(2, "big") \
+        + obis_bytes("0-0:94.44.2.0") + b"\x06"
+    node, _ = decode(build_alert(0x8F66, None, ("octet_string", payload)), 0x00CC, ALERT)
+    group = at(node, "alert.future_dated_command.value.attribute")
+    assert group.meaning == "Activate Passive Value Time of 0-0:94.44.2.0 (Currency Unit)"
+    wrong_class = payload[:10] + (8).to_bytes(2, "big") + payload[12:]
+    node, notes = decode(build_alert(0x8F66, None, ("octet_string", wrong_class)), 0x00CC, ALERT)
+    assert at(node, "alert.future_dated_command.value.attribute.class_id").meaning == "Clock"
+    assert len(notes) == 1 and "is addressed as class 8" in notes[0] and "attribute.class_id" in notes[0]
+    node, _ = decode(build_alert(0x81A0, None, ("octet_string", b"\xFF\xFE")), 0x00F0, ALERT)
+    assert at(node, "alert.integrity_issue.value.reason").meaning == "65534 (not in dlms_meter_integrity_reason)"
+
+
 def test_firmware_receipt_and_meter_integrity_alerts():
     node, _ = decode(build_alert(0x8F72, None, ("octet_string", bytes(32))), 0x00CE, ALERT)
     assert at(node, "alert.calculated_manufacturer_hash.value").value == bytes(32)
