@@ -186,6 +186,20 @@ class Node:
             if children:
                 stack.extend((f"{path}.{c.name}", c) for c in reversed(children))
 
+    def descendants(self) -> Iterator["Node"]:
+        """This node and every node below it, depth first in byte order, without paths:
+        the cheap full scan (one view at a time on a decoded tree)."""
+        if self._tape is not None:
+            yield from self._tape.nodes(self._row)
+            return
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            children = node.children
+            if children:
+                stack.extend(reversed(children))
+
     def leaves(self) -> Iterator["Node"]:
         if self._tape is not None:
             yield from self._tape.leaves(self._row)

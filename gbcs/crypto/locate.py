@@ -23,10 +23,12 @@ class EncryptedPart:
 
 
 def _is_part(node: Node) -> bool:
-    names = [c.name for c in node.children or ()]
-    if "ciphertext" not in names:        # the common case, decided in one scan
+    # get() looks names up on a decoded tree's tape without naming every child (a group of a
+    # million array elements would otherwise make a million strings)
+    if node.get("ciphertext") is None:        # the common case
         return False
-    return all(n in names for n in _PART_FIELDS) and names.index("security_header") < names.index("tag")
+    found = [node.get(name) for name in _PART_FIELDS]
+    return all(n is not None for n in found) and found[0].start < found[2].start
 
 
 def _gbz_context(component: Node) -> dict:
@@ -46,17 +48,26 @@ def find_encrypted(root: Node | None, family: str | None) -> list[EncryptedPart]
     if payload is None or family not in ("gbz", "dlms"):
         return []
     out: list[EncryptedPart] = []
-    stack: list[tuple[Node, Node | None]] = [(payload, None)]
-    while stack:                  # depth first in byte order, without recursion
-        node, parent = stack.pop()
-        if node.children is None:
-            continue
-        if _is_part(node):
-            start = node.get("security_header").start
-            end = node.get("tag").end
-            context = _gbz_context(parent) if family == "gbz" and parent is not None else {}
-            out.append(EncryptedPart(family, start, end, context))
-            continue
-        # leaves hold no parts: only groups are visited
-        stack.extend([(child, node) for child in reversed(node.children) if child.children])
+
+    def part(node: Node, parent: Node | None) -> bool:
+        if not _is_part(node):
+            return False
+        start = node.get("security_header").start
+        end = node.get("tag").end
+        context = _gbz_context(parent) if family == "gbz" and parent is not None else {}
+        out.append(EncryptedPart(family, start, end, context))
+        return True
+
+    if payload.children is None or part(payload, None):
+        return out
+    # depth first in byte order, without recursion; one iterator per level, so a group of a
+    # million children is never held as a million views at once
+    stack = [(iter(payload.children), payload)]
+    while stack:
+        children, parent = stack[-1]
+        node = next(children, None)
+        if node is None:
+            stack.pop()
+        elif node.children and not part(node, parent):   # leaves hold no parts
+            stack.append((iter(node.children), node))
     return out

@@ -115,7 +115,7 @@ def alert_code(message: Message) -> tuple[int, Node] | None:
     payload = message.find("payload")
     if payload is None:
         return None
-    for _, node in payload.walk():
+    for node in payload.descendants():
         if node.name == "alert_code":
             value = leaf_value(node)
             if isinstance(value, int):
@@ -147,15 +147,12 @@ class TreeScan:
 def scan_tree(root: Node) -> TreeScan:
     """One depth-first pass in byte order, building no dotted paths."""
     lengths, certificate = [], False
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.name == "tbs_certificate":
-            certificate = True
-        children = node.children
-        if children:
-            stack.extend(reversed(children))
-        elif node.codec == "ber_len":
+    for node in root.descendants():      # one view at a time: flat in memory for huge trees
+        codec = node.codec
+        if codec is None:
+            if node.name == "tbs_certificate":
+                certificate = True
+        elif codec == "ber_len":
             lengths.append(node)
     return TreeScan(lengths, certificate)
 

@@ -404,6 +404,11 @@ class Tape:
                 ends.append(self.after(j))
                 paths.append(path)
 
+    def nodes(self, i: int):
+        """The view of node i and of every node below it, in byte order."""
+        for j in range(i, self.after(i)):
+            yield tape_view(self, j)
+
     def leaves(self, i: int):
         for j in range(i, self.after(i)):
             if self.v_codec[j] != 0:
