@@ -249,16 +249,19 @@ def memory(tmp: Path) -> dict:
     before, after, size = map(int, subprocess.run([PY, "-c", _PEAK, str(big)], env=env(False), check=True,
                                                   capture_output=True, text=True).stdout.split())
     out = {"bytes": size, "api_peak_mb": after / 1024, "api_growth_per_byte": (after - before) * 1024 / size}
-    # the CLI: peak RSS of the child, from GNU time when present, else from rusage of children
+    out["jsonl_peak_mb"], out["jsonl_seconds"] = cli_peak("decode", "--format", "jsonl", str(big))
+    return out
+
+
+def cli_peak(*args: str) -> tuple[float, float]:
+    """(peak RSS in MB, wall seconds) of `gbcs ARGS`, read from the rusage of a parent that only waits."""
     t0 = time.perf_counter()
     r = subprocess.run([PY, "-c", "import resource, subprocess, sys;"
                         "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
                         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
-                        PY, "-m", "gbcs.cli", "decode", "--format", "jsonl", str(big)],
+                        PY, "-m", "gbcs.cli", *args],
                        env=env(False), capture_output=True, text=True, check=True)
-    out["jsonl_peak_mb"] = int(r.stdout.strip()) / 1024
-    out["jsonl_seconds"] = time.perf_counter() - t0
-    return out
+    return int(r.stdout.strip()) / 1024, time.perf_counter() - t0
 
 
 PER_FILE = 2_000
@@ -277,14 +280,7 @@ def streaming(msgs: list[bytes], tmp: Path, counts=(10_000, 200_000)) -> dict:
             with (folder / f"{first // PER_FILE:06d}.hex").open("w") as fh:
                 for i in range(first, min(n, first + PER_FILE)):
                     fh.write(msgs[i % len(msgs)].hex() + "\n")
-        t0 = time.perf_counter()
-        r = subprocess.run([PY, "-c", "import resource, subprocess, sys;"
-                            "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
-                            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
-                            PY, "-m", "gbcs.cli", "validate", "--format", "jsonl", str(folder)],
-                           env=env(False), capture_output=True, text=True, check=True)
-        out[n] = int(r.stdout.strip()) / 1024
-        out[f"{n}_seconds"] = time.perf_counter() - t0
+        out[n], out[f"{n}_seconds"] = cli_peak("validate", "--format", "jsonl", str(folder))
         shutil.rmtree(folder)
     return out
 

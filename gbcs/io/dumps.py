@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 
-# A `*` line stands for repeats up to the next offset; hostile offsets must not make that huge
-# (the same bound as the largest input file gbcs reads).
-MAX_DUMP_BYTES = 64 * 1024 * 1024
+from gbcs.io.inputs import DEFAULT_MAX_FILE_SIZE
+
+# A `*` line stands for repeats up to the next offset; hostile offsets must not make that huge:
+# a dump never stands for more bytes than the largest input file gbcs reads.
+MAX_DUMP_BYTES = DEFAULT_MAX_FILE_SIZE
 
 _OFFSET = re.compile(r"^([0-9A-Fa-f]{4,16})(?:(?::\s?|\s+)(.*))?$")   # a lone offset ends hexdump/od
 _HEXPAIR = re.compile(r"^[0-9A-Fa-f]{2}$")

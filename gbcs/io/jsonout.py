@@ -81,38 +81,32 @@ def iter_json(value: Any, indent: int | None = None, level: int = 0) -> Iterator
         yield from _node_chunks(value.root, indent, level, value.extra)
     elif isinstance(value, Node):
         yield from _node_chunks(value, indent, level, {})
-    elif isinstance(value, dict):
-        if not value:
-            yield "{}"
-            return
-        if indent is None or indent == 2:
-            fast = _fast_json(value, indent, level)
-            if fast is not None:
-                yield fast
-                return
-        inner = "" if indent is None else "\n" + " " * (indent * (level + 1))
-        yield "{"
-        for i, (key, item) in enumerate(value.items()):
-            yield ("," if i else "") + inner + _string(str(key)) + (":" if indent is None else ": ")
-            yield from iter_json(item, indent, level + 1)
-        yield ("" if indent is None else "\n" + " " * (indent * level)) + "}"
-    elif isinstance(value, (list, tuple)):
-        if not value:
-            yield "[]"
-            return
-        if indent is None or indent == 2:
-            fast = _fast_json(value, indent, level)
-            if fast is not None:
-                yield fast
-                return
-        inner = "" if indent is None else "\n" + " " * (indent * (level + 1))
-        yield "["
-        for i, item in enumerate(value):
-            yield ("," if i else "") + inner
-            yield from iter_json(item, indent, level + 1)
-        yield ("" if indent is None else "\n" + " " * (indent * level)) + "]"
+    elif isinstance(value, (dict, list, tuple)):
+        yield from _container(value, indent, level)
     else:
         yield _scalar(value)
+
+
+def _container(value: dict | list | tuple, indent: int | None, level: int) -> Iterator[str]:
+    """A dict or a list: through orjson when that gives json's text, else item by item."""
+    keyed = isinstance(value, dict)
+    brackets = "{}" if keyed else "[]"
+    if not value:
+        yield brackets
+        return
+    if indent is None or indent == 2:
+        fast = _fast_json(value, indent, level)
+        if fast is not None:
+            yield fast
+            return
+    inner = "" if indent is None else "\n" + " " * (indent * (level + 1))
+    colon = ":" if indent is None else ": "
+    yield brackets[0]
+    for i, entry in enumerate(value.items() if keyed else value):
+        key, item = entry if keyed else ("", entry)
+        yield ("," if i else "") + inner + (_string(str(key)) + colon if keyed else "")
+        yield from iter_json(item, indent, level + 1)
+    yield ("" if indent is None else "\n" + " " * (indent * level)) + brackets[1]
 
 
 def _node_head(node: Node, colon: str, sep: str) -> str:
