@@ -79,7 +79,7 @@ def _mac_header(w: Walker, env: _Envelope) -> int:
     """
     w.begin("mac_header")
     length = env.mac_header_layout.walk(w)["ciphered_content_length"]
-    length_at = w.last.start
+    length_at = w.last_start
     outer = w.push_limit(length, "ciphered_content_length", length_at)
     if length < env.security_header + env.mac:
         raise LengthError(f"ciphered content of {length} bytes cannot hold a security header and a MAC",
@@ -249,13 +249,13 @@ def _gbt_block(w: Walker, env: _Envelope, index: int) -> dict:
     w.pop_limit(outer, None)
     w.finish()
     length = env.gbt_routing_tail_layout.walk(w)["ciphered_content_length"]
-    length_at = w.last.start
+    length_at = w.last_start
     w.finish()
     outer = w.push_limit(length, "ciphered_content_length", length_at)
     env.security_header_layout.walk_group(w)
     w.begin("gbt_header")
     header = env.gbt_header_layout.walk(w, env.gbt_hooks)
-    data_at = w.last.start
+    data_at = w.last_start
     w.finish()
     control, number, data_len = header["block_control"], header["block_number"], header["block_data_length"]
     w.need(data_len, "block_data")

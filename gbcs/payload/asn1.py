@@ -873,7 +873,7 @@ def _emit(w, t: _Tables, plan: _Plan) -> Node:
         w.bytes("tag", tlv.tag_end - tlv.start, t.tag_text(tlv))
     w.ber_length("length")
     if not tlv.minimal_length:
-        w.last.meaning = "non-minimal length form (BER, not DER)"
+        w.set_last_meaning("non-minimal length form (BER, not DER)")
     if plan.children is not None:
         for child in plan.children:
             _emit(w, t, child)
@@ -899,21 +899,21 @@ def _emit_value(w, t: _Tables, plan: _Plan) -> None:
             value = w.sint("value", n)
             names = hints.get("enum") or hints.get("lookup")
             if names is not None:
-                w.last.meaning = names.get(value)
+                w.set_last_meaning(names.get(value))
         else:
             raw = w.data[tlv.hdr_end:tlv.end]
             w.bytes("value", n, _integer_text(raw))
         return
     if decode == "boolean":
         value = w.uint("value", 1)
-        w.last.meaning = "TRUE" if value else "FALSE"
+        w.set_last_meaning("TRUE" if value else "FALSE")
         return
     if decode == "bit_string":
         unused = w.uint("unused_bits", 1)
         if n > 1:
             raw = w.bytes("value", n - 1)
             bits = hints.get("bits")
-            w.last.meaning = _bits_text(bits, raw, unused) if bits is not None else raw.hex().upper()
+            w.set_last_meaning(_bits_text(bits, raw, unused) if bits is not None else raw.hex().upper())
         return
     if n == 0:
         return
@@ -921,13 +921,13 @@ def _emit_value(w, t: _Tables, plan: _Plan) -> None:
     if decode in ("oid", "relative_oid"):
         dotted = _oid_text(raw, decode == "relative_oid")
         entry = t.oids.get(dotted)
-        w.last.meaning = f"{dotted} ({entry[0]})" if entry else dotted
+        w.set_last_meaning(f"{dotted} ({entry[0]})" if entry else dotted)
     elif decode in ("utc_time", "generalized_time"):
-        w.last.meaning = _time_text(decode, raw)
+        w.set_last_meaning(_time_text(decode, raw))
     elif decode in _CODECS:
-        w.last.meaning = _string_text(decode, raw)
+        w.set_last_meaning(_string_text(decode, raw))
     else:                                   # octets, opaque, untyped context-specific
-        w.last.meaning = raw.hex().upper()
+        w.set_last_meaning(raw.hex().upper())
 
 
 # ======================================================================================

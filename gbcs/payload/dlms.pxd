@@ -93,10 +93,10 @@ cdef class _Dlms:
     cpdef mismatch(self, _Shape shape, why, name=*)
     cpdef peek_count(self)
     @cython.locals(typ=_Type, n="long long", i="long long", kind=int, child=_Shape)
-    cpdef data(self, name, Py_ssize_t depth, _Shape shape=*, bint quiet=*, override=*)
-    cpdef der_sequence(self, _Shape shape, name)
+    cpdef Py_ssize_t data(self, name, Py_ssize_t depth, _Shape shape=*, bint quiet=*, override=*) except -1
+    cpdef Py_ssize_t der_sequence(self, _Shape shape, name) except -1
     @cython.locals(i=Py_ssize_t, tags=list)
-    cpdef cosem_pairs(self, elements)          # a list, or a lazy tree's Children
+    cpdef cosem_pairs(self, Py_ssize_t row, Py_ssize_t skip)
     @cython.locals(kind=int)
     cpdef fixed(self, name, _Type typ, _Shape shape=*)
     cpdef integer_meaning(self, _Shape shape, v)
@@ -111,4 +111,4 @@ cdef class _Dlms:
     cpdef untagged(self, name, tuple desc, Py_ssize_t depth)
 
 
-cpdef _tag_of(node)
+cpdef _tag_of(tape, Py_ssize_t row)

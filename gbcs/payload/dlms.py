@@ -18,7 +18,7 @@ from typing import Any, Iterable
 from gbcs.wire.codecs import minimal_ber_length
 from gbcs.errors import (ConstraintError, EncodeError, LengthError, SpecError, SpecReferenceError,
                          UnknownCodeError)
-from gbcs.message import Node
+from gbcs.message import Node, tape_view
 from gbcs.payload.units import annotate_dlms_scaler_units
 from gbcs.spec.ast import Call, Name
 from gbcs.spec.load import SpecSet
@@ -510,29 +510,29 @@ class _Dlms:
         known = t.invoke_known
         if v & ~known:
             words.append(f"reserved bits 0x{v & ~known:08X} set")
-        w.last.meaning = f"invoke id {v & 0xFFFFFF}" + (f"; {', '.join(words)}" if words else "")
+        w.set_last_meaning(f"invoke id {v & 0xFFFFFF}" + (f"; {', '.join(words)}" if words else ""))
 
     def date_time(self) -> None:
         w, t = self.w, self.t
         lengths = t.date_time_lengths
         n = w.expect("date_time_length", 1, t.date_time_length_codes,
                      "a DLMS date-time length (00 absent, 0C present)")
-        w.last.meaning = lengths[n][1]
+        w.set_last_meaning(lengths[n][1])
         if n:
             raw = w.bytes("date_time", n)
-            w.last.meaning = _datetime_text(t, raw) or "not a valid DLMS date-time"
+            w.set_last_meaning(_datetime_text(t, raw) or "not a valid DLMS date-time")
 
     # -- COSEM descriptors ---------------------------------------------------------------
     def descriptor(self, kind: str) -> tuple[int, bytes, int]:
         """class id, instance id, attribute/method id into the current group."""
         w, t = self.w, self.t
         cid = w.uint("class_id", 2)
-        w.last.meaning = _class_meaning(t, cid)
+        w.set_last_meaning(_class_meaning(t, cid))
         raw = w.bytes("instance_id", 6)
-        w.last.meaning = _object_meaning(t, raw)
+        w.set_last_meaning(_object_meaning(t, raw))
         idx = w.uint("attribute_id" if kind == "attribute" else "method_id", 1)
         member = t.members.get((cid, kind, idx))
-        w.last.meaning = member[1] if member else f"{kind} {idx}"
+        w.set_last_meaning(member[1] if member else f"{kind} {idx}")
         self.class_note(cid, raw)
         return cid, raw, idx
 
@@ -547,7 +547,7 @@ class _Dlms:
 
     def request_spec(self, i: int) -> tuple[str, int, int]:
         w, t = self.w, self.t
-        node = w.begin(f"request_specs[{i}]")
+        row = w.open_group(f"request_specs[{i}]")
         at = w.pos
         choice = w.uint("choice", 1)
         entry = t.request_choices.get(choice)
@@ -555,7 +555,7 @@ class _Dlms:
             raise UnknownCodeError(f"0x{choice:02X} is not an Access-Request-Specification choice "
                                    f"(expected {_hex_codes(t.request_choices)})",
                                    at, w.path("choice"), actual=choice)
-        w.last.meaning = entry[1]
+        w.set_last_meaning(entry[1])
         kind = "method" if entry[0] == "action" else "attribute"
         cid, raw, idx = self.descriptor(kind)
         selector = None
@@ -564,9 +564,9 @@ class _Dlms:
             shape = t.selector_shapes.get((cid, selector))
             self.data("access_parameters", 0, shape)
         member = t.members.get((cid, kind, idx))
-        node.meaning = (f"{entry[1]} {member[1] if member else f'{kind} {idx}'} of {_object_meaning(t, raw)}"
-                        + (f", selector {selector}" if selector is not None else ""))
-        w.finish()
+        w.set_meaning(row, f"{entry[1]} {member[1] if member else f'{kind} {idx}'} of {_object_meaning(t, raw)}"
+                      + (f", selector {selector}" if selector is not None else ""))
+        w.close_group()
         return entry[0], cid, idx
 
     def request_specs(self) -> list:
@@ -577,7 +577,7 @@ class _Dlms:
         w, t = self.w, self.t
         n = self.count("response_spec_count", "response specifications", 2)
         for i in range(n):
-            node = w.begin(f"response_specs[{i}]")
+            row = w.open_group(f"response_specs[{i}]")
             at = w.pos
             choice = w.uint("choice", 1)
             entry = t.response_choices.get(choice)
@@ -585,13 +585,14 @@ class _Dlms:
                 raise UnknownCodeError(f"0x{choice:02X} is not an Access-Response-Specification choice "
                                        f"(expected {_hex_codes(t.response_choices)})",
                                        at, w.path("choice"), actual=choice)
-            w.last.meaning = entry[1]
+            w.set_last_meaning(entry[1])
             results = t.enum("dlms_action_result" if entry[0] == "action" else "dlms_data_access_result")
             code = w.uint("result", 1)
             result = results.get(code)
-            w.last.meaning = result[1] if result else f"result {code} (not in specs)"
-            node.meaning = f"{entry[1]}: {w.last.meaning}"
-            w.finish()
+            text = result[1] if result else f"result {code} (not in specs)"
+            w.set_last_meaning(text)
+            w.set_meaning(row, f"{entry[1]}: {text}")
+            w.close_group()
 
     def data_list(self, shape: _Shape | None = None, quiet: bool = False, specs: list | None = None) -> int:
         """The data items; with the request specs, set values and action parameters get names."""
@@ -625,7 +626,8 @@ class _Dlms:
         return int.from_bytes(w.peek_bytes(2 + n)[2:], "big")
 
     def data(self, name: str, depth: int, shape: _Shape | None = None, quiet: bool = False,
-             override: str | None = None) -> Node:
+             override: str | None = None) -> int:
+        """One tagged value as a group called `name` (or its shape's name); returns its row."""
         w, t = self.w, self.t
         if depth >= MAX_DEPTH:
             raise ConstraintError(f"DLMS data nested more than {MAX_DEPTH} deep; no GBCS payload comes close",
@@ -655,37 +657,35 @@ class _Dlms:
                 shape = None
         if shape is not None and shape.is_shape_ref:
             return self.data(name, depth, t.shapes[shape.read[1]], quiet, override or shape.name)
-        node = w.begin(override or (shape.name if shape is not None and shape.name else None) or name)
+        own = override or (shape.name if shape is not None and shape.name else None) or name
+        row = w.open_group(own)
         w.uint("tag", 1, typ.title)
         kind = typ.kind
+        meaning = typ.title
         if kind == _LIST:
             n = self.count("count", "elements")
             for i in range(n):
                 child = shape.child(i) if shape is not None else None
                 self.data(_element_name(i), depth + 1, child)
-            node.meaning = f"{typ.title} of {n}"
+            meaning = f"{typ.title} of {n}"
             if typ.name == "structure":
-                self.cosem_pairs(node.children[2:])
+                self.cosem_pairs(row, 2)
         elif kind == _COMPACT:
             self.compact_array(depth)
-            node.meaning = typ.title
         elif kind == _OCTETS or kind == _ASCII or kind == _UTF8 or kind == _BITS:
             self.variable("value", typ, shape)
-            node.meaning = typ.title
-        elif kind == _NONE:
-            node.meaning = typ.title
-        else:
+        elif kind != _NONE:
             self.fixed("value", typ, shape)
-            node.meaning = typ.title
-        w.finish()
-        if shape is not None and shape.name and node.name != shape.name:
-            node.meaning = f"{shape.name}: {node.meaning}"
-        return node
+        w.close_group()
+        if shape is not None and shape.name and own != shape.name:
+            meaning = f"{shape.name}: {meaning}"
+        w.set_meaning(row, meaning)
+        return row
 
-    def der_sequence(self, shape: _Shape, name: str) -> Node:
+    def der_sequence(self, shape: _Shape, name: str) -> int:
         """Raw DER SEQUENCE bytes where an A-XDR value would be (8F84 remote-party message)."""
         w, t = self.w, self.t
-        node = w.begin(name)
+        row = w.open_group(name)
         w.uint("tag", 1, "DER SEQUENCE (not A-XDR)")
         at = w.pos
         n = w.ber_length("length")
@@ -700,26 +700,29 @@ class _Dlms:
             if n:
                 w.bytes("value", n)
         w.pop_limit(outer, "length")
-        w.finish()
-        node.meaning = "DER SEQUENCE"
-        return node
+        w.close_group()
+        w.set_meaning(row, "DER SEQUENCE")
+        return row
 
-    def cosem_pairs(self, elements: list[Node]) -> None:
-        """A long-unsigned known class id followed by a 6-byte octet-string: class + logical name."""
+    def cosem_pairs(self, row: int, skip: int) -> None:
+        """Among the children of group `row` after the first `skip`: a long-unsigned known class id
+        followed by a 6-byte octet-string is a class + logical name."""
         t = self.t
-        tags = [_tag_of(e) for e in elements]
+        tape = self.w.tape
+        elements = tape.child_rows(row)[skip:]
+        tags = [_tag_of(tape, e) for e in elements]
         for i in range(len(elements) - 1):
             if tags[i] != t.class_id_tag or tags[i + 1] != t.logical_name_tag:
                 continue
-            va, vb = elements[i].get("value"), elements[i + 1].get("value")
-            if va is None or vb is None or not vb.is_leaf or vb.end - vb.start != 6:
+            va, vb = tape.child_named(elements[i], "value"), tape.child_named(elements[i + 1], "value")
+            if va < 0 or vb < 0 or tape.is_group(vb) or tape.end(vb) - tape.start(vb) != 6:
                 continue
-            cls = t.classes.get(va.value)
+            cls = t.classes.get(tape.value(va))
             if cls is None:
                 continue
-            if va.meaning is None:
-                va.meaning = cls[1]
-            vb.meaning = _object_meaning(t, vb.value)
+            if tape.meaning(va) is None:
+                tape.set_meaning(va, cls[1])
+            tape.set_meaning(vb, _object_meaning(t, tape.value(vb)))
 
     def fixed(self, name: str, typ: _Type, shape: _Shape | None = None) -> None:
         """A fixed-size value: tagged ("value") or untagged (compact-array element)."""
@@ -734,28 +737,30 @@ class _Dlms:
             v = w.sint(name, typ.size)
         elif kind == _BOOLEAN:
             v = w.uint(name, 1)
-            w.last.meaning = "true" if v else "false"
+            w.set_last_meaning("true" if v else "false")
         elif kind == _BCD:
             v = w.uint(name, 1)
-            w.last.meaning = f"BCD {v:02X}"
+            w.set_last_meaning(f"BCD {v:02X}")
         elif kind == _FLOAT:
             w.float(name, typ.size)
             return
         elif kind == _DATETIME or kind == _DATE or kind == _TIME:
             raw = w.bytes(name, typ.size)
             if kind == _DATETIME:
-                w.last.meaning = _datetime_text(t, raw)
+                w.set_last_meaning(_datetime_text(t, raw))
             elif kind == _DATE:
                 d = _date_parts(t, raw)
-                w.last.meaning = d[0] if d else None
+                w.set_last_meaning(d[0] if d else None)
             else:
                 tm = _time_parts(raw)
-                w.last.meaning = tm[0] if tm else None
+                w.set_last_meaning(tm[0] if tm else None)
             return
         else:
             raise ConstraintError(f"{typ.title} cannot be read here", w.pos, w.path(name))
         if shape is not None and shape.read is not None:
-            w.last.meaning = self.integer_meaning(shape, v) or w.last.meaning
+            text = self.integer_meaning(shape, v)
+            if text is not None:
+                w.set_last_meaning(text)
 
     def integer_meaning(self, shape: _Shape, v: int) -> str | None:
         t = self.t
@@ -785,22 +790,22 @@ class _Dlms:
             if nbytes:
                 raw = w.bytes(name, nbytes)
                 text = _bit_digits(raw[:8])[:bits]   # at most 64 bits are shown
-                w.last.meaning = text if bits <= 64 else f"{text}… ({bits} bits)"
+                w.set_last_meaning(text if bits <= 64 else f"{text}… ({bits} bits)")
             return
         n = self.length()
         if kind == _ASCII:
             if n:
                 raw = w.bytes(name, n)
-                w.last.meaning = raw.decode("ascii", errors="replace") if _printable(raw) else \
-                    "(not visible ASCII) " + raw.decode("latin-1")
+                w.set_last_meaning(raw.decode("ascii", errors="replace") if _printable(raw) else
+                                   "(not visible ASCII) " + raw.decode("latin-1"))
             return
         if kind == _UTF8:
             if n:
                 raw = w.bytes(name, n)
                 try:
-                    w.last.meaning = raw.decode("utf-8")
+                    w.set_last_meaning(raw.decode("utf-8"))
                 except UnicodeDecodeError:
-                    w.last.meaning = "(not valid UTF-8) " + raw.decode("utf-8", errors="replace")
+                    w.set_last_meaning("(not valid UTF-8) " + raw.decode("utf-8", errors="replace"))
             return
         read = shape.read if shape is not None else None
         if isinstance(read, tuple) and read[0] == "layout":
@@ -818,13 +823,13 @@ class _Dlms:
                 group = w.begin(name)
                 header = w.begin("security_header")
                 sc = w.uint("security_control", 1)
-                w.last.meaning = t.security_control.get(sc)
+                w.set_last_meaning(t.security_control.get(sc))
                 w.uint("invocation_counter", header_size - 1)
                 w.finish()
                 header.meaning = "security control + invocation counter"
                 w.bytes("ciphertext", n - header_size - tag_length)
                 w.bytes("tag", tag_length)
-                w.last.meaning = "GCM authentication tag"
+                w.set_last_meaning("GCM authentication tag")
                 w.finish()
                 group.meaning = "ciphered (security header, ciphertext, tag)"
                 return
@@ -833,9 +838,9 @@ class _Dlms:
             return
         raw = w.bytes(name, n)
         if read == "obis" and n == 6:
-            w.last.meaning = _object_meaning(t, raw)
+            w.set_last_meaning(_object_meaning(t, raw))
         else:
-            w.last.meaning = _octets_meaning(t, raw)
+            w.set_last_meaning(_octets_meaning(t, raw))
 
     def fields(self, found: _Layout) -> None:
         """Fixed binary fields of a struct from specs (contents that are not A-XDR), walked by the
@@ -883,22 +888,22 @@ class _Dlms:
         if typ.read == "compact":
             raise ConstraintError("a compact-array type description cannot contain a compact-array", w.pos,
                                   w.path(f"{name}.tag"), actual=tag)
-        node = w.begin(name)
+        row = w.open_group(name)
         w.uint("tag", 1, typ.title)
         if typ.name == "array":
             n = w.uint("count", 2)
             elem = self.type_description("element_type", depth + 1)
             desc = ("array", typ, n, elem)
-            node.meaning = f"array of {n}"
+            w.set_meaning(row, f"array of {n}")
         elif typ.name == "structure":
             n = self.count("count", "member types")
             members = [self.type_description(f"member_types[{i}]", depth + 1) for i in range(n)]
             desc = ("structure", typ, members)
-            node.meaning = f"structure of {n}"
+            w.set_meaning(row, f"structure of {n}")
         else:
             desc = ("simple", typ)
-            node.meaning = typ.title
-        w.finish()
+            w.set_meaning(row, typ.title)
+        w.close_group()
         return desc
 
     def compact_array(self, depth: int) -> None:
@@ -907,7 +912,7 @@ class _Dlms:
         at = w.pos
         n = w.ber_length("contents_length")
         outer = w.push_limit(n, "contents_length", at)
-        group = w.begin("contents")
+        group = w.open_group("contents")
         i = 0
         while w.remaining:
             before = w.pos
@@ -917,8 +922,8 @@ class _Dlms:
                                       "cannot be divided into elements", w.pos, w.path(f"elements[{i}]"),
                                       rule="GBCS-D006")
             i += 1
-        w.finish()
-        group.meaning = f"{i} element{'s' if i != 1 else ''}"
+        w.close_group()
+        w.set_meaning(group, f"{i} element{'s' if i != 1 else ''}")
         w.pop_limit(outer, "contents")
 
     def untagged(self, name: str, desc: tuple, depth: int) -> None:
@@ -928,26 +933,26 @@ class _Dlms:
                                   rule="GBCS-D006")
         kind = desc[0]
         if kind == "array":
-            node = w.begin(name)
+            row = w.open_group(name)
             for j in range(desc[2]):
                 self.untagged(_element_name(j), desc[3], depth + 1)
-            w.finish()
-            node.meaning = f"array of {desc[2]}"
+            w.close_group()
+            w.set_meaning(row, f"array of {desc[2]}")
         elif kind == "structure":
-            node = w.begin(name)
+            row = w.open_group(name)
             for j, member in enumerate(desc[2]):
                 self.untagged(_element_name(j), member, depth + 1)
-            w.finish()
-            node.meaning = f"structure of {len(desc[2])}"
-            self.cosem_pairs(node.children)
+            w.close_group()
+            w.set_meaning(row, f"structure of {len(desc[2])}")
+            self.cosem_pairs(row, 0)
         else:
             typ = desc[1]
             read = typ.kind
             if read == _OCTETS or read == _ASCII or read == _UTF8 or read == _BITS:
-                node = w.begin(name)
+                row = w.open_group(name)
                 self.variable("value", typ)
-                w.finish()
-                node.meaning = typ.title
+                w.close_group()
+                w.set_meaning(row, typ.title)
             else:
                 self.fixed(name, typ)
 
@@ -960,11 +965,12 @@ def _element_name(i: int) -> str:
     return _ELEMENT_NAMES[i] if i < 64 else f"elements[{i}]"
 
 
-def _tag_of(node: Node) -> int | None:
-    if node.is_leaf or not node.children:
+def _tag_of(tape, row: int) -> int | None:
+    """The DLMS tag of the data value at `row` (its first child, a one-byte "tag" leaf)."""
+    first = tape.first_child(row)
+    if first < 0 or tape.name(first) != "tag" or tape.codec(first) != "u8":
         return None
-    first = node.children[0]
-    return first.value if first.name == "tag" and first.codec == "u8" else None
+    return tape.value(first)
 
 
 # ======================================================================================
@@ -993,7 +999,7 @@ def decode_dlms(w, ctx) -> None:
     elif entry[0] == "access_response":
         optional = t.optional
         echo = w.expect("request_spec_echo", 1, t.optional_codes, "an A-XDR OPTIONAL flag (00 absent, 01 present)")
-        w.last.meaning = f"access-request-specification {optional[echo][1]}"
+        w.set_last_meaning(f"access-request-specification {optional[echo][1]}")
         if echo:
             d.request_specs()
         protected = ctx.message_code in t.protected_codes
@@ -1012,7 +1018,7 @@ def decode_dlms(w, ctx) -> None:
 def decode_data(w, ctx=None, name: str = "data", specs: SpecSet | None = None) -> Node:
     """Decode ONE DLMS Data value at the walker's position as a node called `name`."""
     s = specs or (ctx.specs if ctx is not None else _default_specs())
-    return _Dlms(w, _tables(s), ctx).data(name, 0)
+    return tape_view(w.tape, _Dlms(w, _tables(s), ctx).data(name, 0))
 
 
 # ======================================================================================

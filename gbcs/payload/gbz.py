@@ -247,7 +247,7 @@ def _component(w, ctx: PayloadContext, f: _Facts, name: str) -> None:
     w.begin(name)
     header = f.component_header.walk(w)
     control, cluster = header["control"], header["cluster_id"]
-    outer = w.push_limit(header["length"], "length", w.last.start)
+    outer = w.push_limit(header["length"], "length", w.last_start)
     if control & f.bits["from_date_time"]:
         f.from_date_time.walk(w)
     encrypted = bool(control & f.bits["encrypted"])
@@ -266,7 +266,7 @@ def _component(w, ctx: PayloadContext, f: _Facts, name: str) -> None:
 def _ciphered(w, f: _Facts, cmd: ZclCommand | None) -> None:
     w.begin("ciphered_information")
     length = f.ciphered_length.walk(w)["length"]
-    length_at = w.last.start
+    length_at = w.last_start
     header, tag = f.security_header_size, f.tag_size
     if length < header + tag:
         raise LengthError(f"ciphered information of {length} bytes cannot hold the {header}-byte "

@@ -7,6 +7,8 @@ cimport cython
 cdef bint COMPILED
 cdef list _SHARED_NAMES
 cdef dict _SHARED_NAME_IDS
+cdef dict _SHARED_INDEXED
+cdef Py_ssize_t INDEXED_CACHE, INDEXED_CACHE_SIZE, INITIAL_ROWS_MAX
 
 cpdef str _uint_codec(Py_ssize_t size, bint little)
 @cython.locals(size=Py_ssize_t, k=Py_ssize_t, digits=Py_ssize_t)
@@ -74,10 +76,13 @@ cdef class Walker:
     cdef public Tape tape
 
     cpdef spend(self, count=*, name=*)
-    @cython.locals(tape=Tape, i=Py_ssize_t)
     cpdef begin(self, name)
-    @cython.locals(tape=Tape)
     cpdef finish(self)
+    @cython.locals(tape=Tape, i=Py_ssize_t)
+    cpdef Py_ssize_t open_group(self, name) except -1
+    cpdef Py_ssize_t close_group(self) except -1
+    cpdef set_last_meaning(self, meaning)
+    cpdef set_meaning(self, Py_ssize_t row, meaning)
     @cython.locals(tape=Tape)
     cpdef _leaf(self, name, Py_ssize_t start, codec, int vkind, meaning)
     cpdef leaf(self, name, start, codec, value, meaning=*)

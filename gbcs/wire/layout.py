@@ -538,7 +538,7 @@ def _walk(w, ops: list, values: dict, outer: "Scope | None", hooks: dict, depth:
             if op.show == SHOW_DEFAULT and not hooks:      # an enum or table meaning
                 text = op.meanings.get(value)
                 if text is not None:
-                    w.last.meaning = text
+                    w.set_last_meaning(text)
             else:
                 _meaning(w, op, value, values, outer, hooks)
 
@@ -578,7 +578,7 @@ def _meaning(w, op: _Op, value, values: dict, outer: "Scope | None", hooks: dict
         else:
             text = dlms_datetime_meaning(value)
     if text is not None:
-        w.last.meaning = text
+        w.set_last_meaning(text)
 
 
 def _block(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict, depth: int) -> dict:
@@ -642,36 +642,38 @@ def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict
         return value
     if code == OP_UTC2000 or code == OP_UTC2000_LE:
         value = w.uint_le(name, 4) if code == OP_UTC2000_LE else w.uint(name, 4)
-        w.last.meaning = utc2000_meaning(value)
+        w.set_last_meaning(utc2000_meaning(value))
         if op.annotated or (hooks and op.name in hooks):
             _meaning(w, op, value, values, outer, hooks)
         return value
     if code == OP_OCTSTR or code == OP_CHARSTR:
-        node = w.begin(name)
+        row = w.open_group(name)
         n = w.uint("length", 1)
         raw = w.bytes("value", n)
-        w.last.meaning = node.meaning = octets_meaning(raw, code == OP_CHARSTR)
-        w.finish()
+        text = octets_meaning(raw, code == OP_CHARSTR)
+        w.set_last_meaning(text)
+        w.set_meaning(row, text)
+        w.close_group()
         return raw
     if code == OP_REST:
         return w.rest(name)
     if code == OP_DAY_MINUTES:
         value = w.uint_le(name, 2)
-        w.last.meaning = day_minutes_meaning(value)
+        w.set_last_meaning(day_minutes_meaning(value))
         if op.annotated or (hooks and op.name in hooks):
             _meaning(w, op, value, values, outer, hooks)
         return value
     if code == OP_ZCL_DATE:
-        node = w.begin(name)
+        row = w.open_group(name)
         parts = {}
         for part in ZCL_DATE_PARTS:
             parts[part] = w.uint(part, 1)
-        node.meaning = zcl_date_meaning(parts["year"], parts["month"], parts["day"], parts["day_of_week"])
-        w.finish()
+        w.set_meaning(row, zcl_date_meaning(parts["year"], parts["month"], parts["day"], parts["day_of_week"]))
+        w.close_group()
         return parts
     if code == OP_DLMS_DATETIME:
         raw = w.bytes(name, op.size)
-        w.last.meaning = dlms_datetime_meaning(raw)
+        w.set_last_meaning(dlms_datetime_meaning(raw))
         return raw
     if code == OP_REPEAT:
         count = op.count if op.ref is None else _ref(w, op, values, outer, op.ref, op.ref_up)

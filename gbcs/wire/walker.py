@@ -33,6 +33,7 @@ except ImportError:          # the pure-Python twin runs without Cython installe
 # linear in the input size.
 NODES_PER_BYTE = 8
 NODE_ALLOWANCE = 4096
+INITIAL_ROWS_MAX = 4096
 MAX_INPUT = 0x7FFFFFFF       # offsets are 32-bit on the tape
 
 # How a node's value is had (Tape.vkind): none (a group), stored (Tape.stored), or read from
@@ -46,10 +47,14 @@ _I = tuple(f"i{n * 8}" for n in range(33))
 _ILE = tuple(f"i{n * 8}le" for n in range(33))
 _FIELDS = (("a_name", "H"), ("a_index", "i"), ("a_start", "i"), ("a_end", "i"), ("a_after", "i"),
            ("a_meaning", "I"), ("a_codec", "B"), ("a_vkind", "B"))
+_ZERO_H, _ZERO_I, _ZERO_UI, _ZERO_B = array("H", [0]), array("i", [0]), array("I", [0]), array("B", [0])
 MAX_NAMES = 0xFFFF           # distinct base names in one tree (they come from the specs and decoders)
 MAX_CODECS = 0xFF
 _SHARED_NAMES: list = []
 _SHARED_NAME_IDS: dict = {}
+_SHARED_INDEXED: dict = {}     # "elements[3]" -> (id of "elements", 3), for small indexes
+INDEXED_CACHE = 256
+INDEXED_CACHE_SIZE = 1 << 16
 _NAMES_LOCK = threading.Lock()
 
 
@@ -101,9 +106,9 @@ class Tape:
         self.cur = -1
         # names are shared by the tapes of a process (they come from the specs and decoders,
         # so the table stays small); a fresh table is started when half of the ids are used
-        global _SHARED_NAMES, _SHARED_NAME_IDS
+        global _SHARED_NAMES, _SHARED_NAME_IDS, _SHARED_INDEXED
         if len(_SHARED_NAMES) > MAX_NAMES // 2:
-            _SHARED_NAMES, _SHARED_NAME_IDS = [], {}
+            _SHARED_NAMES, _SHARED_NAME_IDS, _SHARED_INDEXED = [], {}, {}
         self.names: list = _SHARED_NAMES
         self.name_ids: dict = _SHARED_NAME_IDS
         self.codecs: list = [None]
@@ -112,14 +117,14 @@ class Tape:
         self.meaning_ids: dict = {}
         self.stored: dict = {}
         self._index = -1
-        self.a_name = array("H", bytes(2 * capacity))
-        self.a_index = array("i", bytes(4 * capacity))
-        self.a_start = array("i", bytes(4 * capacity))
-        self.a_end = array("i", bytes(4 * capacity))
-        self.a_after = array("i", bytes(4 * capacity))
-        self.a_meaning = array("I", bytes(4 * capacity))
-        self.a_codec = array("B", bytes(capacity))
-        self.a_vkind = array("B", bytes(capacity))
+        self.a_name = _ZERO_H * capacity          # repeating a one-item array: no temporary bytes
+        self.a_index = _ZERO_I * capacity
+        self.a_start = _ZERO_I * capacity
+        self.a_end = _ZERO_I * capacity
+        self.a_after = _ZERO_I * capacity
+        self.a_meaning = _ZERO_UI * capacity
+        self.a_codec = _ZERO_B * capacity
+        self.a_vkind = _ZERO_B * capacity
         self._bind()
 
     # -- storage ---------------------------------------------------------------------
@@ -161,6 +166,10 @@ class Tape:
         if nid is not None:
             self._index = -1
             return nid
+        indexed = _SHARED_INDEXED.get(name) if self.names is _SHARED_NAMES else None
+        if indexed is not None:
+            self._index = indexed[1]
+            return indexed[0]
         cut = _index_cut(name) if type(name) is str else -1
         if cut > 0:
             base = name[:cut]
@@ -168,6 +177,9 @@ class Tape:
             if nid is None:
                 nid = self._new_name(base)
             self._index = int(name[cut + 1:-1])
+            if self._index < INDEXED_CACHE and len(_SHARED_INDEXED) < INDEXED_CACHE_SIZE \
+                    and self.names is _SHARED_NAMES:
+                _SHARED_INDEXED[name] = (nid, self._index)
             return nid
         self._index = -1
         return self._new_name(name)
@@ -505,7 +517,9 @@ class Walker:
         self.pos = pos
         self.end = len(data) if end is None else end
         self.budget = budget if budget is not None else NODE_ALLOWANCE + NODES_PER_BYTE * len(data)
-        self.tape = Tape(data)
+        # room for a typical tree at once (RTDS: about one node per 1.7 bytes); large inputs
+        # grow by an eighth at a time, so their unused tail stays small
+        self.tape = Tape(data, min(INITIAL_ROWS_MAX, 32 + (len(data) >> 1)))
         self.last_row = -1
         if root is None:
             self.tape.open("message", pos)
@@ -546,6 +560,14 @@ class Walker:
                                   rule="GBCS-D006")
 
     def begin(self, name: str) -> Node:
+        return tape_view(self.tape, self.open_group(name))
+
+    def finish(self) -> Node:
+        return tape_view(self.tape, self.tape.close(self.pos))
+
+    # begin/finish without making a view: the decoders' hot path
+    def open_group(self, name: str) -> int:
+        """A new group, now current; returns its row."""
         self.budget -= 1
         if self.budget < 0:
             self.spend(0, name)
@@ -553,11 +575,25 @@ class Walker:
         i = tape.add(name, self.pos, self.pos, 0, V_NONE, None)     # tape.open, inline
         tape.v_after[i] = tape.cur
         tape.cur = i
-        return tape_view(tape, i)
+        return i
 
-    def finish(self) -> Node:
-        tape = self.tape
-        return tape_view(tape, tape.close(self.pos))
+    def close_group(self) -> int:
+        """The current group ends here; returns its row."""
+        return self.tape.close(self.pos)
+
+    def set_last_meaning(self, meaning) -> None:
+        """The meaning of the leaf read last."""
+        if self.last_row < 0:
+            raise ValueError("no leaf has been read yet")
+        self.tape.v_meaning[self.last_row] = self.tape.meaning_id(meaning)
+
+    def set_meaning(self, row: int, meaning) -> None:
+        self.tape.v_meaning[row] = self.tape.meaning_id(meaning)
+
+    @property
+    def last_start(self) -> int:
+        """Where the leaf read last starts."""
+        return self.tape.v_start[self.last_row]
 
     def _leaf(self, name, start: int, codec: str, vkind: int, meaning) -> None:
         self.budget -= 1
