@@ -110,6 +110,9 @@ class OptionalBuildExt(build_ext):
 DIRECTIVES = {"language_level": 3, "binding": True, "annotation_typing": False}
 
 
+WALKER_PXD = "gbcs/wire/_walker_c.pxd"
+
+
 def extensions():
     if os.environ.get("GBCS_PURE_PYTHON") == "1":
         return []
@@ -118,11 +121,21 @@ def extensions():
         from setuptools import Extension
     except ImportError:
         return []
-    wanted = [Extension("gbcs.wire._walker_c", ["gbcs/wire/walker.py"], depends=["gbcs/wire/_walker_c.pxd"])]
+    wanted = [Extension("gbcs.wire._walker_c", ["gbcs/wire/walker.py"], depends=[WALKER_PXD])]
     for name in sorted(TWINS):
         source = name.replace(".", "/") + ".py"
         pxd = source[:-3] + ".pxd"          # found by Cython under the module's name; listed so an edit rebuilds
-        wanted.append(Extension(name, [source], depends=[pxd] if (ROOT / pxd).exists() else []))
+        depends = [pxd] if (ROOT / pxd).exists() else []
+        if depends and "_walker_c cimport" in (ROOT / pxd).read_text(encoding="utf-8"):
+            depends.append(WALKER_PXD)      # a twin typed with the compiled walker is rebuilt with it
+        wanted.append(Extension(name, [source], depends=depends))
+    for ext in wanted:
+        # Cython tracks a .pxd named after the .py it compiles, not _walker_c.pxd, nor a .pxd that
+        # another twin cimports: drop the generated C when any declared dependency is newer.
+        generated = ROOT / (ext.sources[0][:-3] + ".c")
+        if generated.exists() and any((ROOT / dep).stat().st_mtime > generated.stat().st_mtime
+                                      for dep in ext.depends if (ROOT / dep).exists()):
+            generated.unlink()
     built = []
     for ext in wanted:             # one by one: a module Cython rejects stays pure Python alone
         try:

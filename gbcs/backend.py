@@ -6,6 +6,10 @@ tracebacks look the same. `install()` (run by gbcs/__init__ before anything is i
 a finder first on sys.meta_path that loads those twins. The .py is used instead when
 GBCS_PURE_PYTHON=1, when no twin was built (no compiler), or, in a source checkout, when the
 twin is older than its .py (an edit is never shadowed by a stale build: `pip install -e .`).
+
+All or nothing: the twins call each other through C types (a compiled decoder takes only the
+compiled walker), so they are used only when every one of them, the walker included, is there
+and fresh; otherwise every module runs as Python.
 """
 from __future__ import annotations
 
@@ -39,21 +43,51 @@ def pure_python_requested() -> bool:
     return os.environ.get("GBCS_PURE_PYTHON") == "1"
 
 
+def _fresh(twin: Path, sources: list[Path]) -> Path | None:
+    """`twin` if it exists and, in a source checkout, is newer than every one of its sources."""
+    try:
+        built = twin.stat().st_mtime
+    except OSError:
+        return None
+    if _SOURCE_CHECKOUT:
+        for source in sources:
+            if source.exists() and built < source.stat().st_mtime:
+                return None                # stale: edited after the build
+    return twin
+
+
 def twin_path(module: str) -> Path | None:
-    """The compiled twin of `module` that would be used, or None."""
+    """The compiled twin of `module` that would be used, or None.
+
+    Its sources are its .py, its .pxd and the walker's .pxd (a twin cimporting the walker was
+    compiled against that declaration; a mismatch would crash rather than fail)."""
     parts = module.split(".")
     folder = _PACKAGE_ROOT.joinpath(*parts[1:-1])
-    source = folder / f"{parts[-1]}.py"
+    sources = [folder / f"{parts[-1]}.py", folder / f"{parts[-1]}.pxd", _PACKAGE_ROOT / "wire" / "_walker_c.pxd"]
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-        twin = folder / f"{TWIN_PREFIX}{parts[-1]}{suffix}"
-        try:
-            built = twin.stat().st_mtime
-        except OSError:
-            continue
-        if _SOURCE_CHECKOUT and source.exists() and built < source.stat().st_mtime:
-            return None                    # stale: the .py was edited after the build
-        return twin
+        twin = _fresh(folder / f"{TWIN_PREFIX}{parts[-1]}{suffix}", sources)
+        if twin is not None:
+            return twin
     return None
+
+
+WALKER_TWIN = "gbcs.wire._walker_c"      # built from gbcs/wire/walker.py (setup.py)
+
+
+def _walker_twin_path() -> Path | None:
+    folder = _PACKAGE_ROOT / "wire"
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        twin = _fresh(folder / f"_walker_c{suffix}", [folder / "walker.py", folder / "_walker_c.pxd"])
+        if twin is not None:
+            return twin
+    return None
+
+
+def compiled_usable() -> bool:
+    """Whether the compiled twins run: asked for (no GBCS_PURE_PYTHON=1), and all built and fresh."""
+    if pure_python_requested():
+        return False
+    return _walker_twin_path() is not None and all(twin_path(name) is not None for name in COMPILED)
 
 
 class _TwinFinder:
@@ -73,7 +107,7 @@ _FINDER = _TwinFinder()
 
 
 def install() -> None:
-    if pure_python_requested() or any(isinstance(f, _TwinFinder) for f in sys.meta_path):
+    if any(isinstance(f, _TwinFinder) for f in sys.meta_path) or not compiled_usable():
         return
     sys.meta_path.insert(0, _FINDER)
 
@@ -94,7 +128,12 @@ def describe() -> str:
     installed = any(isinstance(f, _TwinFinder) for f in sys.meta_path)
     compiled = [n for n in COMPILED if installed and twin_path(n) is not None]
     if not compiled and walker == "python":
-        reason = " (GBCS_PURE_PYTHON=1)" if pure_python_requested() else ""
+        if pure_python_requested():
+            reason = " (GBCS_PURE_PYTHON=1)"
+        elif _walker_twin_path() is None and not any(twin_path(n) for n in COMPILED):
+            reason = " (no compiled twins: pip install -e . with a C compiler builds them)"
+        else:
+            reason = " (a compiled twin is missing or older than its .py: pip install -e . rebuilds them)"
         return f"python{reason}"
     return (f"cython ({len(compiled)} of {len(COMPILED)} decode-path modules compiled"
             f"{', walker compiled' if walker == 'cython' else ''})")

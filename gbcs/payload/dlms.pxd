@@ -4,6 +4,7 @@
 # the builders read them from Python.
 cimport cython
 from libc.stdint cimport int64_t
+from gbcs.wire._walker_c cimport Walker
 
 cdef int _NONE, _LIST, _BOOLEAN, _INT, _UINT, _BCD, _FLOAT, _BITS, _OCTETS, _ASCII, _UTF8, _COMPACT
 cdef int _DATETIME, _DATE, _TIME
@@ -72,7 +73,8 @@ cpdef _datetime_text(_Tables t, raw)
 
 @cython.final
 cdef class _Dlms:
-    cdef public object w, ctx
+    cdef public Walker w
+    cdef public object ctx
     cdef public _Tables t
 
     cpdef note(self, str text)

@@ -1,14 +1,12 @@
 """The one place that picks the walker implementation.
 
 The compiled twin (gbcs.wire._walker_c, built by Cython from walker.py when a compiler is
-present) is used unless GBCS_PURE_PYTHON=1; both give identical trees and errors. In a source
-checkout a twin older than walker.py is ignored, so an edit is never shadowed by a stale build.
+present) is used when gbcs.backend.compiled_usable() says every twin is there and fresh (not with
+GBCS_PURE_PYTHON=1); both give identical trees and errors.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
+from gbcs.backend import compiled_usable
 from gbcs.wire import walker as _python_walker
 
 PythonWalker = _python_walker.Walker
@@ -16,16 +14,12 @@ PythonTape = _python_walker.Tape
 
 
 def _compiled():
-    if os.environ.get("GBCS_PURE_PYTHON") == "1":
+    if not compiled_usable():      # all twins or none (gbcs/backend.py)
         return None
     try:
         from gbcs.wire import _walker_c  # type: ignore[attr-defined]
     except ImportError:
         return None
-    source = Path(_python_walker.__file__)
-    if (source.parent.parent.parent / ".git").exists() and \
-            Path(_walker_c.__file__).stat().st_mtime < source.stat().st_mtime:
-        return None   # stale in-place build: rebuild with `pip install -e .`
     return _walker_c
 
 

@@ -2,6 +2,7 @@
 # are extension types with C fields, op codes are C ints, and the interpreter's functions
 # are C functions, so running a program costs Walker calls and little else.
 cimport cython
+from gbcs.wire._walker_c cimport Walker
 
 cdef int OP_UINT, OP_UINT_LE, OP_SINT, OP_UTC2000, OP_UTC2000_LE, OP_OCTSTR, OP_CHARSTR, OP_BYTES
 cdef int OP_REST, OP_DAY_MINUTES, OP_ZCL_DATE, OP_DLMS_DATETIME, OP_STRUCT, OP_REPEAT
@@ -40,15 +41,15 @@ cdef class Program:
     cdef public object name
     cdef public list ops
     cdef public dict template
-    cpdef dict walk(self, object w, dict hooks=*)
-    cpdef dict walk_group(self, object w, object name=*, object meaning=*, dict hooks=*)
+    cpdef dict walk(self, Walker w, dict hooks=*)
+    cpdef dict walk_group(self, Walker w, object name=*, object meaning=*, dict hooks=*)
 
 
 @cython.locals(op=_Op, fast=cython.int, fields=dict, text=object, n=object)
-cdef object _walk(object w, list ops, dict values, Scope outer, dict hooks, int depth)
+cdef object _walk(Walker w, list ops, dict values, Scope outer, dict hooks, int depth)
 @cython.locals(s=Scope)
-cdef object _ref(object w, _Op op, dict values, Scope outer, object ref, int up)
-cdef object _meaning(object w, _Op op, object value, dict values, Scope outer, dict hooks)
-cdef dict _block(object w, _Op op, object name, dict values, Scope outer, dict hooks, int depth)
+cdef object _ref(Walker w, _Op op, dict values, Scope outer, object ref, int up)
+cdef object _meaning(Walker w, _Op op, object value, dict values, Scope outer, dict hooks)
+cdef dict _block(Walker w, _Op op, object name, dict values, Scope outer, dict hooks, int depth)
 @cython.locals(code=cython.int, choice=_Op, node=object, fields=dict, items=list)
-cdef object _one(object w, _Op op, object name, dict values, Scope outer, dict hooks, int depth)
+cdef object _one(Walker w, _Op op, object name, dict values, Scope outer, dict hooks, int depth)

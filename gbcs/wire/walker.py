@@ -751,8 +751,12 @@ class Walker:
         start = self.pos
         value = self.uint(name, size, meaning)
         if value not in allowed:
-            shown = ", ".join(f"0x{v:0{size * 2}X}" for v in sorted(allowed))
-            cls = UnknownCodeError if unknown_code else ConstraintError
-            raise cls(f"0x{value:0{size * 2}X} is not {what} (expected {shown})", start, self.path(name),
-                      expected=sorted(allowed), actual=value)
+            raise _not_allowed(value, size, allowed, what, unknown_code, start, self.path(name))
         return value
+
+
+def _not_allowed(value: int, size: int, allowed, what: str, unknown_code: bool, start: int, path: str):
+    shown = ", ".join(f"0x{v:0{size * 2}X}" for v in sorted(allowed))
+    cls = UnknownCodeError if unknown_code else ConstraintError
+    return cls(f"0x{value:0{size * 2}X} is not {what} (expected {shown})", start, path,
+               expected=sorted(allowed), actual=value)
