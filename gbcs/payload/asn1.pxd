@@ -3,6 +3,7 @@
 # type expressions and tables become final C structs; the matcher's and emitter's steps are
 # C-level calls. Attributes stay `public`: gbcs.testing reads them from Python.
 cimport cython
+from gbcs.wire._walker_c cimport Walker
 
 cdef list _ELEMENT_NAMES
 
@@ -21,13 +22,13 @@ cdef class _Tlv:
 cpdef str _join(str path, str name)
 
 @cython.locals(i=Py_ssize_t, tlv=_Tlv)
-cpdef list _parse_all(w, _Tables t, const unsigned char[:] data, Py_ssize_t pos, Py_ssize_t end,
+cpdef list _parse_all(Walker w, _Tables t, const unsigned char[:] data, Py_ssize_t pos, Py_ssize_t end,
                       Py_ssize_t depth, str path)
 
 @cython.locals(start=Py_ssize_t, first=int, cls=long, constructed=bint, number=long, count=int, b=int,
                tag_end=Py_ssize_t, lb=int, minimal=bint, length="long long", n=int, tlv=_Tlv,
                u=_Universal)
-cpdef _Tlv _parse_one(w, _Tables t, const unsigned char[:] data, Py_ssize_t pos, Py_ssize_t end,
+cpdef _Tlv _parse_one(Walker w, _Tables t, const unsigned char[:] data, Py_ssize_t pos, Py_ssize_t end,
                       Py_ssize_t depth, str path)
 
 
@@ -99,7 +100,7 @@ cdef class _Plan:
 
 @cython.final
 cdef class _Matcher:
-    cdef public object w
+    cdef public Walker w
     cdef public _Tables t
     cdef public list notes
     cdef public dict memo
@@ -120,10 +121,10 @@ cdef class _Matcher:
 
 
 @cython.locals(tlv=_Tlv, child=_Plan)
-cpdef _emit(w, _Tables t, _Plan plan)
+cpdef Py_ssize_t _emit(Walker w, _Tables t, _Plan plan) except -1
 
 @cython.locals(tlv=_Tlv, n=Py_ssize_t)
-cpdef _emit_value(w, _Tables t, _Plan plan)
+cpdef _emit_value(Walker w, _Tables t, _Plan plan)
 
 cpdef str _number_text(value)
 

@@ -20,7 +20,7 @@ from typing import Iterable
 from gbcs.wire.codecs import minimal_ber_length
 from gbcs.errors import (ConstraintError, DecodeError, EncodeError, LengthError, SpecError,
                          SpecReferenceError, TruncatedError, UnknownCodeError)
-from gbcs.message import Node
+from gbcs.message import Node, tape_view
 from gbcs.spec.ast import Call, Name
 from gbcs.spec.load import SpecSet
 
@@ -864,9 +864,10 @@ def _bits_text(names: dict[int, str], raw: bytes, unused: int) -> str:
     return ", ".join(names.get(i, f"bit {i}") for i in set_bits if i < total) or "no bits set"
 
 
-def _emit(w, t: _Tables, plan: _Plan) -> Node:
+def _emit(w, t: _Tables, plan: _Plan) -> int:
+    """Walk one planned element; returns its row."""
     tlv = plan.tlv
-    node = w.begin(plan.name)
+    row = w.open_group(plan.name)
     if tlv.tag_end - tlv.start == 1:
         w.uint("tag", 1, t.tag_text(tlv))
     else:
@@ -883,10 +884,10 @@ def _emit(w, t: _Tables, plan: _Plan) -> Node:
         _emit(w, t, plan.inner)
     else:
         _emit_value(w, t, plan)
-    w.finish()
+    w.close_group()
     if plan.meaning is not None:
-        node.meaning = plan.meaning
-    return node
+        w.set_meaning(row, plan.meaning)
+    return row
 
 
 def _emit_value(w, t: _Tables, plan: _Plan) -> None:
@@ -991,7 +992,7 @@ def decode_der(w, name: str, type_name: str | None = None, notes: list | None = 
         plan = matcher.generic(tlv, name)
     if notes is not None:
         notes.extend(matcher.notes)
-    return _emit(w, t, plan)
+    return tape_view(w.tape, _emit(w, t, plan))
 
 
 # ======================================================================================

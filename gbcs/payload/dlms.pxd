@@ -4,7 +4,7 @@
 # the builders read them from Python.
 cimport cython
 from libc.stdint cimport int64_t
-from gbcs.wire._walker_c cimport Walker
+from gbcs.wire._walker_c cimport Tape, Walker
 
 cdef int _NONE, _LIST, _BOOLEAN, _INT, _UINT, _BCD, _FLOAT, _BITS, _OCTETS, _ASCII, _UTF8, _COMPACT
 cdef int _DATETIME, _DATE, _TIME
@@ -97,8 +97,10 @@ cdef class _Dlms:
     @cython.locals(typ=_Type, n="long long", i="long long", kind=int, child=_Shape)
     cpdef Py_ssize_t data(self, name, Py_ssize_t depth, _Shape shape=*, bint quiet=*, override=*) except -1
     cpdef Py_ssize_t der_sequence(self, _Shape shape, name) except -1
-    @cython.locals(i=Py_ssize_t, tags=list)
+    @cython.locals(tape=Tape, stop=Py_ssize_t, j=Py_ssize_t, before=Py_ssize_t)
     cpdef cosem_pairs(self, Py_ssize_t row, Py_ssize_t skip)
+    @cython.locals(va=Py_ssize_t, vb=Py_ssize_t)
+    cpdef cosem_pair(self, Tape tape, Py_ssize_t first, Py_ssize_t second)
     @cython.locals(kind=int)
     cpdef fixed(self, name, _Type typ, _Shape shape=*)
     cpdef integer_meaning(self, _Shape shape, v)
@@ -113,4 +115,5 @@ cdef class _Dlms:
     cpdef untagged(self, name, tuple desc, Py_ssize_t depth)
 
 
-cpdef _tag_of(tape, Py_ssize_t row)
+@cython.locals(first=Py_ssize_t)
+cpdef _tag_of(Tape tape, Py_ssize_t row)

@@ -709,20 +709,30 @@ class _Dlms:
         followed by a 6-byte octet-string is a class + logical name."""
         t = self.t
         tape = self.w.tape
-        elements = tape.child_rows(row)[skip:]
-        tags = [_tag_of(tape, e) for e in elements]
-        for i in range(len(elements) - 1):
-            if tags[i] != t.class_id_tag or tags[i + 1] != t.logical_name_tag:
-                continue
-            va, vb = tape.child_named(elements[i], "value"), tape.child_named(elements[i + 1], "value")
-            if va < 0 or vb < 0 or tape.is_group(vb) or tape.end(vb) - tape.start(vb) != 6:
-                continue
-            cls = t.classes.get(tape.value(va))
-            if cls is None:
-                continue
-            if tape.meaning(va) is None:
-                tape.set_meaning(va, cls[1])
-            tape.set_meaning(vb, _object_meaning(t, tape.value(vb)))
+        stop = tape.after(row)
+        j = row + 1
+        while skip > 0 and j < stop:
+            j = tape.after(j)
+            skip -= 1
+        before, before_tag = -1, None
+        while j < stop:
+            tag = _tag_of(tape, j)
+            if before_tag == t.class_id_tag and tag == t.logical_name_tag:
+                self.cosem_pair(tape, before, j)
+            before, before_tag = j, tag
+            j = tape.after(j)
+
+    def cosem_pair(self, tape, first: int, second: int) -> None:
+        t = self.t
+        va, vb = tape.child_named(first, "value"), tape.child_named(second, "value")
+        if va < 0 or vb < 0 or tape.is_group(vb) or tape.end(vb) - tape.start(vb) != 6:
+            return
+        cls = t.classes.get(tape.value(va))
+        if cls is None:
+            return
+        if tape.meaning(va) is None:
+            tape.set_meaning(va, cls[1])
+        tape.set_meaning(vb, _object_meaning(t, tape.value(vb)))
 
     def fixed(self, name: str, typ: _Type, shape: _Shape | None = None) -> None:
         """A fixed-size value: tagged ("value") or untagged (compact-array element)."""

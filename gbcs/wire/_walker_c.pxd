@@ -56,6 +56,7 @@ cdef class Tape:
     cpdef codec(self, Py_ssize_t i)
     cpdef bint is_group(self, Py_ssize_t i) except -1
     cpdef meaning(self, Py_ssize_t i)
+    cpdef set_meaning(self, Py_ssize_t i, meaning)
     @cython.locals(kind=int, s=Py_ssize_t, e=Py_ssize_t)
     cpdef value(self, Py_ssize_t i)
     cpdef bint is_closed(self, Py_ssize_t i) except -1
