@@ -71,9 +71,6 @@ def twin_path(module: str) -> Path | None:
     return None
 
 
-WALKER_TWIN = "gbcs.wire._walker_c"      # built from gbcs/wire/walker.py (setup.py)
-
-
 def _walker_twin_path() -> Path | None:
     folder = _PACKAGE_ROOT / "wire"
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:

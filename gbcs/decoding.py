@@ -77,7 +77,7 @@ def _mac_header(w: Walker, env: _Envelope) -> int:
 
     Leaves the walker limited to the ciphered content; returns the outer limit.
     """
-    w.begin("mac_header")
+    w.open_group("mac_header")
     length = env.mac_header_layout.walk(w)["ciphered_content_length"]
     length_at = w.last_start
     outer = w.push_limit(length, "ciphered_content_length", length_at)
@@ -85,7 +85,7 @@ def _mac_header(w: Walker, env: _Envelope) -> int:
         raise LengthError(f"ciphered content of {length} bytes cannot hold a security header and a MAC",
                           length_at, w.path("ciphered_content_length"), actual=length)
     env.security_header_layout.walk_group(w)
-    w.finish()
+    w.close_group()
     return outer
 
 
@@ -110,7 +110,7 @@ def _other_information_start(w: Walker, env: _Envelope, hooks: dict | None) -> t
 
 
 def _other_information(w: Walker, env: _Envelope, info: dict) -> int:
-    w.begin("other_information")
+    w.open_group("other_information")
     length_at = w.pos
     code, length, outer = _other_information_start(w, env, env.code_hooks)
     s = env.specs
@@ -138,19 +138,19 @@ def _other_information(w: Walker, env: _Envelope, info: dict) -> int:
         info["certificate_at"] = w.pos
         decode_der(w, "certificate", "Certificate")
     w.pop_limit(outer, None)
-    w.finish()
+    w.close_group()
     return code
 
 
 def _grouping_header(w: Walker, env: _Envelope, info: dict) -> int:
     """Walk the grouping header up to the content length; returns the content length."""
-    w.begin("grouping_header")
+    w.open_group("grouping_header")
     head = env.grouping_header_layout.walk(w)
     info["cra"], info["counter"], info["originator"], info["recipient"], info["date_time"] = _routing(head)
     info["message_code"] = _other_information(w, env, info)
     info["content_length_at"] = w.pos
     length = env.content_length_layout.walk(w)["content_length"]
-    w.finish()
+    w.close_group()
     return length
 
 
@@ -158,7 +158,7 @@ def _signing_apdu(w: Walker, env: _Envelope, info: dict, in_mac: bool) -> None:
     """General-Signing APDU: grouping header, content, signature field (if any)."""
     content_length = _grouping_header(w, env, info)
     outer = w.push_limit(content_length, "grouping_header.content_length", info["content_length_at"])
-    w.begin("payload")
+    w.open_group("payload")
     info["content_start"] = w.pos
     notes: list = []
     if not content_length:
@@ -171,7 +171,7 @@ def _signing_apdu(w: Walker, env: _Envelope, info: dict, in_mac: bool) -> None:
         info["family"] = payload_family(w.peek(0), w.peek(1), env.specs)
         w.rest("content", codec="unparsed")
     info["notes"] = notes
-    w.finish()
+    w.close_group()
     w.pop_limit(outer, "payload")
     info["content_end"] = w.pos
     # What follows the content: nothing (pre-command), 00 (unsigned) or 40 + r||s.
@@ -241,29 +241,29 @@ def is_gbt_block(data: bytes, spec_set: SpecSet | None = None) -> bool:
 
 def _gbt_block(w: Walker, env: _Envelope, index: int) -> dict:
     s = env.specs
-    w.begin(f"blocks[{index}]")
-    w.begin("routing_header")
+    w.open_group(f"blocks[{index}]")
+    w.open_group("routing_header")
     cra, counter, originator, recipient, _ = _routing(env.gbt_routing_header_layout.walk(w))
-    w.begin("other_information")
+    w.open_group("other_information")
     code, _, outer = _other_information_start(w, env, None)
     w.pop_limit(outer, None)
-    w.finish()
+    w.close_group()
     length = env.gbt_routing_tail_layout.walk(w)["ciphered_content_length"]
     length_at = w.last_start
-    w.finish()
+    w.close_group()
     outer = w.push_limit(length, "ciphered_content_length", length_at)
     env.security_header_layout.walk_group(w)
-    w.begin("gbt_header")
+    w.open_group("gbt_header")
     header = env.gbt_header_layout.walk(w, env.gbt_hooks)
     data_at = w.last_start
-    w.finish()
+    w.close_group()
     control, number, data_len = header["block_control"], header["block_number"], header["block_data_length"]
     w.need(data_len, "block_data")
     block = w.bytes("block_data", data_len)
     if w.remaining == env.mac:   # whether blocks carry a MAC is not settled; keep it if present
         env.mac_layout.walk(w)
     w.pop_limit(outer, None)
-    w.finish()
+    w.close_group()
     last = env.gbt_bits["last_block"]
     return {"key": (originator, recipient, cra, counter), "code": code, "number": number,
             "last": bool(control & last), "data": block, "data_at": data_at}
@@ -318,7 +318,7 @@ class GbtBlock:
 
 def _walk_gbt_blocks(data: bytes, env: _Envelope) -> tuple[Walker, list[dict]]:
     w = Walker(data)
-    w.begin("gbt")
+    w.open_group("gbt")
     blocks = []
     while w.remaining:
         if w.peek(0) != env.tags["general_ciphering"] or w.peek(1) != env.transaction_id:
@@ -326,7 +326,7 @@ def _walk_gbt_blocks(data: bytes, env: _Envelope) -> tuple[Walker, list[dict]]:
                                   f"{env.transaction_id:02X} …) here; a block sequence must hold only blocks "
                                   "of one message", w.pos, w.path("blocks"))
         blocks.append(_gbt_block(w, env, len(blocks)))
-    w.finish()
+    w.close_group()
     return w, blocks
 
 

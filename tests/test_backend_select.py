@@ -79,3 +79,35 @@ def test_pxd_declares_every_slot_of_its_class():
     assert _declared("message.pxd", "Node") == set(Node.__slots__)
     assert _declared("message.pxd", "Children") == set(Children.__slots__)
     assert _declared("wire/_walker_c.pxd", "Walker") == set(Walker.__slots__)
+
+
+def test_all_twins_or_none(tmp_path, monkeypatch):
+    """One missing or stale twin (the walker's .pxd edited, say) makes every module run as Python."""
+    pkg = tmp_path / "gbcs"
+    twins = []
+    for module in backend.COMPILED:
+        parts = module.split(".")
+        folder = pkg.joinpath(*parts[1:-1])
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{parts[-1]}.py").write_text("")
+        twins.append(folder / f"_c_{parts[-1]}{SUFFIX}")
+    (pkg / "wire" / "walker.py").write_text("")
+    (pkg / "wire" / "_walker_c.pxd").write_text("")
+    twins.append(pkg / "wire" / f"_walker_c{SUFFIX}")
+    for twin in twins:
+        twin.write_bytes(b"")
+        os.utime(twin, (3000, 3000))
+    for source in pkg.rglob("*.p[yx]*"):
+        os.utime(source, (1000, 1000))
+    monkeypatch.setattr(backend, "_PACKAGE_ROOT", pkg)
+    monkeypatch.setattr(backend, "_SOURCE_CHECKOUT", True)
+    monkeypatch.delenv("GBCS_PURE_PYTHON", raising=False)
+    assert backend.compiled_usable()
+    os.utime(pkg / "wire" / "_walker_c.pxd", (4000, 4000))      # declarations changed, not rebuilt
+    assert not backend.compiled_usable()
+    os.utime(pkg / "wire" / "_walker_c.pxd", (1000, 1000))
+    twins[0].unlink()
+    assert not backend.compiled_usable()
+    twins[0].write_bytes(b"")
+    monkeypatch.setenv("GBCS_PURE_PYTHON", "1")
+    assert not backend.compiled_usable()

@@ -10,7 +10,7 @@ import importlib
 import sys
 
 from gbcs.payload.context import PayloadContext
-from gbcs.wire.walker import Walker
+from gbcs.wire.backend import Walker
 
 from gbcs.spec import specs
 from gbcs.spec.load import SpecSet

@@ -823,7 +823,7 @@ class _Dlms:
             if found.size == n:
                 group = w.begin(name)
                 self.fields(found)
-                w.finish()
+                w.close_group()
                 group.meaning = found.title
                 return
             self.mismatch(shape, f"{n} bytes, layout {read[1]} takes {found.size}")
@@ -835,12 +835,12 @@ class _Dlms:
                 sc = w.uint("security_control", 1)
                 w.set_last_meaning(t.security_control.get(sc))
                 w.uint("invocation_counter", header_size - 1)
-                w.finish()
+                w.close_group()
                 header.meaning = "security control + invocation counter"
                 w.bytes("ciphertext", n - header_size - tag_length)
                 w.bytes("tag", tag_length)
                 w.set_last_meaning("GCM authentication tag")
-                w.finish()
+                w.close_group()
                 group.meaning = "ciphered (security header, ciphertext, tag)"
                 return
             self.mismatch(shape, f"{n} bytes is too short for security header + tag")

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 from gbcs.errors import EncodeError, LengthError
 from gbcs.payload.context import PayloadContext
-from gbcs.payload.units import annotate_zse
+from gbcs.payload.units import annotate_zse, has_zse_scaling
 from gbcs.spec.load import SpecSet
 from gbcs.wire.layout import bits_text, compiled, struct_size, walk_struct
 from gbcs.wire.timefmt import EPOCH_2000
@@ -101,6 +101,7 @@ class _Facts:
                                     if r.cells["name"] == "frame_type")
         self.fc_reserved = 0xFF & ~(self.frame_type_mask | sum(self.fc_bits.values()))
         self._zcl_header_hooks: dict[int, dict] = {}
+        self.zcl_payload_hooks: dict[tuple, dict] = {}
 
     def zcl_header_hooks(self, cluster: int) -> dict:
         """Meanings of a ZCL header's frame control and command id (the command needs the cluster)."""
@@ -173,6 +174,14 @@ def frame_control_text(frame_control: int, specs: SpecSet | None = None) -> str:
 
 
 def _zcl_hooks(f: _Facts, cluster: int, frame_control: int) -> dict:
+    """Meanings of attribute ids and answered command ids in a ZCL payload (made once per pair)."""
+    hooks = f.zcl_payload_hooks.get((cluster, frame_control))
+    if hooks is None:
+        hooks = f.zcl_payload_hooks[cluster, frame_control] = _new_zcl_hooks(f, cluster, frame_control)
+    return hooks
+
+
+def _new_zcl_hooks(f: _Facts, cluster: int, frame_control: int) -> dict:
     def attribute(value, scope):
         row = f.attributes.get((cluster, value))
         return row.cells["title"] if row is not None else None
@@ -207,10 +216,10 @@ def decode_gbz(w, ctx: PayloadContext) -> None:
     if ctx.cra_flag == f.alert_cra or (ctx.message_code is not None and ctx.message_code in f.alert_bodies):
         _alert(w, ctx, f)
     else:
-        w.begin("components")
+        w.open_group("components")
         for i in range(count):
             _component(w, ctx, f, f"components[{i}]")
-        w.finish()
+        w.close_group()
         if w.remaining:
             raise LengthError(f"{w.remaining} bytes follow the {count} component{'s' if count != 1 else ''} "
                               "the component count announces — the count or a component length is wrong",
@@ -231,9 +240,9 @@ def _alert(w, ctx: PayloadContext, f: _Facts) -> None:
         walk_struct(w, f.specs, body.cells["layout"], "alert_body", meaning=body.cells["title"],
                     hooks=_alert_hooks(f))
     elif form == "component":
-        w.begin("components")
+        w.open_group("components")
         _component(w, ctx, f, "components[0]")
-        w.finish()
+        w.close_group()
     if w.remaining:
         raise LengthError(f"{w.remaining} bytes after the body of a {body.cells['title']} alert, which ends here",
                           w.pos, w.path("alert_body"), rule="GBCS-D005", actual=w.remaining)
@@ -244,7 +253,7 @@ def _code(code: int | None) -> str:
 
 
 def _component(w, ctx: PayloadContext, f: _Facts, name: str) -> None:
-    w.begin(name)
+    w.open_group(name)
     header = f.component_header.walk(w)
     control, cluster = header["control"], header["cluster_id"]
     outer = w.push_limit(header["length"], "length", w.last_start)
@@ -260,11 +269,11 @@ def _component(w, ctx: PayloadContext, f: _Facts, name: str) -> None:
     else:
         decode_zcl_payload(w, ctx, cluster=cluster, frame_control=frame_control, command_id=command_id)
     w.pop_limit(outer, name)
-    w.finish()
+    w.close_group()
 
 
 def _ciphered(w, f: _Facts, cmd: ZclCommand | None) -> None:
-    w.begin("ciphered_information")
+    w.open_group("ciphered_information")
     length = f.ciphered_length.walk(w)["length"]
     length_at = w.last_start
     header, tag = f.security_header_size, f.tag_size
@@ -278,7 +287,7 @@ def _ciphered(w, f: _Facts, cmd: ZclCommand | None) -> None:
     w.bytes("ciphertext", length - header - tag, meaning=what)
     w.bytes("tag", tag)
     w.pop_limit(outer, "ciphered_information")
-    w.finish()
+    w.close_group()
 
 
 def decode_zcl_payload(w, ctx: PayloadContext, cluster: int, frame_control: int, command_id: int) -> None:
@@ -297,7 +306,8 @@ def decode_zcl_payload(w, ctx: PayloadContext, cluster: int, frame_control: int,
         return
     walk_struct(w, f.specs, cmd.layout, "zcl_payload", meaning=cmd.title,
                 hooks=_zcl_hooks(f, cluster, frame_control))
-    annotate_zse(w.current.children[-1], f.specs, cluster, command_id)
+    if has_zse_scaling(f.specs, cluster, command_id):
+        annotate_zse(w.current.children[-1], f.specs, cluster, command_id)
 
 
 # -- builders ---------------------------------------------------------------------------

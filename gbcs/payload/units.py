@@ -44,6 +44,11 @@ def scaled_text(value: int, multiplier: int, divisor: int, unit: str | None) -> 
     return f"{value}{factor} / {divisor} = {shown}{' ' + unit if unit else ''}"
 
 
+def has_zse_scaling(s: SpecSet, cluster: int, command: int) -> bool:
+    """Whether a ZSE payload of this command carries a scaled value (see annotate_zse)."""
+    return (cluster, command) in _units(s).scaled
+
+
 def annotate_zse(node: Node, s: SpecSet, cluster: int, command: int) -> None:
     """Give a ZSE payload's scaled value field its quantity and unit as meaning."""
     row = _units(s).scaled.get((cluster, command))

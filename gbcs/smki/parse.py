@@ -17,7 +17,7 @@ from gbcs.errors import CertificateError, DecodeError
 from gbcs.message import Node
 from gbcs.payload.asn1 import _oid_text, decode_der
 from gbcs.spec import specs
-from gbcs.wire.walker import Walker
+from gbcs.wire.backend import Walker
 
 MAX_CERTIFICATE_BYTES = 64 * 1024      # SMKI certificates are under 1 KiB; refuse huge blobs early
 

@@ -84,7 +84,7 @@ def _cert_checker() -> Callable[[bytes], Iterable[str]]:
     def check_der(data: bytes) -> Iterable[str]:
         from gbcs.message import Node
         from gbcs.payload.asn1 import decode_der
-        from gbcs.wire.walker import Walker
+        from gbcs.wire.backend import Walker
         w = Walker(data, root=Node("certificate", 0, 0, children=[]))
         try:
             node = decode_der(w, "certificate", "Certificate")

@@ -458,12 +458,12 @@ class Program:
     def walk_group(self, w, name: str | None = None, meaning: str | None = None,
                    hooks: dict | None = None) -> dict:
         """The fields as a group node `name` (default: the struct's name); returns their values."""
-        node = w.begin(name if name is not None else self.name)
+        row = w.open_group(name if name is not None else self.name)
         values = self.template.copy()
         _walk(w, self.ops, values, None, hooks if hooks is not None else _NO_HOOKS, 0)
-        w.finish()
+        w.close_group()
         if meaning is not None:
-            node.meaning = meaning
+            w.set_meaning(row, meaning)
         return values
 
 
@@ -518,10 +518,10 @@ def _walk(w, ops: list, values: dict, outer: "Scope | None", hooks: dict, depth:
         if fast == FAST_STRUCT:
             if depth >= MAX_STRUCT_DEPTH:
                 raise SpecError(f"{op.where}: structs nested more than {MAX_STRUCT_DEPTH} deep")
-            w.begin(name)
+            w.open_group(name)
             fields = op.template.copy()
             _walk(w, op.block, fields, None, hooks, depth + 1)
-            w.finish()
+            w.close_group()
             values[name] = fields
             continue
         if fast == FAST_UINT:
@@ -582,10 +582,10 @@ def _meaning(w, op: _Op, value, values: dict, outer: "Scope | None", hooks: dict
 
 
 def _block(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict, depth: int) -> dict:
-    w.begin(name)
+    w.open_group(name)
     inner: dict = {}
     _walk(w, op.block, inner, _scope(values, outer), hooks, depth)
-    w.finish()
+    w.close_group()
     return inner
 
 
@@ -608,16 +608,16 @@ def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict
     if code == OP_STRUCT:
         if depth >= MAX_STRUCT_DEPTH:
             raise SpecError(f"{op.where}: structs nested more than {MAX_STRUCT_DEPTH} deep")
-        node = w.begin(name)
+        row = w.open_group(name)
         fields = op.template.copy()
         _walk(w, op.block, fields, None, hooks, depth + 1)
-        w.finish()
+        w.close_group()
         if hooks:
             hook = hooks.get(op.name)
             if hook is not None:
                 text = hook(fields, _scope(values, outer))
                 if text is not None:
-                    node.meaning = text
+                    w.set_meaning(row, text)
         return fields
     if code == OP_UINT_LE:
         value = w.uint_le(name, op.size)
@@ -677,14 +677,14 @@ def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict
         return raw
     if code == OP_REPEAT:
         count = op.count if op.ref is None else _ref(w, op, values, outer, op.ref, op.ref_up)
-        w.begin(name)
+        w.open_group(name)
         items = []
         for i in range(count):
             items.append(_block(w, op, f"{name}[{i}]", values, outer, hooks, depth))
-        w.finish()
+        w.close_group()
         return items
     if code == OP_REPEAT_TO_END:
-        w.begin(name)
+        w.open_group(name)
         items = []
         while w.remaining > 0:
             start = w.pos
@@ -692,7 +692,7 @@ def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict
             if w.pos == start:
                 raise ConstraintError("an item of this list takes no bytes, so the list would never end",
                                       start, w.path(name), rule="GBCS-D006")
-        w.finish()
+        w.close_group()
         return items
     if code == OP_IF_REMAINING:
         return _block(w, op, name, values, outer, hooks, depth) if w.remaining > 0 else None
