@@ -139,6 +139,26 @@ def test_the_walker_contract_for_decoders(walker):
     assert w.root.get("group").get("elements[8]") is None
 
 
+@pytest.mark.parametrize("walker", WALKERS, ids=lambda c: c.__module__)
+def test_the_row_level_walker_steps(walker):
+    """open_group/close_group/set_meaning/set_last_meaning/last_start: begin/finish without views."""
+    w = walker(bytes.fromhex("AA0102030405"), 1)
+    row = w.open_group("group")
+    w.uint("a", 1)
+    w.set_last_meaning("first")
+    assert w.last_start == 1
+    w.bytes("elements[7]", 2)
+    assert w.last_start == 2
+    w.set_meaning(row, "the group")
+    assert w.close_group() == row
+    root = w.root
+    assert root.find("group").meaning == "the group" and root.find("group").end == 4
+    assert root.find("group.a").meaning == "first" and root.find("group.elements[7]").value == b"\x02\x03"
+    fresh = walker(b"\x01")
+    with pytest.raises(ValueError):
+        fresh.set_last_meaning("nothing read yet")
+
+
 def test_children_are_a_lazy_read_only_sequence():
     message = gbcs.decode(big_alert(1000))
     body = message.find("payload.alert")
