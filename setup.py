@@ -110,7 +110,9 @@ class OptionalBuildExt(build_ext):
 DIRECTIVES = {"language_level": 3, "binding": True, "annotation_typing": False}
 
 
-WALKER_PXD = "gbcs/wire/_walker_c.pxd"
+# Every twin is rebuilt when any .pxd changes: twins cimport each other's types (the walker, the
+# layout programs), and one compiled against stale declarations would crash rather than fail.
+DECLARATIONS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "gbcs").rglob("*.pxd"))
 
 
 def extensions():
@@ -121,14 +123,10 @@ def extensions():
         from setuptools import Extension
     except ImportError:
         return []
-    wanted = [Extension("gbcs.wire._walker_c", ["gbcs/wire/walker.py"], depends=[WALKER_PXD])]
+    wanted = [Extension("gbcs.wire._walker_c", ["gbcs/wire/walker.py"], depends=DECLARATIONS)]
     for name in sorted(TWINS):
-        source = name.replace(".", "/") + ".py"
-        pxd = source[:-3] + ".pxd"          # found by Cython under the module's name; listed so an edit rebuilds
-        depends = [pxd] if (ROOT / pxd).exists() else []
-        if depends and "_walker_c cimport" in (ROOT / pxd).read_text(encoding="utf-8"):
-            depends.append(WALKER_PXD)      # a twin typed with the compiled walker is rebuilt with it
-        wanted.append(Extension(name, [source], depends=depends))
+        # its own .pxd (found by Cython under the module's name) is among DECLARATIONS
+        wanted.append(Extension(name, [name.replace(".", "/") + ".py"], depends=DECLARATIONS))
     for ext in wanted:
         # Cython tracks a .pxd named after the .py it compiles, not _walker_c.pxd, nor a .pxd that
         # another twin cimports: drop the generated C when any declared dependency is newer.
@@ -151,7 +149,7 @@ setup(
     packages=find_packages(include=["gbcs", "gbcs.*"]) + ["gbcs.specs", "gbcs.grammars"],
     package_dir={"gbcs.specs": "specs", "gbcs.grammars": "grammars"},
     # the .pxd files ship too: a source build from the sdist compiles the same typed twins
-    package_data={"gbcs": ["py.typed"], "gbcs.payload": ["*.pxd"], "gbcs.wire": ["*.pxd"],
+    package_data={"gbcs": ["py.typed", "*.pxd"], "gbcs.payload": ["*.pxd"], "gbcs.wire": ["*.pxd"],
                   "gbcs.specs": ["*.gbspec"], "gbcs.grammars": ["*.lark"]},
     exclude_package_data={"": ["*.c"]},      # Cython's generated C: build input, not package data
     ext_modules=extensions(),

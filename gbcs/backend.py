@@ -59,11 +59,11 @@ def _fresh(twin: Path, sources: list[Path]) -> Path | None:
 def twin_path(module: str) -> Path | None:
     """The compiled twin of `module` that would be used, or None.
 
-    Its sources are its .py, its .pxd and the walker's .pxd (a twin cimporting the walker was
-    compiled against that declaration; a mismatch would crash rather than fail)."""
+    Its sources are its .py and every .pxd of the package (a twin cimporting another twin's
+    types was compiled against those declarations; a mismatch would crash rather than fail)."""
     parts = module.split(".")
     folder = _PACKAGE_ROOT.joinpath(*parts[1:-1])
-    sources = [folder / f"{parts[-1]}.py", folder / f"{parts[-1]}.pxd", _PACKAGE_ROOT / "wire" / "_walker_c.pxd"]
+    sources = [folder / f"{parts[-1]}.py", *_declarations()]
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         twin = _fresh(folder / f"{TWIN_PREFIX}{parts[-1]}{suffix}", sources)
         if twin is not None:
@@ -71,10 +71,15 @@ def twin_path(module: str) -> Path | None:
     return None
 
 
+def _declarations() -> list[Path]:
+    """The .pxd files (C types of the twins), in a source checkout only (where times matter)."""
+    return sorted(_PACKAGE_ROOT.rglob("*.pxd")) if _SOURCE_CHECKOUT else []
+
+
 def _walker_twin_path() -> Path | None:
     folder = _PACKAGE_ROOT / "wire"
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-        twin = _fresh(folder / f"_walker_c{suffix}", [folder / "walker.py", folder / "_walker_c.pxd"])
+        twin = _fresh(folder / f"_walker_c{suffix}", [folder / "walker.py", *_declarations()])
         if twin is not None:
             return twin
     return None

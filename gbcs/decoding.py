@@ -30,10 +30,19 @@ class _Envelope:
         def values(enum: str) -> dict[int, str]:
             return {r.cells["value"]: r.cells["name"] for r in s.enum(enum).rows}
         self.specs = s
-        for name in ("mac_header", "security_header", "grouping_header", "other_information_code",
-                     "other_information_srp_id", "other_information_srp_counter", "other_information_soc",
-                     "content_length", "signature", "mac", "gbt_routing_header", "gbt_routing_tail", "gbt_header"):
-            setattr(self, f"{name}_layout", compiled(s, name))
+        self.mac_header_layout = compiled(s, "mac_header")
+        self.security_header_layout = compiled(s, "security_header")
+        self.grouping_header_layout = compiled(s, "grouping_header")
+        self.other_information_code_layout = compiled(s, "other_information_code")
+        self.other_information_srp_id_layout = compiled(s, "other_information_srp_id")
+        self.other_information_srp_counter_layout = compiled(s, "other_information_srp_counter")
+        self.other_information_soc_layout = compiled(s, "other_information_soc")
+        self.content_length_layout = compiled(s, "content_length")
+        self.signature_layout = compiled(s, "signature")
+        self.mac_layout = compiled(s, "mac")
+        self.gbt_routing_header_layout = compiled(s, "gbt_routing_header")
+        self.gbt_routing_tail_layout = compiled(s, "gbt_routing_tail")
+        self.gbt_header_layout = compiled(s, "gbt_header")
         self.tags = {v: k for k, v in values("apdu_tag").items()}
         self.cra = values("cra_flag")
         self.cra_codes = {v: k for k, v in self.cra.items()}
