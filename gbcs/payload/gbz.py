@@ -102,6 +102,7 @@ class _Facts:
         self.fc_reserved = 0xFF & ~(self.frame_type_mask | sum(self.fc_bits.values()))
         self._zcl_header_hooks: dict[int, dict] = {}
         self.zcl_payload_hooks: dict[tuple, dict] = {}
+        self.frame_control_texts: dict[int, str] = {}
 
     def zcl_header_hooks(self, cluster: int) -> dict:
         """Meanings of a ZCL header's frame control and command id (the command needs the cluster)."""
@@ -131,13 +132,21 @@ class _Facts:
 _FACTS: "weakref.WeakKeyDictionary[SpecSet, _Facts]" = weakref.WeakKeyDictionary()
 
 
+_LAST: tuple = (None, None)       # (SpecSet, _Facts) asked for last: a weak-dict look-up costs more
+
+
 def _facts(s: SpecSet | None) -> _Facts:
+    global _LAST
     if s is None:
         from gbcs.spec import specs
         s = specs()
+    last = _LAST
+    if last[0] is s:
+        return last[1]
     f = _FACTS.get(s)
     if f is None:
         f = _FACTS[s] = _Facts(s)
+    _LAST = (s, f)
     return f
 
 
@@ -161,6 +170,13 @@ def control_text(control: int, specs: SpecSet | None = None) -> str:
 
 def frame_control_text(frame_control: int, specs: SpecSet | None = None) -> str:
     f = _facts(specs)
+    text = f.frame_control_texts.get(frame_control)
+    if text is None:
+        text = f.frame_control_texts[frame_control] = _frame_control_text(frame_control, f)
+    return text
+
+
+def _frame_control_text(frame_control: int, f: _Facts) -> str:
     frame_type = frame_control & f.frame_type_mask
     parts = [f.frame_types.get(frame_type, f"reserved frame type {frame_type}")]
     parts.append(f.direction_titles[1 if frame_control & f.fc_bits["server_to_client"] else 0])
