@@ -87,6 +87,10 @@ class SpecSet:
 
     def derived(self, factory):
         """`factory(self)`, made once per SpecSet: the tables a decoder builds from the specs."""
+        try:                                  # the path every decode takes, several times
+            return self._derived[factory]
+        except (AttributeError, KeyError):
+            pass
         cache = self.__dict__.setdefault("_derived", {})
         value = cache.get(factory)
         if value is None:

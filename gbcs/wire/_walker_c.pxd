@@ -8,6 +8,8 @@ cdef bint COMPILED
 cdef list _SHARED_NAMES
 cdef dict _SHARED_NAME_IDS
 cdef dict _SHARED_INDEXED
+cdef list _SHARED_CODECS
+cdef dict _SHARED_CODEC_IDS
 cdef Py_ssize_t INDEXED_CACHE, INDEXED_CACHE_SIZE, INITIAL_ROWS_MAX
 
 cpdef str _uint_codec(Py_ssize_t size, bint little)

@@ -52,6 +52,8 @@ MAX_NAMES = 0xFFFF           # distinct base names in one tree (they come from t
 MAX_CODECS = 0xFF
 _SHARED_NAMES: list = []
 _SHARED_NAME_IDS: dict = {}
+_SHARED_CODECS: list = [None]   # codec id 0: a group
+_SHARED_CODEC_IDS: dict = {}
 _SHARED_INDEXED: dict = {}     # "elements[3]" -> (id of "elements", 3), for small indexes
 INDEXED_CACHE = 256
 INDEXED_CACHE_SIZE = 1 << 16
@@ -106,13 +108,15 @@ class Tape:
         self.cur = -1
         # names are shared by the tapes of a process (they come from the specs and decoders,
         # so the table stays small); a fresh table is started when half of the ids are used
-        global _SHARED_NAMES, _SHARED_NAME_IDS, _SHARED_INDEXED
+        global _SHARED_NAMES, _SHARED_NAME_IDS, _SHARED_INDEXED, _SHARED_CODECS, _SHARED_CODEC_IDS
         if len(_SHARED_NAMES) > MAX_NAMES // 2:
             _SHARED_NAMES, _SHARED_NAME_IDS, _SHARED_INDEXED = [], {}, {}
+        if len(_SHARED_CODECS) > MAX_CODECS // 2:
+            _SHARED_CODECS, _SHARED_CODEC_IDS = [None], {}
         self.names: list = _SHARED_NAMES
         self.name_ids: dict = _SHARED_NAME_IDS
-        self.codecs: list = [None]
-        self.codec_ids: dict = {}
+        self.codecs: list = _SHARED_CODECS        # shared too: a few dozen codecs, all from the code
+        self.codec_ids: dict = _SHARED_CODEC_IDS
         self.meanings: list = [None]
         self.meaning_ids: dict = {}
         self.stored: dict = {}
@@ -202,12 +206,16 @@ class Tape:
             return 0
         cid = self.codec_ids.get(codec)
         if cid is None:
-            cid = len(self.codecs)
-            if cid > MAX_CODECS:
-                raise ConstraintError(f"more than {MAX_CODECS} distinct codecs in one tree", 0, "message",
-                                      rule="GBCS-D006")
-            self.codecs.append(codec)
-            self.codec_ids[codec] = cid
+            with _NAMES_LOCK:             # the table may be shared with other threads' tapes
+                cid = self.codec_ids.get(codec)
+                if cid is not None:
+                    return cid
+                cid = len(self.codecs)
+                if cid > MAX_CODECS:
+                    raise ConstraintError(f"more than {MAX_CODECS} distinct codecs in one tree", 0, "message",
+                                          rule="GBCS-D006")
+                self.codecs.append(codec)
+                self.codec_ids[codec] = cid
         return cid
 
     def meaning_id(self, meaning) -> int:
