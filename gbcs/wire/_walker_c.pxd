@@ -10,7 +10,7 @@ cdef dict _SHARED_NAME_IDS
 cdef dict _SHARED_INDEXED
 cdef list _SHARED_CODECS
 cdef dict _SHARED_CODEC_IDS
-cdef Py_ssize_t INDEXED_CACHE, INDEXED_CACHE_SIZE, INITIAL_ROWS_MAX
+cdef Py_ssize_t INDEXED_CACHE, INDEXED_CACHE_SIZE, INITIAL_ROWS_MAX, SHARED_MEANINGS_FROM
 
 cpdef str _uint_codec(Py_ssize_t size, bint little)
 @cython.locals(size=Py_ssize_t, k=Py_ssize_t, digits=Py_ssize_t)
@@ -41,6 +41,7 @@ cdef class Tape:
     cpdef Py_ssize_t _intern_name(self, name) except -1
     cpdef Py_ssize_t _new_name(self, name) except -1
     cpdef Py_ssize_t codec_id(self, codec) except -1
+    @cython.locals(mid=Py_ssize_t)
     cpdef Py_ssize_t meaning_id(self, meaning) except -1
     @cython.locals(i=Py_ssize_t)
     cpdef Py_ssize_t add(self, name, Py_ssize_t start, Py_ssize_t end, Py_ssize_t codec, int vkind,

@@ -56,6 +56,7 @@ _SHARED_CODECS: list = [None]   # codec id 0: a group
 _SHARED_CODEC_IDS: dict = {}
 _SHARED_INDEXED: dict = {}     # "elements[3]" -> (id of "elements", 3), for small indexes
 INDEXED_CACHE = 256
+SHARED_MEANINGS_FROM = 1024
 INDEXED_CACHE_SIZE = 1 << 16
 _NAMES_LOCK = threading.Lock()
 
@@ -221,14 +222,14 @@ class Tape:
     def meaning_id(self, meaning) -> int:
         if meaning is None:
             return 0
-        if type(meaning) is str:
-            mid = self.meaning_ids.get(meaning)
-            if mid is not None:
-                return mid
-            mid = len(self.meanings)
+        mid = len(self.meanings)
+        # Equal texts share an id once the tree is large (memory); a small tree just appends,
+        # cheaper than a look-up. Equal non-strings (1, True, 1.0) always stay distinct.
+        if mid >= SHARED_MEANINGS_FROM and type(meaning) is str:
+            known = self.meaning_ids.get(meaning)
+            if known is not None:
+                return known
             self.meaning_ids[meaning] = mid
-        else:                     # not interned: equal non-strings (1, True, 1.0) stay distinct
-            mid = len(self.meanings)
         self.meanings.append(meaning)
         return mid
 
@@ -249,11 +250,7 @@ class Tape:
         self.v_after[i] = i + 1
         self.v_codec[i] = codec
         self.v_vkind[i] = vkind
-        if meaning is None:
-            self.v_meaning[i] = 0
-        else:
-            mid = self.meaning_ids.get(meaning) if type(meaning) is str else None
-            self.v_meaning[i] = self.meaning_id(meaning) if mid is None else mid
+        self.v_meaning[i] = 0 if meaning is None else self.meaning_id(meaning)
         self.n = i + 1
         return i
 
