@@ -56,9 +56,8 @@ class _Envelope:
         self.srp_id_size = struct_size(s, "other_information_srp_id")
         self.srp_counter_size = struct_size(s, "other_information_srp_counter")
         self.soc_size = struct_size(s, "other_information_soc")
-        # a DER certificate starts with a constructed (X.690 8.1.2.5: bit 0x20) SEQUENCE tag
-        universal = {r.cells["name"]: n for n, r in s.get("asn1_universal", "x680").by_key.items()}
-        self.certificate_tag = universal["SEQUENCE"] | 0x20
+        from gbcs.payload.asn1 import universal_tag      # the decoders load on first use
+        self.certificate_tag = universal_tag(s, "SEQUENCE")     # a DER certificate starts with it
         self.gbt_bits = {v: k for k, v in values("gbt_block_control").items()}
         self.gbt_bit_titles = [(r.cells["value"], r.cells["title"].lower()) for r in s.enum("gbt_block_control").rows]
         self.gbt_window_mask = 0xFF & ~sum(self.gbt_bits.values())

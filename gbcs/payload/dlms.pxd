@@ -46,6 +46,7 @@ cdef class _Tables:
     cdef public object protected_codes
     cdef public list by_tag, invoke_flag_titles
     cdef public object invoke_known, date_time_length_codes, optional_codes, class_id_tag, logical_name_tag
+    cdef public object der_sequence_tag
     cdef public dict date_time_lengths, optional, object_meanings, month_special, day_special, days_of_week
     cpdef dict enum(self, name)
 

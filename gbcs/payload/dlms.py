@@ -99,6 +99,8 @@ class _Tables:
         self.type_by_name = {t.name: t for t in self.types.values()}
         self.class_id_tag = self.type_by_name["long_unsigned"].tag     # COSEM class id + logical name pairs
         self.logical_name_tag = self.type_by_name["octet_string"].tag
+        from gbcs.payload.asn1 import universal_tag
+        self.der_sequence_tag = universal_tag(s, "SEQUENCE")   # raw DER where A-XDR would be (8F84)
         self.enums: dict[str, dict[int, tuple[str, str]]] = {}
         self.apdus = self.enum("dlms_apdu")
         self.request_choices = self.enum("dlms_request_choice")
@@ -636,10 +638,10 @@ class _Dlms:
         if tag is None:
             w.need(1, f"{name}.tag")
         if shape is not None and shape.type == "der_sequence":
-            if tag == 0x30:
+            if tag == t.der_sequence_tag:
                 return self.der_sequence(shape, override or shape.name or name)
             if not quiet:
-                self.mismatch(shape, f"expected a DER SEQUENCE (30), found tag {tag:02X}", name)
+                self.mismatch(shape, f"expected a DER SEQUENCE ({t.der_sequence_tag:02X}), found tag {tag:02X}", name)
             shape = None
         typ = t.by_tag[tag]
         if typ is None:

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from gbcs.errors import CertificateError, DecodeError
 from gbcs.message import Node
-from gbcs.payload.asn1 import _oid_text, decode_der
+from gbcs.payload.asn1 import _oid_text, decode_der, universal_tag as _universal_tag
 from gbcs.spec import specs
 from gbcs.wire.backend import Walker
 
@@ -33,10 +33,7 @@ _KEY_LABELS = {b"PUBLIC KEY": "a bare public key (PEM PUBLIC KEY)",
 
 def universal_tag(name: str) -> int:
     """The identifier octet of a universal type named in specs/asn1.gbspec (asn1_universal x680)."""
-    row = specs().get("asn1_universal", "x680")
-    number = next(r.cells["number"] for r in row.rows if r.cells["name"] == name)
-    constructed = next(r.cells["decode"] for r in row.rows if r.cells["name"] == name) == "constructed"
-    return number | (0x20 if constructed else 0)
+    return _universal_tag(specs(), name)
 
 
 def tag_title(tag: int) -> str:
