@@ -180,14 +180,14 @@ def _lint_findings(subject, pool, usage: str | None, offset: int, field: str) ->
 @rule_check(*CERTIFICATE_RULES, needs="message")
 def certificates_in_message(ctx: Context):
     from gbcs.smki.facts import message_certificate_usages
-    from gbcs.validate.facts import scan_tree
+    from gbcs.validate.facts import path_of, scan_tree
     for message, prefix in ((ctx.message, ""), (ctx.message.inner, "reassembled:")):
         if message is None:
             continue
         # one cheap scan first: almost no message carries a certificate
         if not (ctx.scan if message is ctx.message else scan_tree(message.root)).carries_certificate:
             continue
-        found = [(path, node) for path, node in message.root.walk()
+        found = [(path_of(message.root, node), node) for node in message.root.descendants()
                  if not node.is_leaf and node.get("tbs_certificate") is not None]
         if not found:
             continue

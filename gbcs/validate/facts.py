@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gbcs.message import Message, Node
+from gbcs.message import Message, Node, tape_view
 from gbcs.spec.load import SpecSet
 
 
@@ -27,6 +27,8 @@ class Facts:
     scaled_any: dict             # (cluster, command) -> zse_scaled_value cells (first row)
     units: dict                  # ZSE unit of measure -> (name, title)
     signature_size: int          # bytes of an envelope signature (envelope_size)
+    dlms_request_choices: dict   # DLMS request-spec choice value -> name
+    zcl_server_to_client: int    # the direction bit of a ZCL frame control
 
 
 def _facts(s: SpecSet) -> Facts:
@@ -68,6 +70,8 @@ def _facts(s: SpecSet) -> Facts:
         scaled=scaled,
         scaled_any=scaled_any,
         units={r.cells["value"]: (r.cells["name"], r.cells["title"]) for r in s.enum("zse_unit_of_measure").rows},
+        dlms_request_choices=enum("dlms_request_choice"),
+        zcl_server_to_client={v: k for k, v in enum("zcl_frame_control_bit").items()}["server_to_client"],
     )
 
 
@@ -77,23 +81,33 @@ def facts(s: SpecSet) -> Facts:
 
 # -- reading the decoded tree ------------------------------------------------------------
 
+def node_at(node: Node | None, *names: str) -> Node | None:
+    """The node below `node` reached by the child names given (None where one is missing):
+    find() without splitting a dotted path."""
+    for name in names:
+        if node is None:
+            return None
+        node = node.get(name)
+    return node
+
+
 def carried(message: Message) -> Message:
     """The GBCS message itself: for GBT-reassembled input, the message the blocks carry."""
     return message.inner if message.inner is not None else message
 
 
 def has_mac(message: Message) -> bool:
-    return message.find("mac_header") is not None
+    return message.root.get("mac_header") is not None
 
 
 def signature_length(message: Message) -> int | None:
     """0x40 signed, 0 explicitly unsigned, None when there is no signature field (pre-command)."""
-    node = message.find("signature.length")
+    node = node_at(message.root, "signature", "length")
     return None if node is None else node.value
 
 
 def code_node(message: Message) -> Node | None:
-    return message.find("grouping_header.other_information.message_code")
+    return node_at(message.root, "grouping_header", "other_information", "message_code")
 
 
 def cra_name(message: Message, f: Facts) -> str | None:
@@ -112,9 +126,14 @@ def leaf_value(node: Node | None):
 
 def alert_code(message: Message) -> tuple[int, Node] | None:
     """The alert code a payload carries (GBZ header, DLMS alert structure or ASN.1 alert)."""
-    payload = message.find("payload")
+    payload = message.root.get("payload")
     if payload is None:
         return None
+    tape = payload.tape
+    if tape is not None:                  # no row called alert_code: no view per row made
+        nid = tape.name_ids.get("alert_code")
+        if nid is None or nid not in tape.a_name[payload.row:tape.after(payload.row)]:
+            return None
     for node in payload.descendants():
         if node.name == "alert_code":
             value = leaf_value(node)
@@ -125,7 +144,7 @@ def alert_code(message: Message) -> tuple[int, Node] | None:
 
 def gbz_components(message: Message):
     """(component node, cluster, frame control, command id, zcl_payload node) of each plaintext component."""
-    components = message.find("payload.components")
+    components = node_at(message.root, "payload", "components")
     for comp in (components.children or ()) if components is not None else ():
         cluster, header = comp.get("cluster_id"), comp.get("zcl_header")
         if cluster is None or header is None:
@@ -139,40 +158,97 @@ def gbz_components(message: Message):
 @dataclass
 class TreeScan:
     """What one pass over a message tree finds for the checks that would otherwise each walk it
-    whole: the BER/DER length leaves (byte order) and whether a certificate is carried."""
-    lengths: list
+    whole: the BER/DER length leaves not in their shortest form (byte order) and whether a
+    certificate is carried. `lengths` keeps every length leaf, made only when asked for."""
+    non_minimal: list
     carries_certificate: bool
+    _root: Node | None = None
+
+    @property
+    def lengths(self) -> list:
+        return [node for node in self._root.descendants() if node.codec == "ber_len"]
 
 
 def scan_tree(root: Node) -> TreeScan:
-    """One depth-first pass in byte order, building no dotted paths."""
-    lengths, certificate = [], False
-    for node in root.descendants():      # one view at a time: flat in memory for huge trees
+    """One pass in byte order, building no dotted paths. On a decoded tree it reads the tape's
+    codec and name columns (no view per row): a length leaf of one byte is always minimal, so
+    only the longer ones are looked at, and almost no tree has any."""
+    tape = root.tape
+    if tape is None:
+        return _scan_nodes(root)
+    top = root.row
+    stop = tape.after(top)
+    non_minimal = []
+    cid = tape.codec_ids.get("ber_len")
+    if cid is not None:
+        codecs = tape.a_codec[top:stop].tobytes()
+        a_start, a_end = tape.a_start, tape.a_end
+        at = codecs.find(cid)
+        while at >= 0:
+            row = top + at
+            if a_end[row] - a_start[row] > 1:
+                node = tape_view(tape, row)
+                if node.end - node.start > _minimal_length_size(node.value):
+                    non_minimal.append(node)
+            at = codecs.find(cid, at + 1)
+    return TreeScan(non_minimal, _has_group_named(tape, top, stop, "tbs_certificate"), root)
+
+
+def _has_group_named(tape, top: int, stop: int, name: str) -> bool:
+    nid = tape.name_ids.get(name)
+    if nid is None:
+        return False
+    names = tape.a_name[top:stop]
+    if nid not in names:                      # the common case, at C speed
+        return False
+    a_codec, a_index = tape.a_codec, tape.a_index
+    return any(names[k] == nid and a_index[top + k] < 0 and a_codec[top + k] == 0 for k in range(len(names)))
+
+
+def _scan_nodes(root: Node) -> TreeScan:
+    """scan_tree for a tree of Node objects (made directly, not decoded)."""
+    non_minimal, certificate = [], False
+    for node in root.descendants():
         codec = node.codec
         if codec is None:
             if node.name == "tbs_certificate":
                 certificate = True
-        elif codec == "ber_len":
-            lengths.append(node)
-    return TreeScan(lengths, certificate)
+        elif codec == "ber_len" and node.end - node.start > _minimal_length_size(node.value):
+            non_minimal.append(node)
+    return TreeScan(non_minimal, certificate, root)
 
 
 def _minimal_length_size(value: int) -> int:
     return 1 if value < 0x80 else 1 + (value.bit_length() + 7) // 8
 
 
-def non_minimal_lengths(root: Node, lengths: list[Node] | None = None):
+def non_minimal_lengths(root: Node, scan: TreeScan | None = None):
     """(dotted path, node, bytes used, bytes needed) of every BER/DER length not in its shortest form.
 
-    `lengths` (scan_tree(root).lengths, when the caller has it) are looked at first: paths are
-    only built for a tree that has such a length, which almost none has."""
-    if lengths is None:
-        lengths = scan_tree(root).lengths
-    if not any(n.end - n.start > _minimal_length_size(n.value) for n in lengths):
+    `scan` (scan_tree(root), when the caller has it) says which they are: paths are only built
+    for a tree that has such a length, which almost none has."""
+    if scan is None:
+        scan = scan_tree(root)
+    if not scan.non_minimal:
         return
-    for path, node in root.walk():
-        if node.codec != "ber_len":
-            continue
-        minimal = _minimal_length_size(node.value)
-        if node.end - node.start > minimal:
-            yield path.split(".", 1)[-1], node, node.end - node.start, minimal
+    for node in scan.non_minimal:
+        used, minimal = node.end - node.start, _minimal_length_size(node.value)
+        yield path_of(root, node).split(".", 1)[-1], node, used, minimal
+
+
+def path_of(root: Node, node: Node) -> str:
+    """The dotted path of `node` (a node of the tree at `root`), as root.walk() names it."""
+    if root.tape is not None and node.tape is root.tape:
+        tape, target = root.tape, node.row
+        parts, row = [tape.name(root.row)], root.row
+        while row != target:
+            child = tape.first_child(row)
+            while tape.after(child) <= target:     # the child whose subtree holds the target
+                child = tape.after(child)
+            parts.append(tape.name(child))
+            row = child
+        return ".".join(parts)
+    for path, candidate in root.walk():
+        if candidate is node:
+            return path
+    raise ValueError("the node is not in this tree")
