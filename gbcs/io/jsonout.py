@@ -25,6 +25,7 @@ _string = json.encoder.encode_basestring_ascii
 FLUSH_AT = 1 << 16          # characters gathered before each write
 ROWS_PER_PIECE = 512        # tree rows joined into one piece
 _INT64 = 1 << 63
+_JSON_SCALARS = frozenset((str, bool, type(None)))
 SMALL_TREE_ROWS = 4096      # trees up to this many rows go to orjson whole (as dicts); larger ones stream
 _FLOAT_KINDS = bytes((V_F32, V_F32LE, V_F64, V_F64LE))
 _PLAIN_VALUES = (int, str, bytes, bytearray, bool, type(None))
@@ -35,16 +36,22 @@ def _orjson_safe(value: Any, depth: int = 0) -> bool:
     """True when orjson writes `value` exactly as json.dumps would (bar non-ASCII text,
     checked on the output): no floats (their text differs), no ints beyond 64 bits."""
     kind = type(value)
-    if kind is str or value is None or kind is bool:
+    if kind in _JSON_SCALARS:
         return True
     if kind is int:
         return -_INT64 <= value < _INT64
     if depth > 64:
         return False
     if kind is dict:
-        return all(type(k) is str and _orjson_safe(v, depth + 1) for k, v in value.items())
+        for key, item in value.items():        # a loop, not all(): records are many small dicts
+            if type(key) is not str or (type(item) not in _JSON_SCALARS and not _orjson_safe(item, depth + 1)):
+                return False
+        return True
     if kind is list or kind is tuple:
-        return all(_orjson_safe(v, depth + 1) for v in value)
+        for item in value:
+            if type(item) not in _JSON_SCALARS and not _orjson_safe(item, depth + 1):
+                return False
+        return True
     return False
 
 

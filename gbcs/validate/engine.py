@@ -33,6 +33,7 @@ class Context:
     keystore: object | None
     specs: SpecSet
     _scan: object | None = field(default=None, init=False, repr=False)
+    _memo: dict | None = field(default=None, init=False, repr=False)
 
     @property
     def scan(self):
@@ -42,6 +43,16 @@ class Context:
             from gbcs.validate.facts import scan_tree
             self._scan = scan_tree(self.message.root)
         return self._scan
+
+    def once(self, compute: Callable[["Context"], object]):
+        """compute(self), worked out once per message for every check that asks."""
+        memo = self._memo
+        if memo is None:
+            memo = self._memo = {}
+        elif compute in memo:
+            return memo[compute]
+        value = memo[compute] = compute(self)
+        return value
 
     def finding(self, rule: str, message: str, offset: int | None = None, field: str | None = None) -> Finding:
         return finding(rule, message, offset, field)

@@ -3,9 +3,11 @@ shapes, alerts, units), built once per SpecSet, plus small readers of the decode
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from gbcs.message import Message, Node, tape_view
 from gbcs.spec.load import SpecSet
+from gbcs.wire.walker import V_BERLEN
 
 
 @dataclass(frozen=True)
@@ -129,17 +131,21 @@ def alert_code(message: Message) -> tuple[int, Node] | None:
     payload = message.root.get("payload")
     if payload is None:
         return None
-    tape = payload.tape
-    if tape is not None:                  # no row called alert_code: no view per row made
-        nid = tape.name_ids.get("alert_code")
-        if nid is None or nid not in tape.a_name[payload.row:tape.after(payload.row)]:
-            return None
-    for node in payload.descendants():
-        if node.name == "alert_code":
-            value = leaf_value(node)
-            if isinstance(value, int):
-                return value, node
+    for node in nodes_named(payload, _is_alert_code):
+        value = leaf_value(node)
+        if isinstance(value, int):
+            return value, node
     return None
+
+
+def _is_alert_code(name: str) -> bool:
+    return name == "alert_code"
+
+
+def components(ctx) -> list:
+    """gbz_components of the carried message as a list, for ctx.once(components): made once
+    per message for the checks that read them."""
+    return list(gbz_components(carried(ctx.message)))
 
 
 def gbz_components(message: Message):
@@ -171,8 +177,8 @@ class TreeScan:
 
 def scan_tree(root: Node) -> TreeScan:
     """One pass in byte order, building no dotted paths. On a decoded tree it reads the tape's
-    codec and name columns (no view per row): a length leaf of one byte is always minimal, so
-    only the longer ones are looked at, and almost no tree has any."""
+    columns (no view per row): a length leaf of one byte is always minimal, and a longer one
+    is judged from its bytes; views are made only for the rare length that is not minimal."""
     tape = root.tape
     if tape is None:
         return _scan_nodes(root)
@@ -182,27 +188,77 @@ def scan_tree(root: Node) -> TreeScan:
     cid = tape.codec_ids.get("ber_len")
     if cid is not None:
         codecs = tape.a_codec[top:stop].tobytes()
-        a_start, a_end = tape.a_start, tape.a_end
+        a_start, a_end, a_vkind, data = tape.a_start, tape.a_end, tape.a_vkind, tape.data
         at = codecs.find(cid)
         while at >= 0:
             row = top + at
-            if a_end[row] - a_start[row] > 1:
+            start, used = a_start[row], a_end[row] - a_start[row]
+            # a long form read from the bytes is minimal unless its first length byte is 0,
+            # or it is one byte below 0x80; any other value is looked at through a view
+            if used > 1 and (data[start + 1] == 0 or (used == 2 and data[start + 1] < 0x80)
+                             or a_vkind[row] != V_BERLEN):
                 node = tape_view(tape, row)
                 if node.end - node.start > _minimal_length_size(node.value):
                     non_minimal.append(node)
             at = codecs.find(cid, at + 1)
-    return TreeScan(non_minimal, _has_group_named(tape, top, stop, "tbs_certificate"), root)
+    certificate = any(n.codec is None for n in nodes_named(root, _is_tbs_certificate))
+    return TreeScan(non_minimal, certificate, root)
 
 
-def _has_group_named(tape, top: int, stop: int, name: str) -> bool:
-    nid = tape.name_ids.get(name)
-    if nid is None:
-        return False
-    names = tape.a_name[top:stop]
-    if nid not in names:                      # the common case, at C speed
-        return False
-    a_codec, a_index = tape.a_codec, tape.a_index
-    return any(names[k] == nid and a_index[top + k] < 0 and a_codec[top + k] == 0 for k in range(len(names)))
+def _is_tbs_certificate(name: str) -> bool:
+    return name == "tbs_certificate"
+
+
+def nodes_named(node: Node, match: Callable[[str], bool]) -> list[Node]:
+    """`node` and the nodes below it whose name passes `match`, in byte order: what
+    [n for n in node.descendants() if match(n.name)] gives, for a `match` that rejects names
+    ending in an index ("x[3]"). On a decoded tree the tape's name column is searched at C
+    speed and only the matching rows become views."""
+    tape = node.tape
+    if tape is None:
+        return [n for n in node.descendants() if match(n.name)]
+    top = node.row
+    names = tape.a_name[top:tape.after(top)]
+    rows = []
+    for nid in _matching_ids(tape.names, match):
+        if nid not in names:
+            continue
+        at = names.index(nid)
+        while True:
+            if tape.a_index[top + at] < 0:
+                rows.append(top + at)
+            try:
+                at = names.index(nid, at + 1)
+            except ValueError:
+                break
+    rows.sort()
+    return [tape_view(tape, row) for row in rows]
+
+
+_MATCHING: dict = {}        # match -> (the name table, how many of its names were tried, ids that match)
+
+
+def _matching_ids(names: list, match: Callable[[str], bool]) -> list[int]:
+    """The ids of the names in a tape's name table (shared, and only ever appended to) that
+    pass `match`; remembered per table, and extended as the table grows."""
+    known = _MATCHING.get(match)
+    if known is None or known[0] is not names:
+        known = (names, 0, [])
+    table, tried, ids = known
+    if tried < len(names):
+        ids = ids + [k for k in range(tried, len(names)) if type(names[k]) is str and match(names[k])]
+        known = _MATCHING[match] = (names, len(names), ids)
+    return ids
+
+
+def parent_of(root: Node, node: Node) -> Node:
+    """The parent of `node` (a node below `root` in a decoded tree): the nearest row before it
+    whose subtree holds it."""
+    tape, row = node.tape, node.row
+    at = row - 1
+    while at > root.row and tape.after(at) <= row:
+        at -= 1
+    return tape_view(tape, at)
 
 
 def _scan_nodes(root: Node) -> TreeScan:

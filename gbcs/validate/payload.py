@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from gbcs.payload.dlms import obis_text
 from gbcs.validate.engine import Context, rule_check
-from gbcs.validate.facts import carried, cra_name, facts, gbz_components, non_minimal_lengths
+from gbcs.validate.facts import carried, components, cra_name, facts, non_minimal_lengths
 
 _FAMILIES_OF = {"dlms_or_gbz": ("dlms", "gbz")}
 
@@ -87,7 +87,7 @@ def gbz_commands(ctx: Context):
     if m.payload_type != "gbz" or not known:
         return
     to_client = f.zcl_server_to_client
-    for comp, cluster, fc, command, _ in gbz_components(m):
+    for comp, cluster, fc, command, _ in ctx.once(components):
         direction = f.zcl_directions[1 if fc & to_client else 0]
         shape = (cluster, f.zcl_frame_types.get(fc & f.zcl_frame_type_mask), direction, command)
         if shape not in known:
