@@ -77,8 +77,17 @@ def _facts(s: SpecSet) -> Facts:
     )
 
 
+_LAST: tuple = (None, None)          # (SpecSet, its Facts): every check of every message asks
+
+
 def facts(s: SpecSet) -> Facts:
-    return s.derived(_facts)
+    global _LAST
+    last = _LAST
+    if last[0] is s:
+        return last[1]
+    made = s.derived(_facts)
+    _LAST = (s, made)
+    return made
 
 
 # -- reading the decoded tree ------------------------------------------------------------
