@@ -197,6 +197,59 @@ def validate_vs_crypto(msgs: list[bytes], keys: Path, hexfile: Path, tmp: Path, 
             "crypto": crypto["seconds"], "crypto_cpu": crypto["cpu"], "counts": crypto["counts"]}
 
 
+_SPLIT = r"""
+import io, json, sys, time
+from gbcs.crypto import Keystore
+from gbcs.io.inputs import iter_inputs
+from gbcs.io.jsonout import write_jsonl
+from gbcs.io.records import validated
+from gbcs.io.stream import decode_units, units
+from gbcs.io.text import write_text
+from gbcs.spec import specs
+from gbcs.validate.engine import Context, _plan, _run, integrity_of
+path, keys = sys.argv[1], sys.argv[2]
+keystore = Keystore.load([keys])
+list(validated(decode_units(units(iter_inputs([path]))), keystore))    # imports, tables, agreed secrets
+cpu = {}
+def timed(name, work):
+    t0 = time.process_time()
+    out = work()
+    cpu[name] = time.process_time() - t0
+    return out
+items = timed("read", lambda: list(iter_inputs([path])))
+grouped = timed("group", lambda: list(units(items)))
+results = timed("decode", lambda: list(decode_units(grouped)))
+integrity = timed("integrity", lambda: [integrity_of(r.data, r.message, keystore, decode_failed=r.error is not None)[0]
+                                        if r.data is not None else None for r in results])
+def run_checks():
+    s = specs()
+    for r, i in zip(results, integrity):
+        if r.data is None:
+            continue
+        ctx = Context(r.data, r.message, r.error, i, keystore, s)
+        for c in _plan(None):
+            if (c.needs == "message" and r.message is None) or (c.needs == "integrity" and i is None):
+                continue
+            _run(c, ctx)
+timed("checks", run_checks)
+checked = timed("validated", lambda: list(validated(results, keystore)))
+timed("text", lambda: write_text(iter(checked), io.StringIO(), tree=False, summary=True))
+timed("jsonl", lambda: write_jsonl(iter(checked), io.StringIO()))
+print(json.dumps({"messages": len(results), "cpu": cpu}))
+"""
+
+
+def validate_split(hexfile: Path, keys: Path) -> dict:
+    """CPU per message of each stage of `gbcs validate --keys`, in one process (compiled): reading
+    the input, grouping GBT blocks, decoding, the integrity checks (the cryptography and what
+    surrounds it), the rule checks, all of validation (integrity, checks, records' statuses and
+    findings), and writing text or jsonl. Stages are timed apart, so their sum differs a little
+    from a whole run (where they interleave)."""
+    out = json.loads(subprocess.run([PY, "-c", _SPLIT, str(hexfile), str(keys)], env=env(False), check=True,
+                                    capture_output=True, text=True).stdout)
+    return {name: seconds / out["messages"] * 1e6 for name, seconds in out["cpu"].items()}
+
+
 def _one_file(m: bytes, tmp: Path) -> Path:
     p = tmp / "one.hex"
     p.write_text(m.hex() + "\n")
@@ -345,6 +398,10 @@ def main() -> None:
                 for fmt in ("text", "jsonl", "jsonl --no-tree"):
                     v = validate_vs_crypto(msgs, keys, plain, tmp, fmt)
                     _print_validate(v, len(msgs) * times)
+            split = validate_split(plain, keys)
+            print("validate --keys per message, CPU by stage (compiled, the last corpus above): "
+                  + ", ".join(f"{name} {us:.0f} us" for name, us in split.items())
+                  + "  [validated = integrity + checks + statuses and findings]")
         s = startup(_one_file(msgs[0], tmp))
         print(f"start-up: gbcs --version {s['version']:.3f} s wall ({s['version_cpu']:.3f} s CPU);"
               f" gbcs decode one.hex {s['decode_one']:.3f} s wall ({s['decode_one_cpu']:.3f} s CPU)"
