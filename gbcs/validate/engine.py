@@ -264,11 +264,11 @@ def integrity_of(data: bytes, message: Message | None, keystore=None, *, acb: by
     shows). None when there is no envelope to check; a crash of the crypto layer is a finding.
     `decode_failed`: the caller's full decode of `data` failed (it is not tried again).
     Raises KeystoreError only when a key file cannot be used."""
-    from gbcs.crypto import check_integrity
+    import gbcs.crypto          # check_integrity looked up at each call (tests replace it)
     try:
         if message is None and decode_failed:      # the envelope alone is read
-            return check_integrity(data, keystore, acb=acb, undecodable=True), []
-        return check_integrity(message if message is not None else data, keystore, acb=acb), []
+            return gbcs.crypto.check_integrity(data, keystore, acb=acb, undecodable=True), []
+        return gbcs.crypto.check_integrity(message if message is not None else data, keystore, acb=acb), []
     except DecodeError:
         return None, []                       # no envelope to check: the decode finding says why
     except KeystoreError:
