@@ -7,7 +7,9 @@ Node.to_dict() would be. Output is ASCII (non-ASCII escaped), so any terminal en
 A decoded tree is written straight from its tape (gbcs.wire.walker.Tape), row by row, with
 each distinct name, codec and meaning escaped once: no Node is made per field. The rest of a
 record goes through orjson (several times faster than json for the findings lists) whenever
-its output is the same as json's: plain str/int/bool/None data, ASCII, no DEL character.
+its output is the same as json's: plain str/int/bool/None data (non-ASCII and DEL, which
+orjson writes as they are, are escaped afterwards). A JSON Lines record whose tree is small
+(SMALL_TREE_ROWS) and holds only such values is written by one orjson call, tree included.
 """
 from __future__ import annotations
 

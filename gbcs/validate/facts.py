@@ -245,18 +245,21 @@ def nodes_named(node: Node, match: Callable[[str], bool]) -> list[Node]:
 
 
 _MATCHING: dict = {}        # match -> (the name table, how many of its names were tried, ids that match)
+_MATCHING_SIZE = 64         # matches remembered (callers passing a new lambda each time must not grow it)
 
 
 def _matching_ids(names: list, match: Callable[[str], bool]) -> list[int]:
-    """The ids of the names in a tape's name table (shared, and only ever appended to) that
-    pass `match`; remembered per table, and extended as the table grows."""
+    """The ids of the names in a tape's name table (shared by the tapes of a process, and only
+    ever appended to) that pass `match`; remembered per table, extended as the table grows."""
     known = _MATCHING.get(match)
     if known is None or known[0] is not names:
         known = (names, 0, [])
-    table, tried, ids = known
+    tried, ids = known[1], known[2]
     if tried < len(names):
         ids = ids + [k for k in range(tried, len(names)) if type(names[k]) is str and match(names[k])]
-        known = _MATCHING[match] = (names, len(names), ids)
+        if len(_MATCHING) >= _MATCHING_SIZE and match not in _MATCHING:
+            _MATCHING.clear()
+        _MATCHING[match] = (names, len(names), ids)
     return ids
 
 
