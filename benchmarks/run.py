@@ -197,6 +197,71 @@ def validate_vs_crypto(msgs: list[bytes], keys: Path, hexfile: Path, tmp: Path, 
             "crypto": crypto["seconds"], "crypto_cpu": crypto["cpu"], "counts": crypto["counts"]}
 
 
+_SPLIT = r"""
+import io, json, sys, time
+import gbcs.crypto, gbcs.io.stream, gbcs.validate
+validation = sys.modules["gbcs.validate"]      # the package (gbcs.validate is also a function's name)
+from gbcs.crypto import Keystore
+from gbcs.io.inputs import iter_inputs
+from gbcs.io.jsonout import write_jsonl
+from gbcs.io.records import validated
+from gbcs.io.text import write_text
+path, keys = sys.argv[1], sys.argv[2]
+keystore = Keystore.load([keys])
+clock = time.perf_counter
+spent = {"decode": 0.0, "integrity": 0.0, "validate": 0.0}
+def timing(stage, function):
+    def timed(*args, **kwargs):
+        t0 = clock()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[stage] += clock() - t0
+    return timed
+# the stages of the real pipeline, timed where it calls them (each call adds two clock reads);
+# validate = integrity + the rule checks (gbcs.validate.check)
+gbcs.io.stream._decoded = timing("decode", gbcs.io.stream._decoded)
+gbcs.crypto.check_integrity = timing("integrity", gbcs.crypto.check_integrity)
+validation.check = timing("validate", validation.check)
+def run(write):
+    results = validated(gbcs.io.stream.decode_items(iter_inputs([path])), keystore)
+    write(results, io.StringIO())
+run(write_jsonl)                    # imports, tables, agreed secrets, certificate lints
+out = {}
+for name, write in (("text", lambda r, o: write_text(r, o, tree=False, summary=True)), ("jsonl", write_jsonl)):
+    best = None
+    for _ in range(2):
+        for k in spent:
+            spent[k] = 0.0
+        t0 = clock()
+        run(write)
+        total = clock() - t0
+        if best is None or total < best["total"]:
+            best = {"total": total, **spent}
+    best["checks"] = best.pop("validate") - best["integrity"]
+    best["rest"] = best["total"] - best["decode"] - best["integrity"] - best["checks"]
+    out[name] = best
+t0 = clock()
+items = list(iter_inputs([path]))
+out["read"] = clock() - t0
+print(json.dumps({"messages": len(items), "cpu": out}))
+"""
+
+
+def validate_split(hexfile: Path, keys: Path) -> dict:
+    """Microseconds per message (wall, best of two) of the stages of `gbcs validate --keys` (text
+    and jsonl), in one process on the compiled build, timed where the pipeline calls them:
+    decode, integrity (signature, MAC and decryption: the cryptography and what surrounds it),
+    rule checks, and the rest (reading and grouping the input, statuses, findings, records and
+    writing the output); `read` is the input reading alone (part of the rest)."""
+    out = json.loads(subprocess.run([PY, "-c", _SPLIT, str(hexfile), str(keys)], env=env(False), check=True,
+                                    capture_output=True, text=True).stdout)
+    n = out["messages"]
+    split = {fmt: {stage: seconds / n * 1e6 for stage, seconds in out["cpu"][fmt].items()} for fmt in ("text", "jsonl")}
+    split["read"] = out["cpu"]["read"] / n * 1e6
+    return split
+
+
 def _one_file(m: bytes, tmp: Path) -> Path:
     p = tmp / "one.hex"
     p.write_text(m.hex() + "\n")
@@ -345,6 +410,12 @@ def main() -> None:
                 for fmt in ("text", "jsonl", "jsonl --no-tree"):
                     v = validate_vs_crypto(msgs, keys, plain, tmp, fmt)
                     _print_validate(v, len(msgs) * times)
+            split = validate_split(plain, keys)
+            for fmt in ("text", "jsonl"):
+                print(f"validate --keys --format {fmt} per message by stage (compiled, the last corpus above): "
+                      + ", ".join(f"{stage} {split[fmt][stage]:.0f} us"
+                                  for stage in ("total", "decode", "integrity", "checks", "rest"))
+                      + (f" (reading the input alone: {split['read']:.0f} us)" if fmt == "text" else ""))
         s = startup(_one_file(msgs[0], tmp))
         print(f"start-up: gbcs --version {s['version']:.3f} s wall ({s['version_cpu']:.3f} s CPU);"
               f" gbcs decode one.hex {s['decode_one']:.3f} s wall ({s['decode_one_cpu']:.3f} s CPU)"

@@ -16,7 +16,7 @@ from gbcs.cli.options import (ACB_OPTION, IGNORE_OPTION, KEYS_OPTION, SELECT_OPT
 from gbcs.io.escape import escape_text
 from gbcs.io.outputs import WRITERS, Result
 from gbcs.io.records import record_of, validated
-from gbcs.io.stream import decode_inputs
+from gbcs.io.stream import decode_inputs, read_ahead
 
 FORMATS = {name: WRITERS[name] for name in ("text", "json", "jsonl")}          # decode
 VALIDATE_FORMATS = {name: WRITERS[name] for name in ("text", "json", "jsonl", "junit", "sarif")}
@@ -73,7 +73,10 @@ def _results(inputs, keys, keystore, acb, jobs: int, *, validate: tuple | None =
     from gbcs.io.inputs import iter_inputs
     from gbcs.io.parallel import ordered_results, with_progress
     if jobs == 1:
-        results = _checks(decode_inputs(inputs), keystore, acb, validate)
+        decoded = decode_inputs(inputs)
+        if validate is not None and "-" not in inputs:      # standard input may be a live feed: no waiting
+            decoded = read_ahead(decoded)
+        results = _checks(decoded, keystore, acb, validate)
         if records:
             results = (record_of(r, with_tree=False) for r in results)
     else:

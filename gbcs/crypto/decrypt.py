@@ -73,8 +73,10 @@ def key_pairs(ks: Keystore, a: bytes, b: bytes) -> list[tuple[KeyEntry, KeyEntry
     """(private entry, public entry) pairs for ECDH between a and b, either way round."""
     out, seen = [], set()
     for mine, theirs in ((a, b), (b, a)):
-        for pe in ks.private_entries(mine, "ka"):
-            for qe in ks.public_entries(theirs, "ka"):
+        privates = ks.private_entries(mine, "ka")
+        publics = ks.public_entries(theirs, "ka") if privates else ()
+        for pe in privates:
+            for qe in publics:
                 if qe is pe:
                     continue
                 key = (pe.key_id, ks.point(qe.public_key))

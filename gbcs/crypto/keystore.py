@@ -42,6 +42,8 @@ _ids = itertools.count(1)
 
 
 def _usage(usage: str) -> str:
+    if usage in USAGES:                  # the common call: already a short usage name
+        return usage
     u = usage.lower()
     u = {"digitalsignature": "ds", "keyagreement": "ka"}.get(u, u)
     if u not in USAGES:
@@ -480,7 +482,9 @@ class Keystore:
         if not include_non_gbcs:
             skip = facts().non_gbcs_roles
             found = [e for e in found if e.role not in skip]
-        return sorted(found, key=lambda e: e.origin == "message")
+        if len(found) > 1:
+            found.sort(key=lambda e: e.origin == "message")     # stable, as sorted() is
+        return found
 
     def public_entries(self, eui: bytes | str, usage: str, *, prepayment: bool = False) -> list[KeyEntry]:
         return [e for e in self.find(eui, usage, prepayment=prepayment) if e.public_key is not None]

@@ -31,6 +31,16 @@ def _is_part(node: Node) -> bool:
     return all(n is not None for n in found) and found[0].start < found[2].start
 
 
+def _may_hold_parts(payload: Node) -> bool:
+    """False when no node below `payload` is called `ciphertext` (most messages): read off the
+    tape's name column at C speed, with no view per node. True for trees made of Node objects."""
+    tape = payload.tape
+    if tape is None:
+        return True
+    nid = tape.name_ids.get(_PART_FIELDS[1])
+    return nid is not None and nid in tape.a_name[payload.row:tape.after(payload.row)]
+
+
 def _gbz_context(component: Node) -> dict:
     """Cluster, frame control and command id of the component that holds a ciphertext."""
     header = component.get("zcl_header")
@@ -46,6 +56,8 @@ def find_encrypted(root: Node | None, family: str | None) -> list[EncryptedPart]
     """Every encrypted part of a decoded message's payload, in byte order."""
     payload = root.get("payload") if root is not None else None
     if payload is None or family not in ("gbz", "dlms"):
+        return []
+    if not _may_hold_parts(payload):
         return []
     out: list[EncryptedPart] = []
 

@@ -7,38 +7,53 @@ Node.to_dict() would be. Output is ASCII (non-ASCII escaped), so any terminal en
 A decoded tree is written straight from its tape (gbcs.wire.walker.Tape), row by row, with
 each distinct name, codec and meaning escaped once: no Node is made per field. The rest of a
 record goes through orjson (several times faster than json for the findings lists) whenever
-its output is the same as json's: plain str/int/bool/None data, ASCII, no DEL character.
+its output is the same as json's: plain str/int/bool/None data (non-ASCII and DEL, which
+orjson writes as they are, are escaped afterwards). A JSON Lines record whose tree is small
+(SMALL_TREE_ROWS) and holds only such values is written by one orjson call, tree included.
 """
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable, Iterator, TextIO
 
 import orjson
 
 from gbcs.io.records import Result, Tree, record_of
 from gbcs.message import Node, json_value
+from gbcs.wire.walker import V_F32, V_F32LE, V_F64, V_F64LE, V_STORED
 
 _string = json.encoder.encode_basestring_ascii
 FLUSH_AT = 1 << 16          # characters gathered before each write
 ROWS_PER_PIECE = 512        # tree rows joined into one piece
 _INT64 = 1 << 63
+_JSON_SCALARS = frozenset((str, bool, type(None)))
+SMALL_TREE_ROWS = 4096      # trees up to this many rows go to orjson whole (as dicts); larger ones stream
+_FLOAT_KINDS = bytes((V_F32, V_F32LE, V_F64, V_F64LE))
+_PLAIN_VALUES = (int, str, bytes, bytearray, bool, type(None))
+_NOT_JSON_ASCII = re.compile("[^\x00-\x7e]")       # what json's ensure_ascii escapes beyond orjson
 
 
 def _orjson_safe(value: Any, depth: int = 0) -> bool:
     """True when orjson writes `value` exactly as json.dumps would (bar non-ASCII text,
     checked on the output): no floats (their text differs), no ints beyond 64 bits."""
     kind = type(value)
-    if kind is str or value is None or kind is bool:
+    if kind in _JSON_SCALARS:
         return True
     if kind is int:
         return -_INT64 <= value < _INT64
     if depth > 64:
         return False
     if kind is dict:
-        return all(type(k) is str and _orjson_safe(v, depth + 1) for k, v in value.items())
+        for key, item in value.items():        # a loop, not all(): records are many small dicts
+            if type(key) is not str or (type(item) not in _JSON_SCALARS and not _orjson_safe(item, depth + 1)):
+                return False
+        return True
     if kind is list or kind is tuple:
-        return all(_orjson_safe(v, depth + 1) for v in value)
+        for item in value:
+            if type(item) not in _JSON_SCALARS and not _orjson_safe(item, depth + 1):
+                return False
+        return True
     return False
 
 
@@ -47,13 +62,62 @@ def _fast_json(value: Any, indent: int | None, level: int) -> str | None:
     would write something else."""
     if not _orjson_safe(value):
         return None
-    raw = orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent == 2 else 0)
-    if not raw.isascii() or b"\x7f" in raw:
-        return None                         # json escapes non-ASCII and DEL; orjson does not
-    text = raw.decode("ascii")
+    text = _as_json_text(orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent == 2 else 0))
     if indent == 2 and level:
         text = text.replace("\n", "\n" + " " * (indent * level))
     return text
+
+
+def _as_json_text(raw: bytes) -> str:
+    """orjson's output as json.dumps(ensure_ascii=True) gives it: they differ only in the
+    characters json escapes and orjson writes as they are (non-ASCII, DEL), all inside strings."""
+    if raw.isascii() and b"\x7f" not in raw:
+        return raw.decode("ascii")
+    return _NOT_JSON_ASCII.sub(lambda m: _string(m.group())[1:-1], raw.decode("utf-8"))
+
+
+def _tree_data(tree: Tree) -> dict | None:
+    """Tree.to_dict(), when orjson writes it as the streaming writer would: decoded trees (tapes)
+    of at most SMALL_TREE_ROWS rows, no float values (their text differs), stored values and
+    meanings of plain types. None otherwise (and for trees of Node objects)."""
+    for root in (tree.root, *tree.extra.values()):
+        tape = root.tape
+        if tape is None:
+            return None
+        top = root.row
+        stop = tape.after(top)
+        if stop - top > SMALL_TREE_ROWS:
+            return None
+        kinds = tape.a_vkind[top:stop].tobytes()
+        if any(k in kinds for k in _FLOAT_KINDS):
+            return None
+        if V_STORED in kinds and any(top <= j < stop and type(v) not in _PLAIN_VALUES for j, v in tape.stored.items()):
+            return None
+        if any(type(m) is not str for m in tape.meanings[1:]):
+            return None
+    return tree.to_dict()
+
+
+def _record_line(record: dict) -> str | None:
+    """A record as one line of JSON through orjson, exactly as iter_json(record) writes it; None
+    when that cannot be promised (the caller streams it instead)."""
+    tree = record.get("tree")
+    if isinstance(tree, Tree):
+        rest = {k: v for k, v in record.items() if k != "tree"}
+        if not _orjson_safe(rest):
+            return None
+        data = _tree_data(tree)
+        if data is None:
+            return None
+        record = dict(record)
+        record["tree"] = data
+    elif not _orjson_safe(record):
+        return None
+    try:
+        raw = orjson.dumps(record)
+    except TypeError:               # orjson.JSONEncodeError: an int beyond 64 bits
+        return None
+    return _as_json_text(raw)
 
 
 def _scalar(value: Any) -> str:
@@ -257,8 +321,13 @@ def write_jsonl(items: Iterable[Result | dict], out: TextIO) -> None:
     buf = Buffered(out)
     try:
         for item in items:
-            for piece in iter_json(record_of(item)):
-                buf.write(piece)
+            record = record_of(item)
+            line = _record_line(record)
+            if line is None:
+                for piece in iter_json(record):
+                    buf.write(piece)
+            else:
+                buf.write(line)
             buf.write("\n")
     finally:
         buf.flush()

@@ -28,7 +28,10 @@ class Lines:
         self.out = out
 
     def __call__(self, line: str = "") -> None:
-        self.out.write(escape_text(line) + "\n")
+        # printable ASCII without a backslash has nothing to escape (the common line)
+        if type(line) is not str or not (line.isascii() and line.isprintable() and "\\" not in line):
+            line = escape_text(line)
+        self.out.write(line + "\n")
 
 
 def _hex(raw: bytes) -> str:

@@ -180,15 +180,14 @@ def _lint_findings(subject, pool, usage: str | None, offset: int, field: str) ->
 @rule_check(*CERTIFICATE_RULES, needs="message")
 def certificates_in_message(ctx: Context):
     from gbcs.smki.facts import message_certificate_usages
-    from gbcs.validate.facts import scan_tree
+    from gbcs.validate.facts import path_of, scan_tree
     for message, prefix in ((ctx.message, ""), (ctx.message.inner, "reassembled:")):
         if message is None:
             continue
         # one cheap scan first: almost no message carries a certificate
         if not (ctx.scan if message is ctx.message else scan_tree(message.root)).carries_certificate:
             continue
-        found = [(path, node) for path, node in message.root.walk()
-                 if not node.is_leaf and node.get("tbs_certificate") is not None]
+        found = [(path_of(message.root, node), node) for node in _holders_of_tbs(message.root)]
         if not found:
             continue
         usages = message_certificate_usages()
@@ -200,6 +199,23 @@ def certificates_in_message(ctx: Context):
             # offsets inside GBT-reassembled content count from the start of the reassembled message
             for f in _lint_findings(subject, pool, usage, node.start, prefix + path):
                 yield _carried(f)
+
+
+def _holders_of_tbs(root):
+    """The groups with a child called tbs_certificate (the certificates), in byte order."""
+    from gbcs.validate.facts import nodes_named, parent_of
+    if root.tape is None:
+        return [node for node in root.descendants() if not node.is_leaf and node.get("tbs_certificate") is not None]
+    parents = {}
+    for tbs in nodes_named(root, _is_tbs):
+        if tbs.row > root.row:
+            parent = parent_of(root, tbs)
+            parents.setdefault(parent.row, parent)
+    return [parents[row] for row in sorted(parents)]
+
+
+def _is_tbs(name: str) -> bool:
+    return name == "tbs_certificate"
 
 
 def _carried(f):

@@ -23,7 +23,7 @@ from gbcs.spec.load import SpecSet
 TOPIC_MODULES = ("integrity", "envelope", "payload", "alert", "precision", "certificate")
 
 
-@dataclass
+@dataclass(slots=True)
 class Context:
     """What a rule check may read about one message."""
     data: bytes
@@ -33,6 +33,7 @@ class Context:
     keystore: object | None
     specs: SpecSet
     _scan: object | None = field(default=None, init=False, repr=False)
+    _memo: dict | None = field(default=None, init=False, repr=False)
 
     @property
     def scan(self):
@@ -42,6 +43,16 @@ class Context:
             from gbcs.validate.facts import scan_tree
             self._scan = scan_tree(self.message.root)
         return self._scan
+
+    def once(self, compute: Callable[["Context"], object]):
+        """compute(self), worked out once per message for every check that asks."""
+        memo = self._memo
+        if memo is None:
+            memo = self._memo = {}
+        elif compute in memo:
+            return memo[compute]
+        value = memo[compute] = compute(self)
+        return value
 
     def finding(self, rule: str, message: str, offset: int | None = None, field: str | None = None) -> Finding:
         return finding(rule, message, offset, field)
@@ -106,6 +117,8 @@ class RuleSelector:
             if not (word in known_topics or any(r.startswith(word) for r in declared_rules())):
                 raise ValueError(f"{word!r} names no rule, rule prefix or topic; `gbcs rules` lists them")
         self._cache: dict[str, bool] = {}
+
+    _plan: tuple | None = None     # (the check list it was made from, its length, the checks wanted)
 
     def wanted(self, rule_id: str) -> bool:
         known = self._cache.get(rule_id)
@@ -199,6 +212,26 @@ class Validation:
                 "findings": [f.to_dict() for f in self.findings]}
 
 
+_ALL_RULES_PLAN: tuple | None = None
+
+
+def _plan(chosen: RuleSelector | None) -> tuple[Check, ...]:
+    """The checks that report a rule `chosen` wants (all of them for None), worked out once per
+    selector, not per message (again when the registered checks change)."""
+    global _ALL_RULES_PLAN
+    made = _ALL_RULES_PLAN if chosen is None else chosen._plan
+    if made is not None and made[0] is _CHECKS and made[1] == len(_CHECKS):
+        return made[2]
+    registered = checks()
+    wanted = tuple(c for c in registered if chosen is None or any(chosen.wanted(r) for r in c.rules))
+    made = (_CHECKS, len(_CHECKS), wanted)
+    if chosen is None:
+        _ALL_RULES_PLAN = made
+    else:
+        chosen._plan = made
+    return wanted
+
+
 def check(data: bytes, message: Message | None, error: GbcsError | None, keystore=None, *,
           acb: bytes | str | None = None, selector: RuleSelector | None = None,
           source: str | None = None) -> Validation:
@@ -208,16 +241,19 @@ def check(data: bytes, message: Message | None, error: GbcsError | None, keystor
     itself is a finding."""
     result = Validation(data, message, error, source=source)
     found: list[Finding] = [from_error(error)] if error is not None else []
-    result.integrity, failure = integrity_of(data, message, keystore, acb=acb, decode_failed=error is not None)
-    found.extend(failure)
-    ctx = Context(data, message, error, result.integrity, keystore, specs())
-    for c in checks():
-        if selector is not None and not any(selector.wanted(r) for r in c.rules):
+    integrity, failure = integrity_of(data, message, keystore, acb=acb, decode_failed=error is not None)
+    result.integrity = integrity
+    if failure:
+        found.extend(failure)
+    ctx = Context(data, message, error, integrity, keystore, specs())
+    for c in _plan(selector):
+        needs = c.needs
+        if (needs == "message" and message is None) or (needs == "integrity" and integrity is None):
             continue
-        if (c.needs == "message" and message is None) or (c.needs == "integrity" and result.integrity is None):
-            continue
-        found.extend(_run(c, ctx))
-    result.findings = [f for f in found if selector is None or selector.wanted(f.rule)]
+        got = _run(c, ctx)
+        if got:
+            found.extend(got)
+    result.findings = found if selector is None or not found else [f for f in found if selector.wanted(f.rule)]
     return result
 
 
@@ -228,11 +264,11 @@ def integrity_of(data: bytes, message: Message | None, keystore=None, *, acb: by
     shows). None when there is no envelope to check; a crash of the crypto layer is a finding.
     `decode_failed`: the caller's full decode of `data` failed (it is not tried again).
     Raises KeystoreError only when a key file cannot be used."""
-    from gbcs.crypto import check_integrity
+    import gbcs.crypto          # check_integrity looked up at each call (tests replace it)
     try:
         if message is None and decode_failed:      # the envelope alone is read
-            return check_integrity(data, keystore, acb=acb, undecodable=True), []
-        return check_integrity(message if message is not None else data, keystore, acb=acb), []
+            return gbcs.crypto.check_integrity(data, keystore, acb=acb, undecodable=True), []
+        return gbcs.crypto.check_integrity(message if message is not None else data, keystore, acb=acb), []
     except DecodeError:
         return None, []                       # no envelope to check: the decode finding says why
     except KeystoreError:
@@ -242,12 +278,12 @@ def integrity_of(data: bytes, message: Message | None, keystore=None, *, acb: by
                                            f"{exc}); nothing was verified — please report this with the input")]
 
 
-def _run(c: Check, ctx: Context) -> Iterator[Finding]:
+def _run(c: Check, ctx: Context) -> list[Finding]:
     try:
-        yield from list(c.function(ctx))
+        return list(c.function(ctx))
     except Exception as exc:   # noqa: BLE001 - a broken check is reported under its rule, not raised
-        yield finding(c.rules[0], f"the check {c.name} failed ({type(exc).__name__}: {exc}); "
-                                  "the rule could not be evaluated — please report this with the input")
+        return [finding(c.rules[0], f"the check {c.name} failed ({type(exc).__name__}: {exc}); "
+                                    "the rule could not be evaluated — please report this with the input")]
 
 
 def _decoded(data: bytes) -> tuple[Message | None, GbcsError | None]:

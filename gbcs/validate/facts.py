@@ -3,9 +3,11 @@ shapes, alerts, units), built once per SpecSet, plus small readers of the decode
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
-from gbcs.message import Message, Node
+from gbcs.message import Message, Node, tape_view
 from gbcs.spec.load import SpecSet
+from gbcs.wire.walker import V_BERLEN
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class Facts:
     scaled_any: dict             # (cluster, command) -> zse_scaled_value cells (first row)
     units: dict                  # ZSE unit of measure -> (name, title)
     signature_size: int          # bytes of an envelope signature (envelope_size)
+    dlms_request_choices: dict   # DLMS request-spec choice value -> name
+    zcl_server_to_client: int    # the direction bit of a ZCL frame control
 
 
 def _facts(s: SpecSet) -> Facts:
@@ -68,14 +72,35 @@ def _facts(s: SpecSet) -> Facts:
         scaled=scaled,
         scaled_any=scaled_any,
         units={r.cells["value"]: (r.cells["name"], r.cells["title"]) for r in s.enum("zse_unit_of_measure").rows},
+        dlms_request_choices=enum("dlms_request_choice"),
+        zcl_server_to_client={v: k for k, v in enum("zcl_frame_control_bit").items()}["server_to_client"],
     )
 
 
+_LAST: tuple = (None, None)          # (SpecSet, its Facts): every check of every message asks
+
+
 def facts(s: SpecSet) -> Facts:
-    return s.derived(_facts)
+    global _LAST
+    last = _LAST
+    if last[0] is s:
+        return last[1]
+    made = s.derived(_facts)
+    _LAST = (s, made)
+    return made
 
 
 # -- reading the decoded tree ------------------------------------------------------------
+
+def node_at(node: Node | None, *names: str) -> Node | None:
+    """The node below `node` reached by the child names given (None where one is missing):
+    find() without splitting a dotted path."""
+    for name in names:
+        if node is None:
+            return None
+        node = node.get(name)
+    return node
+
 
 def carried(message: Message) -> Message:
     """The GBCS message itself: for GBT-reassembled input, the message the blocks carry."""
@@ -83,17 +108,17 @@ def carried(message: Message) -> Message:
 
 
 def has_mac(message: Message) -> bool:
-    return message.find("mac_header") is not None
+    return message.root.get("mac_header") is not None
 
 
 def signature_length(message: Message) -> int | None:
     """0x40 signed, 0 explicitly unsigned, None when there is no signature field (pre-command)."""
-    node = message.find("signature.length")
+    node = node_at(message.root, "signature", "length")
     return None if node is None else node.value
 
 
 def code_node(message: Message) -> Node | None:
-    return message.find("grouping_header.other_information.message_code")
+    return node_at(message.root, "grouping_header", "other_information", "message_code")
 
 
 def cra_name(message: Message, f: Facts) -> str | None:
@@ -112,20 +137,29 @@ def leaf_value(node: Node | None):
 
 def alert_code(message: Message) -> tuple[int, Node] | None:
     """The alert code a payload carries (GBZ header, DLMS alert structure or ASN.1 alert)."""
-    payload = message.find("payload")
+    payload = message.root.get("payload")
     if payload is None:
         return None
-    for node in payload.descendants():
-        if node.name == "alert_code":
-            value = leaf_value(node)
-            if isinstance(value, int):
-                return value, node
+    for node in nodes_named(payload, _is_alert_code):
+        value = leaf_value(node)
+        if isinstance(value, int):
+            return value, node
     return None
+
+
+def _is_alert_code(name: str) -> bool:
+    return name == "alert_code"
+
+
+def components(ctx) -> list:
+    """gbz_components of the carried message as a list, for ctx.once(components): made once
+    per message for the checks that read them."""
+    return list(gbz_components(carried(ctx.message)))
 
 
 def gbz_components(message: Message):
     """(component node, cluster, frame control, command id, zcl_payload node) of each plaintext component."""
-    components = message.find("payload.components")
+    components = node_at(message.root, "payload", "components")
     for comp in (components.children or ()) if components is not None else ():
         cluster, header = comp.get("cluster_id"), comp.get("zcl_header")
         if cluster is None or header is None:
@@ -139,40 +173,150 @@ def gbz_components(message: Message):
 @dataclass
 class TreeScan:
     """What one pass over a message tree finds for the checks that would otherwise each walk it
-    whole: the BER/DER length leaves (byte order) and whether a certificate is carried."""
-    lengths: list
+    whole: the BER/DER length leaves not in their shortest form (byte order) and whether a
+    certificate is carried. `lengths` keeps every length leaf, made only when asked for."""
+    non_minimal: list
     carries_certificate: bool
+    _root: Node | None = None
+
+    @property
+    def lengths(self) -> list:
+        return [node for node in self._root.descendants() if node.codec == "ber_len"]
 
 
 def scan_tree(root: Node) -> TreeScan:
-    """One depth-first pass in byte order, building no dotted paths."""
-    lengths, certificate = [], False
-    for node in root.descendants():      # one view at a time: flat in memory for huge trees
+    """One pass in byte order, building no dotted paths. On a decoded tree it reads the tape's
+    columns (no view per row): a length leaf of one byte is always minimal, and a longer one
+    is judged from its bytes; views are made only for the rare length that is not minimal."""
+    tape = root.tape
+    if tape is None:
+        return _scan_nodes(root)
+    top = root.row
+    stop = tape.after(top)
+    non_minimal = []
+    cid = tape.codec_ids.get("ber_len")
+    if cid is not None:
+        codecs = tape.a_codec[top:stop].tobytes()
+        a_start, a_end, a_vkind, data = tape.a_start, tape.a_end, tape.a_vkind, tape.data
+        at = codecs.find(cid)
+        while at >= 0:
+            row = top + at
+            start, used = a_start[row], a_end[row] - a_start[row]
+            # a long form read from the bytes is minimal unless its first length byte is 0,
+            # or it is one byte below 0x80; any other value is looked at through a view
+            if used > 1 and (data[start + 1] == 0 or (used == 2 and data[start + 1] < 0x80)
+                             or a_vkind[row] != V_BERLEN):
+                node = tape_view(tape, row)
+                if node.end - node.start > _minimal_length_size(node.value):
+                    non_minimal.append(node)
+            at = codecs.find(cid, at + 1)
+    certificate = any(n.codec is None for n in nodes_named(root, _is_tbs_certificate))
+    return TreeScan(non_minimal, certificate, root)
+
+
+def _is_tbs_certificate(name: str) -> bool:
+    return name == "tbs_certificate"
+
+
+def nodes_named(node: Node, match: Callable[[str], bool]) -> list[Node]:
+    """`node` and the nodes below it whose name passes `match`, in byte order: what
+    [n for n in node.descendants() if match(n.name)] gives, for a `match` that rejects names
+    ending in an index ("x[3]"). On a decoded tree the tape's name column is searched at C
+    speed and only the matching rows become views."""
+    tape = node.tape
+    if tape is None:
+        return [n for n in node.descendants() if match(n.name)]
+    top = node.row
+    names = tape.a_name[top:tape.after(top)]
+    rows = []
+    for nid in _matching_ids(tape.names, match):
+        if nid not in names:
+            continue
+        at = names.index(nid)
+        while True:
+            if tape.a_index[top + at] < 0:
+                rows.append(top + at)
+            try:
+                at = names.index(nid, at + 1)
+            except ValueError:
+                break
+    rows.sort()
+    return [tape_view(tape, row) for row in rows]
+
+
+_MATCHING: dict = {}        # match -> (the name table, how many of its names were tried, ids that match)
+_MATCHING_SIZE = 64         # matches remembered (callers passing a new lambda each time must not grow it)
+
+
+def _matching_ids(names: list, match: Callable[[str], bool]) -> list[int]:
+    """The ids of the names in a tape's name table (shared by the tapes of a process, and only
+    ever appended to) that pass `match`; remembered per table, extended as the table grows."""
+    known = _MATCHING.get(match)
+    if known is None or known[0] is not names:
+        known = (names, 0, [])
+    tried, ids = known[1], known[2]
+    if tried < len(names):
+        ids = ids + [k for k in range(tried, len(names)) if type(names[k]) is str and match(names[k])]
+        if len(_MATCHING) >= _MATCHING_SIZE and match not in _MATCHING:
+            _MATCHING.clear()
+        _MATCHING[match] = (names, len(names), ids)
+    return ids
+
+
+def parent_of(root: Node, node: Node) -> Node:
+    """The parent of `node` (a node below `root` in a decoded tree): the nearest row before it
+    whose subtree holds it."""
+    tape, row = node.tape, node.row
+    at = row - 1
+    while at > root.row and tape.after(at) <= row:
+        at -= 1
+    return tape_view(tape, at)
+
+
+def _scan_nodes(root: Node) -> TreeScan:
+    """scan_tree for a tree of Node objects (made directly, not decoded)."""
+    non_minimal, certificate = [], False
+    for node in root.descendants():
         codec = node.codec
         if codec is None:
             if node.name == "tbs_certificate":
                 certificate = True
-        elif codec == "ber_len":
-            lengths.append(node)
-    return TreeScan(lengths, certificate)
+        elif codec == "ber_len" and node.end - node.start > _minimal_length_size(node.value):
+            non_minimal.append(node)
+    return TreeScan(non_minimal, certificate, root)
 
 
 def _minimal_length_size(value: int) -> int:
     return 1 if value < 0x80 else 1 + (value.bit_length() + 7) // 8
 
 
-def non_minimal_lengths(root: Node, lengths: list[Node] | None = None):
+def non_minimal_lengths(root: Node, scan: TreeScan | None = None):
     """(dotted path, node, bytes used, bytes needed) of every BER/DER length not in its shortest form.
 
-    `lengths` (scan_tree(root).lengths, when the caller has it) are looked at first: paths are
-    only built for a tree that has such a length, which almost none has."""
-    if lengths is None:
-        lengths = scan_tree(root).lengths
-    if not any(n.end - n.start > _minimal_length_size(n.value) for n in lengths):
+    `scan` (scan_tree(root), when the caller has it) says which they are: paths are only built
+    for a tree that has such a length, which almost none has."""
+    if scan is None:
+        scan = scan_tree(root)
+    if not scan.non_minimal:
         return
-    for path, node in root.walk():
-        if node.codec != "ber_len":
-            continue
-        minimal = _minimal_length_size(node.value)
-        if node.end - node.start > minimal:
-            yield path.split(".", 1)[-1], node, node.end - node.start, minimal
+    for node in scan.non_minimal:
+        used, minimal = node.end - node.start, _minimal_length_size(node.value)
+        yield path_of(root, node).split(".", 1)[-1], node, used, minimal
+
+
+def path_of(root: Node, node: Node) -> str:
+    """The dotted path of `node` (a node of the tree at `root`), as root.walk() names it."""
+    if root.tape is not None and node.tape is root.tape:
+        tape, target = root.tape, node.row
+        parts, row = [tape.name(root.row)], root.row
+        while row != target:
+            child = tape.first_child(row)
+            while tape.after(child) <= target:     # the child whose subtree holds the target
+                child = tape.after(child)
+            parts.append(tape.name(child))
+            row = child
+        return ".".join(parts)
+    for path, candidate in root.walk():
+        if candidate is node:
+            return path
+    raise ValueError("the node is not in this tree")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from gbcs.payload.dlms import obis_text
 from gbcs.validate.engine import Context, rule_check
-from gbcs.validate.facts import carried, cra_name, facts, gbz_components, non_minimal_lengths
+from gbcs.validate.facts import carried, components, cra_name, facts, non_minimal_lengths
 
 _FAMILIES_OF = {"dlms_or_gbz": ("dlms", "gbz")}
 
@@ -18,7 +18,7 @@ def payload_family(ctx: Context):
         return
     allowed = _FAMILIES_OF.get(row["payload"], (row["payload"],))
     if m.payload_type not in allowed:
-        node = m.find("payload")
+        node = m.root.get("payload")
         yield ctx.finding("GBCS-P101", f"{row['use_case'] or f'message code 0x{m.message_code:04X}'} "
                           f"({row['title']}) uses a {' or '.join(a.upper() for a in allowed)} payload, "
                           f"but this one is {m.payload_type.upper()}", node.start if node else None, "payload")
@@ -29,8 +29,10 @@ def payload_form(ctx: Context):
     m = carried(ctx.message)
     f = facts(ctx.specs)
     cra = cra_name(m, f)
-    payload = m.find("payload")
-    if cra is None or payload is None or not payload.children:
+    if cra is None:
+        return
+    payload = m.root.get("payload")
+    if payload is None or not payload.children:
         return
     if m.payload_type == "dlms":
         tag = payload.get("apdu_tag")
@@ -60,9 +62,8 @@ def dlms_targets(ctx: Context):
     known = f.dlms_targets.get(m.message_code)
     if m.payload_type != "dlms" or not known or cra_name(m, f) != "command":
         return
-    specs_node = m.find("payload")
-    choices = {r.cells["value"]: r.cells["name"] for r in ctx.specs.enum("dlms_request_choice").rows}
-    for node in specs_node.children or ():
+    choices = f.dlms_request_choices
+    for node in m.root.get("payload").children or ():
         if not node.name.startswith("request_specs["):
             continue
         choice, cls, inst = node.get("choice"), node.get("class_id"), node.get("instance_id")
@@ -85,9 +86,8 @@ def gbz_commands(ctx: Context):
     known = f.gbz_commands.get((m.message_code, cra))
     if m.payload_type != "gbz" or not known:
         return
-    to_client = next(r.cells["value"] for r in ctx.specs.enum("zcl_frame_control_bit").rows
-                     if r.cells["name"] == "server_to_client")
-    for comp, cluster, fc, command, _ in gbz_components(m):
+    to_client = f.zcl_server_to_client
+    for comp, cluster, fc, command, _ in ctx.once(components):
         direction = f.zcl_directions[1 if fc & to_client else 0]
         shape = (cluster, f.zcl_frame_types.get(fc & f.zcl_frame_type_mask), direction, command)
         if shape not in known:
@@ -99,7 +99,7 @@ def gbz_commands(ctx: Context):
 
 @rule_check("GBCS-P105")
 def payload_length_forms(ctx: Context):
-    for path, node, used, needed in non_minimal_lengths(ctx.message.root, ctx.scan.lengths):
+    for path, node, used, needed in non_minimal_lengths(ctx.message.root, ctx.scan):
         if path.split(".", 1)[0] == "payload":
             yield ctx.finding("GBCS-P105", f"length {node.value} is written in {used} bytes; DER needs {needed}",
                               node.start, path)

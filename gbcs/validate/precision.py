@@ -3,7 +3,7 @@ case prescribes (specs/units.gbspec zse_scaled_value), no zero divisors, known u
 from __future__ import annotations
 
 from gbcs.validate.engine import Context, rule_check
-from gbcs.validate.facts import carried, facts, gbz_components
+from gbcs.validate.facts import carried, components, facts, nodes_named, path_of
 
 
 @rule_check("GBCS-N101", "GBCS-N102")
@@ -12,7 +12,7 @@ def prescribed_scaling(ctx: Context):
     f = facts(ctx.specs)
     if m.payload_type != "gbz":
         return
-    for comp, cluster, _, command, zcl in gbz_components(m):
+    for comp, cluster, _, command, zcl in ctx.once(components):
         row = f.scaled.get((m.message_code, cluster, command))
         if row is None or zcl is None:
             continue
@@ -36,18 +36,29 @@ def prescribed_scaling(ctx: Context):
 def scaling_fields(ctx: Context):
     m = carried(ctx.message)
     f = facts(ctx.specs)
-    for comp, _, _, _, zcl in gbz_components(m):
+    for comp, _, _, _, zcl in ctx.once(components):
         if zcl is None:
             continue
-        for path, node in zcl.walk():
-            if not node.is_leaf or not isinstance(node.value, int):
+        for node in nodes_named(zcl, _scaling_field):       # paths are made only for a finding
+            if not node.is_leaf:
                 continue
-            where = f"payload.components.{comp.name}.{path}"
-            if node.name == "divisor" or node.name.endswith("_divisor"):
-                if node.value == 0:
-                    yield ctx.finding("GBCS-N103", f"{node.name} is 0: the value it scales has no meaning; "
-                                      "use 1 for an unscaled value", node.start, where)
-            elif node.name == "unit_of_measure" or node.name.endswith("_unit_of_measure"):
-                if node.value not in f.units:
-                    yield ctx.finding("GBCS-N104", f"unit of measure {node.value:#04x} is not in the ZSE "
-                                      "enumeration", node.start, where)
+            name = node.name
+            if name == "divisor" or name.endswith("_divisor"):
+                value = node.value
+                if isinstance(value, int) and value == 0:
+                    yield ctx.finding("GBCS-N103", f"{name} is 0: the value it scales has no meaning; "
+                                      "use 1 for an unscaled value", node.start, _where(comp, zcl, node))
+            elif name == "unit_of_measure" or name.endswith("_unit_of_measure"):
+                value = node.value
+                if isinstance(value, int) and value not in f.units:
+                    yield ctx.finding("GBCS-N104", f"unit of measure {value:#04x} is not in the ZSE "
+                                      "enumeration", node.start, _where(comp, zcl, node))
+
+
+def _scaling_field(name: str) -> bool:
+    return (name == "divisor" or name.endswith("_divisor") or name == "unit_of_measure"
+            or name.endswith("_unit_of_measure"))
+
+
+def _where(component, zcl, node) -> str:
+    return f"payload.components.{component.name}.{path_of(zcl, node)}"
