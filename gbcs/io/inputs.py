@@ -293,6 +293,8 @@ def _from_text(blob: bytes) -> list[_Chunk]:
 def _decode_line(line: str, number: int) -> tuple[str, bytes, str | None]:
     """(encoding, bytes, error) of one non-blank line; "?" when neither. Odd hex keeps its leading
     whole bytes, so its first byte still decides whether it starts a message."""
+    if not len(line) % 2 and _HEX.fullmatch(line):      # plain hex: no prefix or separator to strip
+        return "hex", bytes.fromhex(line), None
     digits = _HEX_SEPARATORS.sub("", _HEX_PREFIX.sub("", line))
     if _HEX.fullmatch(digits):
         if len(digits) % 2:
