@@ -250,6 +250,7 @@ class Keystore:
 
     def __init__(self) -> None:
         self._entries: dict[tuple[bytes, str, bool], list[KeyEntry]] = {}
+        self._size = 0                  # entries held; len() is asked once per message by validate
         self.sources: list[str] = []
         self.warnings: list[str] = []
         self._ecdh_cache: OrderedDict[tuple[int, bytes], bytes] = OrderedDict()
@@ -326,6 +327,7 @@ class Keystore:
                 return e
         e = KeyEntry(eui, usage, pp, str(f))
         self._entries.setdefault((eui, usage, pp), []).append(e)
+        self._size += 1
         return e
 
     def _set_public(self, entry: KeyEntry, cert: x509.Certificate | None, key: ec.EllipticCurvePublicKey,
@@ -407,6 +409,7 @@ class Keystore:
         if key_pem is not None:
             _set_private(entry, key_pem.encode(), where + "/privateKey")
         self._entries.setdefault((eui, usage, pp), []).append(entry)
+        self._size += 1
 
     def add_certificate(self, certificate: x509.Certificate | bytes | str, *, source: str = "message",
                         eui: bytes | str | None = None, usage: str | None = None,
@@ -445,6 +448,7 @@ class Keystore:
                          serial=cert.serial_number, role=certificate_role(cert))
         entry.certificate, entry._public = cert, key
         self._entries.setdefault((the_eui, the_usage, prepayment), []).append(entry)
+        self._size += 1
         return entry
 
     def add_key(self, eui: bytes | str, usage: str, *, private_key: ec.EllipticCurvePrivateKey | None = None,
@@ -465,6 +469,7 @@ class Keystore:
         if entry._public is None and entry._private is None:
             raise KeystoreError("add_key needs a private key, a public key or a certificate")
         self._entries.setdefault((entry.eui, entry.usage, prepayment), []).append(entry)
+        self._size += 1
         return entry
 
     # -- look-up ------------------------------------------------------------------------
@@ -510,7 +515,7 @@ class Keystore:
             yield from es
 
     def __len__(self) -> int:
-        return sum(len(es) for es in self._entries.values())
+        return self._size
 
     # -- ECDH ---------------------------------------------------------------------------
     def point(self, public_key: ec.EllipticCurvePublicKey) -> bytes:
