@@ -17,6 +17,10 @@ cpdef str _uint_codec(Py_ssize_t size, bint little)
 cpdef Py_ssize_t _index_cut(str text) except -2
 
 
+@cython.locals(new=Py_ssize_t)
+cpdef Py_ssize_t _table_id(list items, dict ids, key, Py_ssize_t limit, str what) except -1
+
+
 @cython.final
 cdef class Tape:
     cdef public bytes data

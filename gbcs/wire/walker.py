@@ -92,6 +92,22 @@ def _index_cut(text: str) -> int:
     return k
 
 
+def _table_id(items: list, ids: dict, key, limit: int, what: str) -> int:
+    """The id of `key` in a table of names or codecs (a list and its index), added if new; the
+    table may be shared with other threads' tapes."""
+    with _NAMES_LOCK:
+        found = ids.get(key)
+        if found is not None:
+            return found
+        new = len(items)
+        if new > limit:
+            raise ConstraintError(f"more than {limit} distinct {what} in one tree; the message is not one "
+                                  "this decoder can hold", 0, "message", rule="GBCS-D006")
+        items.append(key)
+        ids[key] = new
+        return new
+
+
 class Tape:
     """The nodes of one tree as rows of flat arrays, in pre-order.
 
@@ -190,34 +206,13 @@ class Tape:
         return self._new_name(name)
 
     def _new_name(self, name) -> int:
-        with _NAMES_LOCK:                 # the table may be shared with other threads' tapes
-            nid = self.name_ids.get(name)
-            if nid is not None:
-                return nid
-            nid = len(self.names)
-            if nid > MAX_NAMES:
-                raise ConstraintError(f"more than {MAX_NAMES} distinct field names in one tree; the message "
-                                      "is not one this decoder can hold", 0, "message", rule="GBCS-D006")
-            self.names.append(name)
-            self.name_ids[name] = nid
-            return nid
+        return _table_id(self.names, self.name_ids, name, MAX_NAMES, "field names")
 
     def codec_id(self, codec) -> int:
         if codec is None:
             return 0
         cid = self.codec_ids.get(codec)
-        if cid is None:
-            with _NAMES_LOCK:             # the table may be shared with other threads' tapes
-                cid = self.codec_ids.get(codec)
-                if cid is not None:
-                    return cid
-                cid = len(self.codecs)
-                if cid > MAX_CODECS:
-                    raise ConstraintError(f"more than {MAX_CODECS} distinct codecs in one tree", 0, "message",
-                                          rule="GBCS-D006")
-                self.codecs.append(codec)
-                self.codec_ids[codec] = cid
-        return cid
+        return _table_id(self.codecs, self.codec_ids, codec, MAX_CODECS, "codecs") if cid is None else cid
 
     def meaning_id(self, meaning) -> int:
         if meaning is None:
