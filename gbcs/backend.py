@@ -73,7 +73,16 @@ def twin_path(module: str) -> Path | None:
 
 def _declarations() -> list[Path]:
     """The .pxd files (C types of the twins), in a source checkout only (where times matter)."""
-    return sorted(_PACKAGE_ROOT.rglob("*.pxd")) if _SOURCE_CHECKOUT else []
+    if not _SOURCE_CHECKOUT:
+        return []
+    found = _PXD_FOUND.get(_PACKAGE_ROOT)
+    if found is None:              # once per process: import runs this for every twin
+        folders = {_PACKAGE_ROOT.joinpath(*name.split(".")[1:-1]) for name in COMPILED}
+        found = _PXD_FOUND[_PACKAGE_ROOT] = sorted(p for folder in folders for p in folder.glob("*.pxd"))
+    return found
+
+
+_PXD_FOUND: dict[Path, list[Path]] = {}
 
 
 def _walker_twin_path() -> Path | None:
