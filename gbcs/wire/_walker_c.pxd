@@ -74,6 +74,9 @@ cdef class Tape:
     cpdef Py_ssize_t child_named(self, Py_ssize_t i, name) except -2
     @cython.locals(j=Py_ssize_t, stop=Py_ssize_t, total=Py_ssize_t)
     cpdef Py_ssize_t span_of_codec(self, Py_ssize_t i, codec) except -1
+    @cython.locals(j=Py_ssize_t, stop=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, index=Py_ssize_t,
+                   group=bint, kind=int, names=list, data=bytes, top=dict, lists=list, ends=list, out=dict)
+    cpdef dict to_dict(self, Py_ssize_t i)
 
 
 @cython.final

@@ -21,7 +21,7 @@ import threading
 from array import array
 
 from gbcs.errors import ConstraintError, LengthError, TruncatedError, UnknownCodeError
-from gbcs.message import Children, Node, tape_view
+from gbcs.message import Children, Node, json_value, tape_view
 
 # The compiled twin is an extension module (setup.py); importing cython to ask would cost the
 # pure twin milliseconds where Cython is installed. Both branches it picks give the same results.
@@ -437,20 +437,30 @@ class Tape:
 
     def to_dict(self, i: int) -> dict:
         """Node i as Node.to_dict() gives it, built row by row (no recursion)."""
-        from gbcs.message import json_value
         top: dict = {}
         lists: list = []
         ends: list = []
-        for j in range(i, self.after(i)):
+        names, data = self.names, self.data
+        stop = self.after(i)
+        for j in range(i, stop):
             while ends and j >= ends[-1]:
                 ends.pop()
                 lists.pop()
             start = self.v_start[j]
-            out = {"name": self.name(j), "offset": start, "length": self.v_end[j] - start}
+            end = self.v_end[j]
+            index = self.v_index[j]
+            name = names[self.v_name[j]] if index < 0 else f"{names[self.v_name[j]]}[{index}]"
+            out = {"name": name, "offset": start, "length": end - start}
             group = self.v_codec[j] == 0
             if not group:
                 out["codec"] = self.codecs[self.v_codec[j]]
-                out["value"] = json_value(self.value(j))
+                kind = self.v_vkind[j]
+                if kind == V_BYTES:                 # the common cases read here; json_value's forms
+                    out["value"] = data[start:end].hex().upper()
+                elif kind == V_UBE and end - start == 1:
+                    out["value"] = data[start]
+                else:
+                    out["value"] = json_value(self.value(j))
             meaning = self.meanings[self.v_meaning[j]]
             if meaning is not None:
                 out["meaning"] = meaning
