@@ -18,7 +18,7 @@ from gbcs.payload.context import PayloadContext
 from gbcs.payload.dispatch import decode_payload, payload_family
 from gbcs.spec import specs as _specs
 from gbcs.spec.load import SpecSet
-from gbcs.wire.codecs import encode_leaf
+from gbcs.wire.codecs import encode_leaf, universal_tag
 from gbcs.wire.backend import Walker
 from gbcs.wire.layout import compiled, struct_size
 from gbcs.wire.timefmt import dlms_datetime_text
@@ -56,7 +56,6 @@ class _Envelope:
         self.srp_id_size = struct_size(s, "other_information_srp_id")
         self.srp_counter_size = struct_size(s, "other_information_srp_counter")
         self.soc_size = struct_size(s, "other_information_soc")
-        from gbcs.payload.asn1 import universal_tag      # the decoders load on first use
         self.certificate_tag = universal_tag(s, "SEQUENCE")     # a DER certificate starts with it
         self.gbt_bits = {v: k for k, v in values("gbt_block_control").items()}
         self.gbt_bit_titles = [(r.cells["value"], r.cells["title"].lower()) for r in s.enum("gbt_block_control").rows]

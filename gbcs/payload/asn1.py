@@ -30,9 +30,8 @@ MAX_LENGTH_BYTES = 4    # long-form length bytes, as the walker's ber_length all
 DECIMAL_BITS = 1024     # larger numbers are shown in hex: decimal text is slow and capped by Python
 BITS_LISTED = 16        # unnamed set bits of a named-bits BIT STRING listed one by one, at most
 FALLBACK = "walked generically"   # every fallback note says this
-X690_CONSTRUCTED = 0x20  # identifier-octet bit of a constructed encoding (X.690 8.1.2.5)
 
-__all__ = ["decode_asn1", "decode_der", "asn1_type_for", "universal_tag", "MAX_DEPTH", "FALLBACK",
+__all__ = ["decode_asn1", "decode_der", "asn1_type_for", "MAX_DEPTH", "FALLBACK",
            "der_length", "der_tlv", "der_integer", "der_enumerated", "der_boolean", "der_null",
            "der_octet_string", "der_bit_string", "der_named_bits", "der_oid", "der_generalized_time",
            "der_utc_time", "der_sequence", "der_set", "der_implicit", "der_explicit",
@@ -511,13 +510,6 @@ class _Tables:
 
 def _tables(s: SpecSet) -> _Tables:
     return s.derived(_Tables)
-
-
-def universal_tag(s: SpecSet, name: str) -> int:
-    """The identifier octet of the universal type `name` (asn1_universal x680, e.g. SEQUENCE ->
-    0x30): its number, with X.690 8.1.2.5's constructed bit where the type is constructed."""
-    u = _tables(s).universal_by_name[name]
-    return u.number | (X690_CONSTRUCTED if u.decode == "constructed" else 0)
 
 
 def asn1_type_for(s: SpecSet, message_code: int | None, cra_flag: int | None) -> str | None:

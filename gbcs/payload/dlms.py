@@ -15,7 +15,7 @@ import re
 import struct as _struct
 from typing import Any, Iterable
 
-from gbcs.wire.codecs import minimal_ber_length
+from gbcs.wire.codecs import minimal_ber_length, universal_tag
 from gbcs.errors import (ConstraintError, EncodeError, LengthError, SpecError, SpecReferenceError,
                          UnknownCodeError)
 from gbcs.message import Node, tape_view
@@ -99,7 +99,6 @@ class _Tables:
         self.type_by_name = {t.name: t for t in self.types.values()}
         self.class_id_tag = self.type_by_name["long_unsigned"].tag     # COSEM class id + logical name pairs
         self.logical_name_tag = self.type_by_name["octet_string"].tag
-        from gbcs.payload.asn1 import universal_tag
         self.der_sequence_tag = universal_tag(s, "SEQUENCE")   # raw DER where A-XDR would be (8F84)
         self.enums: dict[str, dict[int, tuple[str, str]]] = {}
         self.apdus = self.enum("dlms_apdu")

@@ -15,7 +15,8 @@ from functools import cached_property
 
 from gbcs.errors import CertificateError, DecodeError
 from gbcs.message import Node
-from gbcs.payload.asn1 import _oid_text, decode_der, universal_tag as _universal_tag
+from gbcs.payload.asn1 import _oid_text, decode_der
+from gbcs.wire.codecs import universal_tag as _universal_tag
 from gbcs.spec import specs
 from gbcs.wire.backend import Walker
 

@@ -17,6 +17,16 @@ FLOAT_CODECS = {"f32": ">f", "f64": ">d", "f32le": "<f", "f64le": "<d"}
 BYTES_CODECS = frozenset({"bytes", "unparsed"})
 
 
+X690_CONSTRUCTED = 0x20  # identifier-octet bit of a constructed encoding (X.690 8.1.2.5)
+
+
+def universal_tag(s, name: str) -> int:
+    """The identifier octet of the universal type `name` in SpecSet `s` (asn1_universal x680,
+    e.g. SEQUENCE -> 0x30): its number, with the constructed bit where the type is constructed."""
+    row = next(r.cells for r in s.get("asn1_universal", "x680").rows if r.cells["name"] == name)
+    return row["number"] | (X690_CONSTRUCTED if row["decode"] == "constructed" else 0)
+
+
 def minimal_ber_length(n: int) -> bytes:
     """The shortest BER definite length (also the A-XDR length/quantity form)."""
     if n < 0:
