@@ -69,8 +69,24 @@ def covering_path(root: Node | None, start: int, end: int) -> str:
             return ".".join(parts) or root.name
 
 
+PAIRS_KEPT = 4096          # party pairs whose key pairs a keystore remembers
+
+
 def key_pairs(ks: Keystore, a: bytes, b: bytes) -> list[tuple[KeyEntry, KeyEntry]]:
-    """(private entry, public entry) pairs for ECDH between a and b, either way round."""
+    """(private entry, public entry) pairs for ECDH between a and b, either way round.
+
+    Remembered per keystore until it gains an entry (a certificate taken from a message, say):
+    every message between the same two parties asks again."""
+    key = (a, b, len(ks))
+    found = ks.pair_cache.get(key)
+    if found is None:
+        if len(ks.pair_cache) >= PAIRS_KEPT:
+            ks.pair_cache.clear()
+        found = ks.pair_cache[key] = _key_pairs(ks, a, b)
+    return list(found)              # callers may extend their list
+
+
+def _key_pairs(ks: Keystore, a: bytes, b: bytes) -> list[tuple[KeyEntry, KeyEntry]]:
     out, seen = [], set()
     for mine, theirs in ((a, b), (b, a)):
         privates = ks.private_entries(mine, "ka")

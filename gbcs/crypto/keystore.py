@@ -251,6 +251,7 @@ class Keystore:
     def __init__(self) -> None:
         self._entries: dict[tuple[bytes, str, bool], list[KeyEntry]] = {}
         self._size = 0                  # entries held; len() is asked once per message by validate
+        self.pair_cache: dict = {}      # (a, b, size) -> ECDH key pairs (gbcs.crypto.decrypt.key_pairs)
         self.sources: list[str] = []
         self.warnings: list[str] = []
         self._ecdh_cache: OrderedDict[tuple[int, bytes], bytes] = OrderedDict()

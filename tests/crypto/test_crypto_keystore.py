@@ -275,3 +275,18 @@ def test_keystore_json_nested_too_deep_is_a_keystore_error(tmp_path):
     with pytest.raises(KeystoreError, match="nested too deeply") as err:
         Keystore.load(deep)
     assert "deep.json" in str(err.value)
+
+
+def test_key_pairs_remembered_until_the_keystore_grows():
+    from gbcs.crypto.decrypt import key_pairs
+    a, b = bytes.fromhex("00DB1234567890A0"), bytes.fromhex("90B3D51F30010000")
+    ks = Keystore()
+    mine = ks.add_key(a, "ka", private_key=generate_keypair())
+    theirs = ks.add_key(b, "ka", public_key=generate_keypair().public_key())
+    first = key_pairs(ks, a, b)
+    assert first == [(mine, theirs)]
+    first.append("changed by the caller")                 # the remembered list is not the caller's
+    assert key_pairs(ks, a, b) == [(mine, theirs)]
+    other = ks.add_key(b, "ka", public_key=generate_keypair().public_key())
+    assert key_pairs(ks, a, b) == [(mine, theirs), (mine, other)]     # a new entry is seen at once
+    assert key_pairs(Keystore(), a, b) == []
