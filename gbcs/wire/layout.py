@@ -123,7 +123,6 @@ def _scope(values: dict, parent: "Scope | None") -> Scope:
 # references, enum/table meanings, allowed values). The walker here runs the ops; the
 # construct compiler and the example generator (gbcs/compile/structs.py) read the same ops.
 
-DLMS_DATETIME_SIZE = 12     # the fixed size of the dlms_datetime field type (Blue Book 4.1.6.1)
 ZCL_DATE_PARTS = ("year", "month", "day", "day_of_week")
 
 
@@ -307,11 +306,23 @@ class _Plans:
         elif t == "utc2000" or t == "utc2000le" or t == "day_minutes":
             op.size = 2 if t == "day_minutes" else 4
         elif t == "dlms_datetime":
-            op.size = DLMS_DATETIME_SIZE
+            op.size = self._dlms_datetime_size(row, f"{where}.{name}")
         if block is not None and t in BLOCK_TYPES:
             op.block = self._rows(block, f"{where}.{name}", scopes)
         self._options(op, options, row, where, scopes)
         return op
+
+    def _dlms_datetime_size(self, row, where: str) -> int:
+        """A dlms_datetime field is as wide as struct dlms_datetime (specs/envelope.gbspec)."""
+        if self.specs.find("struct", "dlms_datetime") is None:
+            p = row.pos
+            raise SpecReferenceError(f"{where}: field type dlms_datetime takes its size from struct "
+                                     "dlms_datetime, which these specs lack", p.file, p.line, p.column)
+        size = fixed_size(self.struct("dlms_datetime"))
+        if size is None:
+            p = row.pos
+            raise SpecError(f"{where}: struct dlms_datetime must have a fixed size", p.file, p.line, p.column)
+        return size
 
     def _options(self, op: _Op, options: dict, row, where: str, scopes) -> None:
         show = options.get("show")

@@ -48,6 +48,10 @@ struct inner "Inner" {{
  a u16 enum(colour)
  b i8
 }}
+struct dlms_datetime "the width of a dlms_datetime field" {{
+ year u16
+ rest bytes(10)
+}}
 struct all_types {{
 {INTS}
     fixed bytes(3)
@@ -268,6 +272,8 @@ def test_huge_counts_fail_on_bytes_not_memory():
     ("struct z {\n k u8\n v zcl_value(k)\n}\n", "needs k to carry table"),
     ("struct z {\n k u8 table(nothing)\n}\n", "exactly one table item"),
     ("struct z {\n a struct(y)\n}\nstruct y {\n b struct(z)\n}\n", "contains itself"),
+    ("struct z {\n when dlms_datetime\n}\n", "takes its size from struct dlms_datetime"),
+    ("struct z {\n when dlms_datetime\n}\nstruct dlms_datetime {\n n u8\n b bytes(n)\n}\n", "fixed size"),
 ])
 def test_bad_layouts_are_spec_errors(text, message):
     s = synthetic(text)
