@@ -593,10 +593,10 @@ class Walker:
         """The meaning of the leaf read last."""
         if self.last_row < 0:
             raise ValueError("no leaf has been read yet")
-        self.tape.v_meaning[self.last_row] = self.tape.meaning_id(meaning)
+        self.tape.set_meaning(self.last_row, meaning)
 
     def set_meaning(self, row: int, meaning) -> None:
-        self.tape.v_meaning[row] = self.tape.meaning_id(meaning)
+        self.tape.set_meaning(row, meaning)
 
     @property
     def last_start(self) -> int:
