@@ -144,7 +144,8 @@ def describe() -> str:
         elif _walker_twin_path() is None and not any(twin_path(n) for n in COMPILED):
             reason = " (no compiled twins: pip install -e . with a C compiler builds them)"
         else:
-            reason = " (a compiled twin is missing or older than its .py or a .pxd: pip install -e . rebuilds them)"
+            reason = (" (a compiled twin is missing or older than its .py or a .pxd: "
+                      "pip install -e . rebuilds them)")
         return f"python{reason}"
     return (f"cython ({len(compiled)} of {len(COMPILED)} decode-path modules compiled"
             f"{', walker compiled' if walker == 'cython' else ''})")
