@@ -61,9 +61,11 @@ class _Envelope:
         self.gbt_bit_titles = [(r.cells["value"], r.cells["title"].lower()) for r in s.enum("gbt_block_control").rows]
         self.gbt_window_mask = 0xFF & ~sum(self.gbt_bits.values())
 
+        code_texts = {code: " ".join(filter(None, (row.cells["use_case"], row.cells["title"])))
+                      for code, row in codes.items()}
+
         def message_code(value, scope):
-            row = codes.get(value)
-            return None if row is None else " ".join(filter(None, (row.cells["use_case"], row.cells["title"])))
+            return code_texts.get(value)
 
         def block_control(value, scope):
             parts = [title for bit, title in self.gbt_bit_titles if value & bit]

@@ -354,7 +354,7 @@ def json_value(value: Any) -> Any:
     return value
 
 
-@dataclass
+@dataclass(init=False)
 class Message:
     """A decoded GBCS message: the tree plus the header facts users ask for first."""
 
@@ -374,6 +374,29 @@ class Message:
     # and `inner` is the message they carry.
     inner: "Message | None" = None
     extras: dict = field(default_factory=dict)
+
+    # Written out rather than generated (init=False): the generated one is interpreted
+    # bytecode even in the compiled twin, and a decode makes one per message.
+    def __init__(self, data: bytes, root: Node, kind: str, cra_flag: int | None = None,
+                 originator: bytes | None = None, recipient: bytes | None = None,
+                 originator_counter: int | None = None, date_time: str | None = None,
+                 message_code: int | None = None, use_case: str | None = None,
+                 message_name: str | None = None, payload_type: str | None = None,
+                 inner: "Message | None" = None, extras: dict | None = None):
+        self.data = data
+        self.root = root
+        self.kind = kind
+        self.cra_flag = cra_flag
+        self.originator = originator
+        self.recipient = recipient
+        self.originator_counter = originator_counter
+        self.date_time = date_time
+        self.message_code = message_code
+        self.use_case = use_case
+        self.message_name = message_name
+        self.payload_type = payload_type
+        self.inner = inner
+        self.extras = {} if extras is None else extras
 
     @property
     def unparsed_bytes(self) -> int:

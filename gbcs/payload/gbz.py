@@ -198,16 +198,19 @@ def _zcl_hooks(f: _Facts, cluster: int, frame_control: int) -> dict:
 
 
 def _new_zcl_hooks(f: _Facts, cluster: int, frame_control: int) -> dict:
+    attribute_titles = {attribute: row.cells["title"] for (c, attribute), row in f.attributes.items()
+                        if c == cluster}
+    # A Default Response answers a command sent the other way (zigbee.ts looks it up
+    # among the cluster-specific commands of the opposite direction).
+    back = 0 if frame_control & f.fc_bits["server_to_client"] else 1
+    answered_titles = {command: cmd.title for (c, direction, command), cmd in f.commands.items()
+                       if c == cluster and direction == back}
+
     def attribute(value, scope):
-        row = f.attributes.get((cluster, value))
-        return row.cells["title"] if row is not None else None
+        return attribute_titles.get(value)
 
     def answered(value, scope):
-        # A Default Response answers a command sent the other way (zigbee.ts looks it up
-        # among the cluster-specific commands of the opposite direction).
-        back = 0 if frame_control & f.fc_bits["server_to_client"] else 1
-        cmd = f.commands.get((cluster, back, value))
-        return cmd.title if cmd is not None else None
+        return answered_titles.get(value)
 
     return {"attribute_id": attribute, "command_id": answered}
 

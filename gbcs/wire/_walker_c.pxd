@@ -10,7 +10,7 @@ cdef dict _SHARED_NAME_IDS
 cdef dict _SHARED_INDEXED
 cdef list _SHARED_CODECS
 cdef dict _SHARED_CODEC_IDS
-cdef Py_ssize_t INDEXED_CACHE, INDEXED_CACHE_SIZE, INITIAL_ROWS_MAX, SHARED_MEANINGS_FROM
+cdef Py_ssize_t INDEXED_CACHE, INDEXED_CACHE_SIZE, INITIAL_ROWS_MAX, GROW_DOUBLING_UP_TO, SHARED_MEANINGS_FROM
 
 cpdef str _uint_codec(Py_ssize_t size, bint little)
 @cython.locals(size=Py_ssize_t, k=Py_ssize_t, digits=Py_ssize_t)
