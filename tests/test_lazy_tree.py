@@ -140,6 +140,32 @@ def test_the_walker_contract_for_decoders(walker):
 
 
 @pytest.mark.parametrize("walker", WALKERS, ids=lambda c: c.__module__)
+def test_names_and_codecs_read_back_whatever_object_carries_them(walker):
+    """The compiled tape finds names and codecs by hash slot and identity first: equal names
+    made afresh (f-strings, spec tables), indexed names, more names than slots (collisions)
+    and codecs all read back as written."""
+    count = 3000                                   # more than the walker's LOOKUP_SLOTS
+    data = bytes(range(256)) * 24
+    w = walker(data)
+    expected = []
+    for k in range(count):
+        name = f"field_{k % 1500}" if k % 3 else "".join(["len", "gth"])   # fresh, equal objects
+        if k % 7 == 0:
+            name = f"elements[{k}]"
+        if k % 2:
+            w.uint(name, 1)
+            expected.append((name, "u8", data[k]))
+        else:
+            w.bytes(name, 1)
+            expected.append((name, "bytes", data[k:k + 1]))
+    got = [(n.name, n.codec, n.value) for n in w.root.children]
+    assert got == expected
+    again = walker(data)
+    again.uint("".join(["len", "gth"]), 2)
+    assert [(n.name, n.codec) for n in again.root.children] == [("length", "u16")]
+
+
+@pytest.mark.parametrize("walker", WALKERS, ids=lambda c: c.__module__)
 def test_the_row_level_walker_steps(walker):
     """open_group/close_group/set_meaning/set_last_meaning/last_start: begin/finish without views."""
     w = walker(bytes.fromhex("AA0102030405"), 1)

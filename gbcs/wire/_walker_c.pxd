@@ -10,6 +10,8 @@ cdef dict _SHARED_NAME_IDS
 cdef dict _SHARED_INDEXED
 cdef list _SHARED_CODECS
 cdef dict _SHARED_CODEC_IDS
+cdef list _SHARED_NAME_SLOTS, _SHARED_CODEC_SLOTS
+cdef Py_ssize_t LOOKUP_SLOTS, _LOOKUP_MASK
 cdef Py_ssize_t INDEXED_CACHE, INDEXED_CACHE_SIZE, INITIAL_ROWS_MAX, GROW_DOUBLING_UP_TO, SHARED_MEANINGS_FROM
 
 cpdef str _uint_codec(Py_ssize_t size, bint little)
@@ -25,7 +27,7 @@ cpdef Py_ssize_t _table_id(list items, dict ids, key, Py_ssize_t limit, str what
 cdef class Tape:
     cdef public bytes data
     cdef public Py_ssize_t n, cap, cur
-    cdef public list names, codecs, meanings
+    cdef public list names, codecs, meanings, name_slots, codec_slots
     cdef public dict name_ids, codec_ids, meaning_ids, stored
     cdef Py_ssize_t _index
     cdef public object a_name, a_index, a_start, a_end, a_after, a_meaning, a_codec, a_vkind
@@ -47,7 +49,7 @@ cdef class Tape:
     cpdef Py_ssize_t codec_id(self, codec) except -1
     @cython.locals(mid=Py_ssize_t)
     cpdef Py_ssize_t meaning_id(self, meaning) except -1
-    @cython.locals(i=Py_ssize_t)
+    @cython.locals(i=Py_ssize_t, slot=Py_ssize_t, entry=tuple)
     cpdef Py_ssize_t add(self, name, Py_ssize_t start, Py_ssize_t end, Py_ssize_t codec, int vkind,
                          meaning) except -1
     @cython.locals(i=Py_ssize_t)
@@ -94,7 +96,7 @@ cdef class Walker:
     cpdef Py_ssize_t close_group(self) except -1
     cpdef set_last_meaning(self, meaning)
     cpdef set_meaning(self, Py_ssize_t row, meaning)
-    @cython.locals(tape=Tape)
+    @cython.locals(tape=Tape, slot=Py_ssize_t, entry=tuple)
     cpdef _leaf(self, name, Py_ssize_t start, codec, int vkind, meaning)
     cpdef leaf(self, name, start, codec, value, meaning=*)
     cpdef need(self, n, name)

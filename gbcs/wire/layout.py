@@ -25,6 +25,8 @@ the current block first, then in the enclosing blocks; a struct(...) starts a fr
 """
 from __future__ import annotations
 
+import sys
+
 from typing import Any
 
 from gbcs.errors import ConstraintError, SpecError, SpecReferenceError, UnknownCodeError
@@ -141,7 +143,8 @@ class _Op:
                  "if_ref", "if_mask", "if_up", "show", "bits", "members", "title", "annotated", "template")
 
     def __init__(self, name: str, type_: str, where: str):
-        self.name, self.type, self.where = name, type_, where
+        # interned: the tape finds a name it has seen by identity first
+        self.name, self.type, self.where = sys.intern(name) if type(name) is str else name, type_, where
         self.code = self.fast = 0
         self.size = self.count = -1          # -1: not fixed / taken from field `ref`
         self.signed = self.little = False

@@ -54,6 +54,13 @@ _SHARED_NAME_IDS: dict = {}
 _SHARED_CODECS: list = [None]   # codec id 0: a group
 _SHARED_CODEC_IDS: dict = {}
 _SHARED_INDEXED: dict = {}     # "elements[3]" -> (id of "elements", 3), for small indexes
+# The compiled twin first looks a name or codec up by hash slot and identity in these
+# (name, id, index) entries: a hit costs far less in C than a dict look-up. They belong
+# to the shared tables and are replaced with them.
+LOOKUP_SLOTS = 1024            # a power of two
+_LOOKUP_MASK = LOOKUP_SLOTS - 1
+_SHARED_NAME_SLOTS: list = [None] * LOOKUP_SLOTS
+_SHARED_CODEC_SLOTS: list = [None] * LOOKUP_SLOTS
 INDEXED_CACHE = 256
 SHARED_MEANINGS_FROM = 1024
 INDEXED_CACHE_SIZE = 1 << 16
@@ -125,14 +132,19 @@ class Tape:
         # names are shared by the tapes of a process (they come from the specs and decoders,
         # so the table stays small); a fresh table is started when half of the ids are used
         global _SHARED_NAMES, _SHARED_NAME_IDS, _SHARED_INDEXED, _SHARED_CODECS, _SHARED_CODEC_IDS
+        global _SHARED_NAME_SLOTS, _SHARED_CODEC_SLOTS
         if len(_SHARED_NAMES) > MAX_NAMES // 2:
             _SHARED_NAMES, _SHARED_NAME_IDS, _SHARED_INDEXED = [], {}, {}
+            _SHARED_NAME_SLOTS = [None] * LOOKUP_SLOTS
         if len(_SHARED_CODECS) > MAX_CODECS // 2:
             _SHARED_CODECS, _SHARED_CODEC_IDS = [None], {}
+            _SHARED_CODEC_SLOTS = [None] * LOOKUP_SLOTS
         self.names: list = _SHARED_NAMES
         self.name_ids: dict = _SHARED_NAME_IDS
+        self.name_slots: list = _SHARED_NAME_SLOTS
         self.codecs: list = _SHARED_CODECS        # shared too: a few dozen codecs, all from the code
         self.codec_ids: dict = _SHARED_CODEC_IDS
+        self.codec_slots: list = _SHARED_CODEC_SLOTS
         self.meanings: list = [None]
         self.meaning_ids: dict = {}
         self.stored: dict = {}
@@ -233,13 +245,23 @@ class Tape:
         i = self.n
         if i == self.cap:
             self._grow()
-        nid = self.name_ids.get(name)
-        if nid is None:
-            self.v_name[i] = self._intern_name(name)
-            self.v_index[i] = self._index
+        if COMPILED:
+            slot = hash(name) & _LOOKUP_MASK
+            entry = self.name_slots[slot]
+            # equal names need not be one object (spec tables, f-strings): compare them too
+            if entry is None or (entry[0] is not name and entry[0] != name):
+                entry = (name, self._intern_name(name), self._index)
+                self.name_slots[slot] = entry
+            self.v_name[i] = entry[1]
+            self.v_index[i] = entry[2]
         else:
-            self.v_name[i] = nid
-            self.v_index[i] = -1
+            nid = self.name_ids.get(name)
+            if nid is None:
+                self.v_name[i] = self._intern_name(name)
+                self.v_index[i] = self._index
+            else:
+                self.v_name[i] = nid
+                self.v_index[i] = -1
         self.v_start[i] = start
         self.v_end[i] = end
         self.v_after[i] = i + 1
@@ -504,8 +526,10 @@ class Tape:
         tape.n = tape.cap = n
         tape.names = names
         tape.name_ids = {name: k for k, name in enumerate(names)}
+        tape.name_slots = [None] * LOOKUP_SLOTS
         tape.codecs = codecs
         tape.codec_ids = {c: k for k, c in enumerate(codecs) if k}
+        tape.codec_slots = [None] * LOOKUP_SLOTS
         tape.meanings = meanings
         tape.meaning_ids = {m: k for k, m in enumerate(meanings) if type(m) is str}
         tape.stored = stored
@@ -610,9 +634,17 @@ class Walker:
         if self.budget < 0:
             self.spend(0, name)
         tape = self.tape
-        cid = tape.codec_ids.get(codec)
-        if cid is None:
-            cid = tape.codec_id(codec)
+        if COMPILED:
+            slot = hash(codec) & _LOOKUP_MASK
+            entry = tape.codec_slots[slot]
+            if entry is None or (entry[0] is not codec and entry[0] != codec):
+                entry = (codec, tape.codec_id(codec))
+                tape.codec_slots[slot] = entry
+            cid = entry[1]
+        else:
+            cid = tape.codec_ids.get(codec)
+            if cid is None:
+                cid = tape.codec_id(codec)
         self.last_row = tape.add(name, start, self.pos, cid, vkind, meaning)
 
     def leaf(self, name: str, start: int, codec: str, value, meaning: str | None = None) -> Node:
