@@ -15,6 +15,7 @@ cdef Py_ssize_t LOOKUP_SLOTS, _LOOKUP_MASK
 cdef Py_ssize_t INDEXED_CACHE, INDEXED_CACHE_SIZE, INITIAL_ROWS_MAX, GROW_DOUBLING_UP_TO, SHARED_MEANINGS_FROM
 
 cpdef str _uint_codec(Py_ssize_t size, bint little)
+cdef bytes _cut(const char* data, Py_ssize_t start, Py_ssize_t stop)
 @cython.locals(size=Py_ssize_t, k=Py_ssize_t, digits=Py_ssize_t)
 cpdef Py_ssize_t _index_cut(str text) except -2
 

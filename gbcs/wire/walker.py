@@ -114,6 +114,13 @@ def _table_id(items: list, ids: dict, key, limit: int, what: str) -> int:
         return new
 
 
+def _cut(data: bytes, start: int, stop: int) -> bytes:
+    """data[start:stop], for 0 <= start <= stop <= len(data) (callers check). The compiled twin
+    takes `data` as a char pointer (_walker_c.pxd), so the bytes are made straight from the
+    buffer, without the slice object and index ints a bytes slice costs."""
+    return data[start:stop]
+
+
 class Tape:
     """The nodes of one tree as rows of flat arrays, in pre-order.
 
@@ -324,7 +331,7 @@ class Tape:
         e = self.v_end[i]
         if e - s == 1 and (kind == V_UBE or kind == V_BERLEN):
             return self.data[s]
-        raw = self.data[s:e]
+        raw = _cut(self.data, s, e) if 0 <= s <= e <= len(self.data) else self.data[s:e]
         if kind == V_BYTES:
             return raw
         if kind == V_UBE:
@@ -705,7 +712,7 @@ class Walker:
                 for k in range(start, start + size):
                     acc = (acc << 8) | self.buf[k]
             return acc
-        return int.from_bytes(self.data[start:start + size], "little" if little else "big")
+        return int.from_bytes(_cut(self.data, start, start + size), "little" if little else "big")
 
     def uint(self, name: str, size: int, meaning: str | None = None) -> int:
         """Big-endian unsigned integer."""
@@ -733,7 +740,8 @@ class Walker:
         self.need(size, name)
         start = self.pos
         self.pos = start + size
-        value = int.from_bytes(self.data[start:start + size], "little" if little else "big", signed=True)
+        raw = _cut(self.data, start, start + size) if size >= 0 else b""
+        value = int.from_bytes(raw, "little" if little else "big", signed=True)
         self._leaf(name, start, _sint_codec(size, little), V_SLE if little else V_SBE, meaning)
         return value
 
@@ -756,7 +764,7 @@ class Walker:
         self.need(n, name)
         start = self.pos
         self.pos = start + n
-        value = self.data[start:self.pos]
+        value = _cut(self.data, start, self.pos) if n >= 0 else self.data[start:self.pos]
         self._leaf(name, start, codec, V_BYTES, meaning)
         return value
 
