@@ -16,6 +16,7 @@ cdef class _Envelope:
     cdef public Program content_length_layout, signature_layout, mac_layout
     cdef public Program gbt_routing_header_layout, gbt_routing_tail_layout, gbt_header_layout
     cdef public dict tags, cra, cra_codes, other_info_forms, message_codes, gbt_bits, code_hooks, gbt_hooks
+    cdef public dict code_names
     cdef public list gbt_bit_titles
     cdef public Py_ssize_t transaction_id, security_header, mac, message_code_size, srp_id_size
     cdef public Py_ssize_t srp_counter_size, soc_size, certificate_tag, gbt_window_mask

@@ -63,6 +63,7 @@ class _Envelope:
 
         code_texts = {code: " ".join(filter(None, (row.cells["use_case"], row.cells["title"])))
                       for code, row in codes.items()}
+        self.code_names = {code: (row.cells["use_case"], row.cells["title"]) for code, row in codes.items()}
 
         def message_code(value, scope):
             return code_texts.get(value)
@@ -227,13 +228,12 @@ def _decode_plain(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
                           "trailing garbage, or two messages run together", w.pos, "message",
                           rule="GBCS-D005", actual=left)
     w.root.end = w.pos
-    row = env.message_codes.get(info["message_code"])
+    use_case, message_name = env.code_names.get(info["message_code"], (None, None))
     return Message(
         data=data, root=w.root, kind=_message_kind(info, mac, env), cra_flag=info["cra"],
         originator=info["originator"], recipient=info["recipient"], originator_counter=info["counter"],
         date_time=info["date_time"], message_code=info["message_code"],
-        use_case=row.cells["use_case"] if row is not None else None,
-        message_name=row.cells["title"] if row is not None else None,
+        use_case=use_case, message_name=message_name,
         payload_type=info["family"],
         extras={k: info[k] for k in ("srp_id", "srp_counter", "soc", "notes", "signature", "mac",
                                      "content_start", "content_end") if k in info},
