@@ -25,6 +25,11 @@ from gbcs.spec.load import SpecSet
 from gbcs.wire.layout import compiled as compiled_layout, struct_size
 
 MAX_DEPTH = 64                       # nesting of Data values (and compact-array type descriptions)
+_MAX_DEPTH = MAX_DEPTH                # (a C integer in the compiled twin)
+_COUNTED = 64                         # names and meanings made once for indexes and counts below this
+# The compiled twin is an extension module (setup.py): where a C loop beats Python's own
+# byte methods, it takes the loop. Both branches give the same results.
+COMPILED = not __file__.endswith((".py", ".pyc"))
 DESCRIPTOR = "dlms_cosem_attribute_descriptor"   # struct the walker reads with COSEM meanings
 
 __all__ = ["decode_dlms", "decode_data", "MAX_DEPTH", "obis_text", "obis_bytes", "datetime_text",
@@ -46,23 +51,32 @@ _READS = {"none": _NONE, "list": _LIST, "boolean": _BOOLEAN, "int": _INT, "uint"
 
 
 class _Type:
-    __slots__ = ("tag", "name", "read", "size", "title", "kind")
+    __slots__ = ("tag", "name", "read", "size", "title", "kind", "width", "is_structure", "counted")
 
     def __init__(self, tag, name, read, size, title):
         self.tag, self.name, self.read, self.size, self.title = tag, name, read, size, title
         self.kind = _READS[read]
+        self.width = size or 0                   # size as an integer (0: not fixed)
+        self.is_structure = name == "structure"
+        # "structure of 3": the meanings of small lists, made once
+        self.counted = [f"{title} of {n}" for n in range(_COUNTED)] if self.kind == _LIST else []
 
 
 class _Shape:
     """One element of a shape: its node name, expected type, how to read it, its children."""
-    __slots__ = ("item", "path", "name", "type", "read", "children", "star", "count", "is_shape_ref")
+    __slots__ = ("item", "path", "name", "type", "read", "children", "star", "count", "is_shape_ref",
+                 "is_any", "is_der", "want_count", "read_call")
 
     def __init__(self, item, path, name, type_, read):
         self.item, self.path, self.name, self.type, self.read = item, path, name, type_, read
         self.children: dict[int, _Shape] = {}
         self.star: _Shape | None = None
         self.count: int | None = None
+        self.want_count = -1                     # count as an integer (-1: any), set with count
         self.is_shape_ref = isinstance(read, tuple) and read[0] == "shape"   # read(shape(S))
+        self.read_call = read[0] if isinstance(read, tuple) else None       # "enum", "layout", ...
+        self.is_any = type_ == "any"
+        self.is_der = type_ == "der_sequence"
 
     def child(self, index: int) -> "_Shape | None":
         if self.children:
@@ -217,6 +231,7 @@ class _Tables:
             node = _Shape(item.name, path, c["name"], typ, read)
             if path == "":
                 node.count = item.prop("count")
+                node.want_count = -1 if node.count is None else node.count
                 nodes[""] = node
                 continue
             parent_path, _, last = path.rpartition(".")
@@ -490,7 +505,7 @@ class _Dlms:
         w = self.w
         at = w.pos
         n = w.ber_length(name)
-        if n * min_size > w.remaining:
+        if n * min_size > w.end - w.pos:
             raise LengthError(f"declares {n} {what} but only {w.remaining} bytes remain — the message is "
                               "truncated or the count is wrong", at, w.path(name), expected=n, actual=w.remaining)
         return n
@@ -499,7 +514,7 @@ class _Dlms:
         w = self.w
         at = w.pos
         n = w.ber_length(name)
-        if n > w.remaining:
+        if n > w.end - w.pos:
             raise LengthError(f"declares {n} bytes but only {w.remaining} remain — the message is truncated or "
                               "the length is wrong", at, w.path(name), expected=n, actual=w.remaining)
         return n
@@ -605,7 +620,8 @@ class _Dlms:
                 choice, cid, idx = specs[i]
                 kind = "method" if choice == "action" else "attribute"
                 item_shape = t.parameter_shapes.get((cid, kind, idx)) if choice != "get" else None
-            self.data(f"data[{i}]", 0, item_shape, quiet, f"data[{i}]")     # list items keep their index
+            name = _data_name(i)
+            self.data(name, 0, item_shape, quiet, name)     # list items keep their index
         return n
 
     # -- Data ----------------------------------------------------------------------------
@@ -630,13 +646,14 @@ class _Dlms:
              override: str | None = None) -> int:
         """One tagged value as a group called `name` (or its shape's name); returns its row."""
         w, t = self.w, self.t
-        if depth >= MAX_DEPTH:
+        if depth >= _MAX_DEPTH:
             raise ConstraintError(f"DLMS data nested more than {MAX_DEPTH} deep; no GBCS payload comes close",
                                   w.pos, w.path(name), rule="GBCS-D006")
-        tag = w.peek(0)
-        if tag is None:
+        at = w.pos
+        if at >= w.end:
             w.need(1, f"{name}.tag")
-        if shape is not None and shape.type == "der_sequence":
+        tag = w.buf[at]
+        if shape is not None and shape.is_der:
             if tag == t.der_sequence_tag:
                 return self.der_sequence(shape, override or shape.name or name)
             if not quiet:
@@ -648,9 +665,9 @@ class _Dlms:
                                    actual=tag)
         if shape is not None:
             why = None
-            if shape.type not in ("any", typ.name):
+            if not shape.is_any and shape.type != typ.name:
                 why = f"expected {shape.type}, found {typ.name}"
-            elif shape.count is not None and self.peek_count() != shape.count:
+            elif shape.want_count >= 0 and self.peek_count() != shape.want_count:
                 why = f"expected {shape.count} elements"
             if why is not None:
                 if not quiet:
@@ -665,12 +682,31 @@ class _Dlms:
         meaning = typ.title
         if kind == _LIST:
             n = self.count("count", "elements")
+            # Among a structure's elements, a long-unsigned known class id followed by a 6-byte
+            # octet-string is a class + logical name (told by their tags, seen here).
+            pairs = typ.is_structure
+            class_id_tag, logical_name_tag = t.class_id_tag, t.logical_name_tag
+            before_tag = -1
+            before = -1
+            found = None
             for i in range(n):
                 child = shape.child(i) if shape is not None else None
-                self.data(_element_name(i), depth + 1, child)
-            meaning = f"{typ.title} of {n}"
-            if typ.name == "structure":
-                self.cosem_pairs(row, 2)
+                at = w.pos
+                j = self.data(_element_name(i), depth + 1, child)
+                if pairs:
+                    tag = w.buf[at]
+                    if before_tag == class_id_tag and tag == logical_name_tag:
+                        if found is None:
+                            found = []
+                        found.append(before)
+                        found.append(j)
+                    before_tag = tag
+                    before = j
+            meaning = typ.counted[n] if n < _COUNTED else f"{typ.title} of {n}"
+            if found is not None:
+                tape = w.tape
+                for i in range(0, len(found), 2):
+                    self.cosem_pair(tape, found[i], found[i + 1])
         elif kind == _COMPACT:
             self.compact_array(depth)
         elif kind == _OCTETS or kind == _ASCII or kind == _UTF8 or kind == _BITS:
@@ -704,24 +740,6 @@ class _Dlms:
         w.close_group()
         w.set_meaning(row, "DER SEQUENCE")
         return row
-
-    def cosem_pairs(self, row: int, skip: int) -> None:
-        """Among the children of group `row` after the first `skip`: a long-unsigned known class id
-        followed by a 6-byte octet-string is a class + logical name."""
-        t = self.t
-        tape = self.w.tape
-        stop = tape.after(row)
-        j = row + 1
-        while skip > 0 and j < stop:
-            j = tape.after(j)
-            skip -= 1
-        before, before_tag = -1, None
-        while j < stop:
-            tag = _tag_of(tape, j)
-            if before_tag == t.class_id_tag and tag == t.logical_name_tag:
-                self.cosem_pair(tape, before, j)
-            before, before_tag = j, tag
-            j = tape.after(j)
 
     def cosem_pair(self, tape, first: int, second: int) -> None:
         t = self.t
@@ -955,7 +973,6 @@ class _Dlms:
                 self.untagged(_element_name(j), member, depth + 1)
             w.close_group()
             w.set_meaning(row, f"structure of {len(desc[2])}")
-            self.cosem_pairs(row, 0)
         else:
             typ = desc[1]
             read = typ.kind
@@ -968,20 +985,18 @@ class _Dlms:
                 self.fixed(name, typ)
 
 
-_ELEMENT_NAMES = [f"elements[{i}]" for i in range(64)]
+_ELEMENT_NAMES = [f"elements[{i}]" for i in range(_COUNTED)]
+_DATA_NAMES = [f"data[{i}]" for i in range(_COUNTED)]
 
 
 def _element_name(i: int) -> str:
     """`elements[i]`, made once for the common small indexes."""
-    return _ELEMENT_NAMES[i] if i < 64 else f"elements[{i}]"
+    return _ELEMENT_NAMES[i] if i < _COUNTED else f"elements[{i}]"
 
 
-def _tag_of(tape, row: int) -> int | None:
-    """The DLMS tag of the data value at `row` (its first child, a one-byte "tag" leaf)."""
-    first = tape.first_child(row)
-    if first < 0 or tape.name(first) != "tag" or tape.codec(first) != "u8":
-        return None
-    return tape.value(first)
+def _data_name(i: int) -> str:
+    """`data[i]`, made once for the common small indexes."""
+    return _DATA_NAMES[i] if i < _COUNTED else f"data[{i}]"
 
 
 # ======================================================================================
@@ -1004,7 +1019,7 @@ def decode_dlms(w, ctx) -> None:
     d.date_time()
     if entry[0] == "access_request":
         specs = d.request_specs()
-        n = d.data_list(specs=specs)
+        n = d.data_list(None, False, specs)
         if n != len(specs):
             d.note(f"{len(specs)} request specifications but {n} data items")
     elif entry[0] == "access_response":
@@ -1014,12 +1029,12 @@ def decode_dlms(w, ctx) -> None:
         if echo:
             d.request_specs()
         protected = ctx.message_code in t.protected_codes
-        d.data_list(t.protected_shape if protected else None, quiet=True)
+        d.data_list(t.protected_shape if protected else None, True, None)
         annotate_dlms_scaler_units([c for c in w.current.children if c.name.startswith("data[")], t.specs)
         d.response_specs()
     else:
         shape = t.alert_bodies.get(ctx.message_code, t.default_alert)
-        d.data("notification_body", 0, shape, quiet=shape is t.default_alert)
+        d.data("notification_body", 0, shape, shape is t.default_alert, None)
     if w.remaining:
         left = w.remaining
         raise LengthError(f"{left} byte{'s' if left != 1 else ''} after the end of the DLMS {entry[1]}", w.pos,
