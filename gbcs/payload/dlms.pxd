@@ -53,10 +53,12 @@ cdef class _Tables:
     cdef public _Shape default_alert, protected_shape
     cdef public object protected_codes
     cdef public list by_tag, invoke_flag_titles
-    cdef public object invoke_known, date_time_length_codes, optional_codes
+    cdef public object invoke_known, date_time_length_codes, optional_codes, invoke_flag_bits
+    cdef public dict invoke_words
     cdef public int class_id_tag, logical_name_tag, der_sequence_tag
     cdef public dict date_time_lengths, optional, object_meanings, month_special, day_special, days_of_week
     cpdef dict enum(self, name)
+    cpdef str invoke_flags_text(self, v)
 
 
 @cython.locals(n=Py_ssize_t)
@@ -64,7 +66,12 @@ cpdef _octets_meaning(_Tables t, raw)
 
 cpdef str _object_meaning(_Tables t, raw)
 
-cpdef bint _printable(raw) except -1
+@cython.locals(b="unsigned char")
+cpdef bint _printable(bytes raw) except -1
+
+cdef tuple _LAST_TABLES
+cpdef _Tables _tables(s)
+cpdef str _class_meaning(_Tables t, cid)
 
 cdef list _TWO_DIGITS
 
@@ -95,6 +102,7 @@ cdef class _Dlms:
     cpdef invoke_id(self)
     cpdef date_time(self)
     cpdef tuple descriptor(self, str kind)
+    cpdef class_note(self, cid, raw)
     cpdef tuple request_spec(self, Py_ssize_t i)
     cpdef list request_specs(self)
     @cython.locals(n="long long", i="long long")

@@ -121,8 +121,12 @@ class _Tables:
         self.invoke_flags = self.enum("dlms_invoke_flag")
         self.invoke_flag_titles = [(bit, title) for bit, (_, title) in sorted(self.invoke_flags.items())]
         self.invoke_known = 0xFFFFFF                # the invoke id itself
+        flags = 0
         for bit in self.invoke_flags:
-            self.invoke_known |= bit
+            flags |= bit
+        self.invoke_known |= flags
+        self.invoke_flag_bits = flags | ~self.invoke_known     # the bits the words tell of
+        self.invoke_words: dict[int, str] = {}      # those bits -> "; confirmed, …", made when first met
         self.date_time_lengths = self.enum("dlms_date_time_length")
         self.date_time_length_codes = frozenset(self.date_time_lengths)
         self.optional = self.enum("dlms_optional")
@@ -172,6 +176,18 @@ class _Tables:
         self.security_header_size = sizes["security_header"]   # a ciphered octet-string's header
         self.tag_length = sizes["mac"]                          # and its GCM tag
         self.datetime_size = self.type_by_name["date_time"].size
+
+    def invoke_flags_text(self, v: int) -> str:
+        """"; break on error, …" for the flag (and reserved) bits of a Long-Invoke-Id-And-Priority."""
+        key = v & self.invoke_flag_bits
+        text = self.invoke_words.get(key)
+        if text is None:
+            words = [title for bit, title in self.invoke_flag_titles if v & bit]
+            known = self.invoke_known
+            if v & ~known:
+                words.append(f"reserved bits 0x{v & ~known:08X} set")
+            text = self.invoke_words[key] = f"; {', '.join(words)}" if words else ""
+        return text
 
     def enum(self, name: str) -> dict[int, tuple[str, str]]:
         """value -> (name, title) of an enum item."""
@@ -298,8 +314,17 @@ class _Tables:
                     self._layout_fields(inner, enums, descriptors, seen)
 
 
+_LAST_TABLES: tuple = (None, None)      # the SpecSet met last and its tables (one per process, mostly)
+
+
 def _tables(s: SpecSet) -> _Tables:
-    return s.derived(_Tables)
+    global _LAST_TABLES
+    last = _LAST_TABLES
+    if last[0] is s:
+        return last[1]
+    t = s.derived(_Tables)
+    _LAST_TABLES = (s, t)
+    return t
 
 
 # ======================================================================================
@@ -429,7 +454,12 @@ _VISIBLE = bytes(range(0x20, 0x7F))
 
 def _printable(raw: bytes) -> bool:
     """Every byte is visible ASCII (20-7E)."""
-    return not bytes(raw).translate(None, _VISIBLE)
+    if COMPILED:                        # a C loop over the bytes
+        for b in raw:
+            if b < 0x20 or b > 0x7E:
+                return False
+        return True
+    return not raw.translate(None, _VISIBLE)
 
 
 def _octets_meaning(t: _Tables, raw: bytes) -> str | None:
@@ -458,7 +488,7 @@ def _hex_codes(codes) -> str:
 
 
 def _bit_digits(raw: bytes) -> str:
-    return "".join(f"{b:08b}" for b in raw)
+    return format(int.from_bytes(raw, "big"), f"0{8 * len(raw)}b")
 
 
 def _class_meaning(t: _Tables, cid: int) -> str:
@@ -472,7 +502,8 @@ def _enum_miss(enum: str, values: frozenset):
 
 
 def _object_meaning(t: _Tables, raw: bytes) -> str:
-    raw = bytes(raw)
+    if type(raw) is not bytes:
+        raw = bytes(raw)
     text = t.object_meanings.get(raw)
     if text is not None:
         return text
@@ -522,11 +553,7 @@ class _Dlms:
     def invoke_id(self) -> None:
         w, t = self.w, self.t
         v = w.uint("long_invoke_id_and_priority", 4)
-        words = [title for bit, title in t.invoke_flag_titles if v & bit]
-        known = t.invoke_known
-        if v & ~known:
-            words.append(f"reserved bits 0x{v & ~known:08X} set")
-        w.set_last_meaning(f"invoke id {v & 0xFFFFFF}" + (f"; {', '.join(words)}" if words else ""))
+        w.set_last_meaning(f"invoke id {v & 0xFFFFFF}" + t.invoke_flags_text(v))
 
     def date_time(self) -> None:
         w, t = self.w, self.t
