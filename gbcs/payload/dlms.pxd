@@ -9,7 +9,7 @@ from gbcs.wire._walker_c cimport Tape, Walker
 cdef int _NONE, _LIST, _BOOLEAN, _INT, _UINT, _BCD, _FLOAT, _BITS, _OCTETS, _ASCII, _UTF8, _COMPACT
 cdef int _DATETIME, _DATE, _TIME
 cdef Py_ssize_t _MAX_DEPTH, _COUNTED
-cdef bint COMPILED
+cdef bint _COMPILED
 cdef list _ELEMENT_NAMES, _DATA_NAMES
 
 cpdef str _element_name(Py_ssize_t i)
@@ -73,18 +73,21 @@ cdef tuple _LAST_TABLES
 cpdef _Tables _tables(s)
 cpdef str _class_meaning(_Tables t, cid)
 
-cdef list _TWO_DIGITS
+cdef list _TWO_DIGITS, _BYTE_BITS
 
-cpdef _date_field(int value, int highest, dict special)
+@cython.locals(b="unsigned char")
+cpdef str _bit_digits(bytes raw)
 
-@cython.locals(year=int, month=int, day=int, dow=int, exact=bint, mexact=bint, dexact=bint)
-cpdef _date_parts(_Tables t, raw)
+cpdef str _date_field(int value, int highest, dict special)
 
-@cython.locals(hour=int, minute=int, second=int, hundredths=int)
-cpdef _time_parts(raw)
+@cython.locals(year=int, month=int, day=int, dow=int, exact=bint, mtext=str, dtext=str, ytext=str, text=str)
+cpdef tuple _date_parts(_Tables t, bytes raw, Py_ssize_t at=*)
 
-@cython.locals(deviation=int, offset=int, status=int)
-cpdef _datetime_text(_Tables t, raw)
+@cython.locals(hour=int, minute=int, second=int, hundredths=int, text=str)
+cpdef tuple _time_parts(bytes raw, Py_ssize_t at=*)
+
+@cython.locals(deviation=int, offset=int, size=int, status=int, date=tuple, time=tuple, text=str)
+cpdef _datetime_text(_Tables t, bytes raw)
 
 
 @cython.final

@@ -29,7 +29,7 @@ _MAX_DEPTH = MAX_DEPTH                # (a C integer in the compiled twin)
 _COUNTED = 64                         # names and meanings made once for indexes and counts below this
 # The compiled twin is an extension module (setup.py): where a C loop beats Python's own
 # byte methods, it takes the loop. Both branches give the same results.
-COMPILED = not __file__.endswith((".py", ".pyc"))
+_COMPILED = not __file__.endswith((".py", ".pyc"))
 DESCRIPTOR = "dlms_cosem_attribute_descriptor"   # struct the walker reads with COSEM meanings
 
 __all__ = ["decode_dlms", "decode_data", "MAX_DEPTH", "obis_text", "obis_bytes", "datetime_text",
@@ -362,43 +362,48 @@ def obis_bytes(value: str | bytes) -> bytes:
 _TWO_DIGITS = [f"{v:02d}" for v in range(100)]      # 00..99, made once
 
 
-def _date_field(value: int, highest: int, special: dict) -> tuple[str, bool] | None:
-    """(text, exact) of a DLMS month or day: 1..highest, FF any, or a special value."""
+def _date_field(value: int, highest: int, special: dict) -> str | None:
+    """The text of a DLMS month or day: 1..highest, FF any, or a special value."""
     if value == 0xFF:
-        return "*", False
+        return "*"
     if 1 <= value <= highest:
-        return _TWO_DIGITS[value], True
+        return _TWO_DIGITS[value]
     named = special.get(value)
-    return None if named is None else (named[1], False)
+    return None if named is None else named[1]
 
 
-def _date_parts(t: _Tables, raw: bytes) -> tuple[str, bool] | None:
-    """(text, fully specified) of a 5-byte DLMS date, or None if a byte is out of range."""
-    year = (raw[0] << 8) | raw[1]
-    month, day, dow = raw[2], raw[3], raw[4]
-    ytext = "*" if year == 0xFFFF else f"{year:04d}"
-    mpart = _date_field(month, 12, t.month_special)
-    dpart = _date_field(day, 31, t.day_special)
-    if mpart is None or dpart is None:
+def _date_parts(t: _Tables, raw: bytes, at: int = 0) -> tuple[str, bool] | None:
+    """(text, fully specified) of the 5-byte DLMS date at `at`, or None if a byte is out of range."""
+    year = (raw[at] << 8) | raw[at + 1]
+    month, day, dow = raw[at + 2], raw[at + 3], raw[at + 4]
+    mtext = _date_field(month, 12, t.month_special)
+    dtext = _date_field(day, 31, t.day_special)
+    if mtext is None or dtext is None:
         return None
-    (mtext, mexact), (dtext, dexact) = mpart, dpart
-    exact = mexact and dexact and year != 0xFFFF
+    exact = 1 <= month <= 12 and 1 <= day <= 31 and year != 0xFFFF
     days = t.days_of_week
     if dow != 0xFF and dow not in days:
         return None
-    text = f"{ytext}-{mtext}-{dtext}"
-    if exact:
+    if exact and (day > 28 or year < 1 or year > 9999):     # what a calendar may refuse
         try:
             _dt.date(year, month, day)
         except ValueError:
             return None
+    if year == 0xFFFF:
+        ytext = "*"
+    elif year < 10000:
+        ytext = _TWO_DIGITS[year // 100] + _TWO_DIGITS[year % 100]
+    else:
+        ytext = str(year)
+    text = ytext + "-" + mtext + "-" + dtext
     if dow != 0xFF and not exact:
-        text += f" ({days[dow][1]})"
+        text += " (" + days[dow][1] + ")"
     return text, exact
 
 
-def _time_parts(raw: bytes) -> tuple[str, bool] | None:
-    hour, minute, second, hundredths = raw
+def _time_parts(raw: bytes, at: int = 0) -> tuple[str, bool] | None:
+    """(text, hour minute and second given) of the 4-byte DLMS time at `at`, or None."""
+    hour, minute, second, hundredths = raw[at], raw[at + 1], raw[at + 2], raw[at + 3]
     if (hour > 23 and hour != 0xFF) or (minute > 59 and minute != 0xFF) or (second > 59 and second != 0xFF) \
             or (hundredths > 99 and hundredths != 0xFF):
         return None
@@ -410,21 +415,25 @@ def _time_parts(raw: bytes) -> tuple[str, bool] | None:
 
 
 def _datetime_text(t: _Tables, raw: bytes) -> str | None:
-    special = t.special_datetimes.get(bytes(raw))
+    special = t.special_datetimes.get(raw)
     if special is not None:
         return special
-    date, time = _date_parts(t, raw[0:5]), _time_parts(raw[5:9])
+    date = _date_parts(t, raw, 0)
+    time = _time_parts(raw, 5)
     if date is None or time is None:
         return None
-    deviation = int.from_bytes(raw[9:11], "big", signed=True)
+    deviation = (raw[9] << 8) | raw[10]
+    if deviation >= 0x8000:
+        deviation -= 0x10000              # signed; -0x8000: not specified
     if deviation != -0x8000 and not -720 <= deviation <= 720:
         return None
-    text = f"{date[0]}T{time[0]}"
+    text = date[0] + "T" + time[0]
     if deviation != -0x8000:
         offset = -deviation          # DLMS deviation: minutes local time is behind UTC
-        text += f"{'+' if offset >= 0 else '-'}{abs(offset) // 60:02d}:{abs(offset) % 60:02d}"
+        size = -offset if offset < 0 else offset
+        text += ("+" if offset >= 0 else "-") + _TWO_DIGITS[size // 60] + ":" + _TWO_DIGITS[size % 60]
     status = raw[11]
-    if status not in (0x00, 0xFF):
+    if status != 0x00 and status != 0xFF:
         names = [title for bit, (_, title) in sorted(t.enum("dlms_clock_status").items()) if status & bit]
         known = 0
         for bit in t.enum("dlms_clock_status"):
@@ -441,7 +450,7 @@ def datetime_text(raw: bytes, specs: SpecSet | None = None) -> str | None:
     t = _tables(specs or _default_specs())
     if len(raw) != t.datetime_size:
         return None
-    return _datetime_text(t, raw)
+    return _datetime_text(t, bytes(raw))
 
 
 def _default_specs() -> SpecSet:
@@ -454,7 +463,7 @@ _VISIBLE = bytes(range(0x20, 0x7F))
 
 def _printable(raw: bytes) -> bool:
     """Every byte is visible ASCII (20-7E)."""
-    if COMPILED:                        # a C loop over the bytes
+    if _COMPILED:                        # a C loop over the bytes
         for b in raw:
             if b < 0x20 or b > 0x7E:
                 return False
@@ -487,8 +496,11 @@ def _hex_codes(codes) -> str:
     return ", ".join(f"{k:02X}" for k in sorted(codes))
 
 
+_BYTE_BITS = [f"{b:08b}" for b in range(256)]
+
+
 def _bit_digits(raw: bytes) -> str:
-    return format(int.from_bytes(raw, "big"), f"0{8 * len(raw)}b")
+    return "".join([_BYTE_BITS[b] for b in raw])
 
 
 def _class_meaning(t: _Tables, cid: int) -> str:
@@ -864,7 +876,9 @@ class _Dlms:
                     w.set_last_meaning("(not valid UTF-8) " + raw.decode("utf-8", errors="replace"))
             return
         read = shape.read if shape is not None else None
-        if isinstance(read, tuple) and read[0] == "layout":
+        if read is None:
+            pass
+        elif shape.read_call == "layout":
             found = t.layout(read[1])
             if found.size == n:
                 group = w.begin(name)
@@ -893,7 +907,7 @@ class _Dlms:
         if n == 0:
             return
         raw = w.bytes(name, n)
-        if read == "obis" and n == 6:
+        if read is not None and read == "obis" and n == 6:
             w.set_last_meaning(_object_meaning(t, raw))
         else:
             w.set_last_meaning(_octets_meaning(t, raw))
