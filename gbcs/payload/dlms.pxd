@@ -110,8 +110,8 @@ cdef class _Dlms:
     cpdef list request_specs(self)
     @cython.locals(n="long long", i="long long")
     cpdef response_specs(self)
-    @cython.locals(n="long long", i="long long", item_shape=_Shape)
-    cpdef int64_t data_list(self, _Shape shape=*, bint quiet=*, list specs=*) except? -1
+    @cython.locals(n="long long", i="long long", item_shape=_Shape, rows=list)
+    cpdef list data_list(self, _Shape shape=*, bint quiet=*, list specs=*)
     cpdef mismatch(self, _Shape shape, why, name=*)
     cpdef peek_count(self)
     @cython.locals(typ=_Type, n="long long", i="long long", kind=int, child=_Shape, at=Py_ssize_t, tag=int,
@@ -135,5 +135,5 @@ cdef class _Dlms:
     cpdef untagged(self, name, tuple desc, Py_ssize_t depth)
 
 
-@cython.locals(t=_Tables, d=_Dlms, specs=list, n="long long")
+@cython.locals(t=_Tables, d=_Dlms, specs=list, n=Py_ssize_t, rows=list, row=Py_ssize_t, tape=Tape)
 cpdef decode_dlms(Walker w, ctx)

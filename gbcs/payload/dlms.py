@@ -594,7 +594,7 @@ class _Dlms:
     def class_note(self, cid: int, raw: bytes) -> None:
         """Note an object addressed under another class than the one the specs list it with."""
         t = self.t
-        obj = t.objects.get(bytes(raw))
+        obj = t.objects.get(raw if type(raw) is bytes else bytes(raw))
         if obj is not None and obj[0] != cid:
             other = t.classes.get(obj[0])
             self.note(f"{self.w.path('class_id')}: {obis_text(raw)} is addressed as class {cid}; specs list it "
@@ -649,10 +649,11 @@ class _Dlms:
             w.set_meaning(row, f"{entry[1]}: {text}")
             w.close_group()
 
-    def data_list(self, shape: _Shape | None = None, quiet: bool = False, specs: list | None = None) -> int:
-        """The data items; with the request specs, set values and action parameters get names."""
+    def data_list(self, shape: _Shape | None = None, quiet: bool = False, specs: list | None = None) -> list:
+        """The data items (their rows); with the request specs, set values and action parameters get names."""
         t = self.t
         n = self.count("data_count", "data items")
+        rows = []
         for i in range(n):
             item_shape = shape
             if specs is not None and i < len(specs):
@@ -660,8 +661,8 @@ class _Dlms:
                 kind = "method" if choice == "action" else "attribute"
                 item_shape = t.parameter_shapes.get((cid, kind, idx)) if choice != "get" else None
             name = _data_name(i)
-            self.data(name, 0, item_shape, quiet, name)     # list items keep their index
-        return n
+            rows.append(self.data(name, 0, item_shape, quiet, name))     # list items keep their index
+        return rows
 
     # -- Data ----------------------------------------------------------------------------
     def mismatch(self, shape: _Shape, why: str, name: str | None = None) -> None:
@@ -1060,7 +1061,7 @@ def decode_dlms(w, ctx) -> None:
     d.date_time()
     if entry[0] == "access_request":
         specs = d.request_specs()
-        n = d.data_list(None, False, specs)
+        n = len(d.data_list(None, False, specs))
         if n != len(specs):
             d.note(f"{len(specs)} request specifications but {n} data items")
     elif entry[0] == "access_response":
@@ -1070,8 +1071,9 @@ def decode_dlms(w, ctx) -> None:
         if echo:
             d.request_specs()
         protected = ctx.message_code in t.protected_codes
-        d.data_list(t.protected_shape if protected else None, True, None)
-        annotate_dlms_scaler_units([c for c in w.current.children if c.name.startswith("data[")], t.specs)
+        rows = d.data_list(t.protected_shape if protected else None, True, None)
+        tape = w.tape
+        annotate_dlms_scaler_units([tape_view(tape, row) for row in rows], t.specs)
         d.response_specs()
     else:
         shape = t.alert_bodies.get(ctx.message_code, t.default_alert)
