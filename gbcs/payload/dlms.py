@@ -578,18 +578,21 @@ class _Dlms:
             w.set_last_meaning(_datetime_text(t, raw) or "not a valid DLMS date-time")
 
     # -- COSEM descriptors ---------------------------------------------------------------
-    def descriptor(self, kind: str) -> tuple[int, bytes, int]:
-        """class id, instance id, attribute/method id into the current group."""
+    def descriptor(self, kind: str) -> tuple[int, int, str]:
+        """class id, instance id, attribute/method id into the current group; returns the class
+        id, the member id and "member of object"."""
         w, t = self.w, self.t
         cid = w.uint("class_id", 2)
         w.set_last_meaning(_class_meaning(t, cid))
         raw = w.bytes("instance_id", 6)
-        w.set_last_meaning(_object_meaning(t, raw))
+        target = _object_meaning(t, raw)
+        w.set_last_meaning(target)
         idx = w.uint("attribute_id" if kind == "attribute" else "method_id", 1)
         member = t.members.get((cid, kind, idx))
-        w.set_last_meaning(member[1] if member else f"{kind} {idx}")
+        text = member[1] if member else f"{kind} {idx}"
+        w.set_last_meaning(text)
         self.class_note(cid, raw)
-        return cid, raw, idx
+        return cid, idx, text + " of " + target
 
     def class_note(self, cid: int, raw: bytes) -> None:
         """Note an object addressed under another class than the one the specs list it with."""
@@ -612,15 +615,13 @@ class _Dlms:
                                    at, w.path("choice"), actual=choice)
         w.set_last_meaning(entry[1])
         kind = "method" if entry[0] == "action" else "attribute"
-        cid, raw, idx = self.descriptor(kind)
+        cid, idx, target = self.descriptor(kind)
         selector = None
         if entry[0].endswith("_with_selection"):
             selector = w.uint("access_selector", 1)
             shape = t.selector_shapes.get((cid, selector))
             self.data("access_parameters", 0, shape)
-        member = t.members.get((cid, kind, idx))
-        w.set_meaning(row, f"{entry[1]} {member[1] if member else f'{kind} {idx}'} of {_object_meaning(t, raw)}"
-                      + (f", selector {selector}" if selector is not None else ""))
+        w.set_meaning(row, f"{entry[1]} {target}" + (f", selector {selector}" if selector is not None else ""))
         w.close_group()
         return entry[0], cid, idx
 
