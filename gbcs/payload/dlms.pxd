@@ -61,10 +61,12 @@ cdef class _Tables:
     cpdef str invoke_flags_text(self, v)
 
 
-@cython.locals(n=Py_ssize_t)
-cpdef _octets_meaning(_Tables t, raw)
+@cython.locals(n=Py_ssize_t, text=str)
+cpdef _octets_meaning(_Tables t, bytes raw)
 
+@cython.locals(text=str)
 cpdef str _object_meaning(_Tables t, raw)
+cpdef str obis_text(raw)
 
 @cython.locals(b="unsigned char")
 cpdef bint _printable(bytes raw) except -1
@@ -83,7 +85,7 @@ cpdef str _date_field(int value, int highest, dict special)
 @cython.locals(year=int, month=int, day=int, dow=int, exact=bint, mtext=str, dtext=str, ytext=str, text=str)
 cpdef tuple _date_parts(_Tables t, bytes raw, Py_ssize_t at=*)
 
-@cython.locals(hour=int, minute=int, second=int, hundredths=int, text=str)
+@cython.locals(hour=int, minute=int, second=int, hundredths=int, text=str, htext=str, mtext=str, stext=str)
 cpdef tuple _time_parts(bytes raw, Py_ssize_t at=*)
 
 @cython.locals(deviation=int, offset=int, size=int, status=int, date=tuple, time=tuple, text=str)
@@ -104,6 +106,7 @@ cdef class _Dlms:
     cpdef int64_t length(self, name=*) except? -1
     cpdef invoke_id(self)
     cpdef date_time(self)
+    @cython.locals(target=str, text=str)
     cpdef tuple descriptor(self, str kind)
     cpdef class_note(self, cid, raw)
     cpdef tuple request_spec(self, Py_ssize_t i)

@@ -407,8 +407,10 @@ def _time_parts(raw: bytes, at: int = 0) -> tuple[str, bool] | None:
     if (hour > 23 and hour != 0xFF) or (minute > 59 and minute != 0xFF) or (second > 59 and second != 0xFF) \
             or (hundredths > 99 and hundredths != 0xFF):
         return None
-    text = (("*" if hour == 0xFF else _TWO_DIGITS[hour]) + ":" + ("*" if minute == 0xFF else _TWO_DIGITS[minute])
-            + ":" + ("*" if second == 0xFF else _TWO_DIGITS[second]))
+    htext = "*" if hour == 0xFF else _TWO_DIGITS[hour]
+    mtext = "*" if minute == 0xFF else _TWO_DIGITS[minute]
+    stext = "*" if second == 0xFF else _TWO_DIGITS[second]
+    text = htext + ":" + mtext + ":" + stext
     if hundredths != 0 and hundredths != 0xFF:
         text += "." + _TWO_DIGITS[hundredths]
     return text, hour != 0xFF and minute != 0xFF and second != 0xFF
@@ -479,7 +481,7 @@ def _octets_meaning(t: _Tables, raw: bytes) -> str | None:
             return text
     if n > 1 and _printable(raw):
         return '"' + raw.decode("ascii") + '"'
-    if n == 6 and (bytes(raw) in t.objects or (raw[0] <= 15 and raw[5] == 0xFF)):
+    if n == 6 and (raw in t.objects or (raw[0] <= 15 and raw[5] == 0xFF)):
         return _object_meaning(t, raw)         # a known object, or the usual A-B:C.D.E.255 form
     if n == 5:
         date = _date_parts(t, raw)
