@@ -127,7 +127,7 @@ cdef class _Dlms:
     @cython.locals(kind=int)
     cpdef fixed(self, name, _Type typ, _Shape shape=*)
     cpdef integer_meaning(self, _Shape shape, v)
-    @cython.locals(n="long long", bits="long long", nbytes="long long", at=Py_ssize_t, kind=int)
+    @cython.locals(n="long long", bits="long long", nbytes="long long", at=Py_ssize_t, kind=int, raw=bytes)
     cpdef variable(self, name, _Type typ, _Shape shape=*)
     # fields() is a def: its layout hooks are closures
     @cython.locals(typ=_Type, n="long long", i="long long")
