@@ -8,15 +8,21 @@ from gbcs.wire._walker_c cimport Tape, Walker
 
 cdef int _NONE, _LIST, _BOOLEAN, _INT, _UINT, _BCD, _FLOAT, _BITS, _OCTETS, _ASCII, _UTF8, _COMPACT
 cdef int _DATETIME, _DATE, _TIME
-cdef list _ELEMENT_NAMES
+cdef Py_ssize_t _MAX_DEPTH, _COUNTED
+cdef bint _COMPILED
+cdef list _ELEMENT_NAMES, _DATA_NAMES
 
 cpdef str _element_name(Py_ssize_t i)
+cpdef str _data_name(Py_ssize_t i)
 
 
 @cython.final
 cdef class _Type:
     cdef public object tag, name, read, size, title
     cdef public int kind
+    cdef public Py_ssize_t width
+    cdef public bint is_structure
+    cdef public list counted
 
 
 @cython.final
@@ -24,7 +30,9 @@ cdef class _Shape:
     cdef public object item, path, name, type, read, count
     cdef public dict children
     cdef public _Shape star
-    cdef public bint is_shape_ref
+    cdef public bint is_shape_ref, is_any, is_der
+    cdef public Py_ssize_t want_count
+    cdef public object read_call
     cpdef _Shape child(self, Py_ssize_t index)
 
 
@@ -45,31 +53,43 @@ cdef class _Tables:
     cdef public _Shape default_alert, protected_shape
     cdef public object protected_codes
     cdef public list by_tag, invoke_flag_titles
-    cdef public object invoke_known, date_time_length_codes, optional_codes, class_id_tag, logical_name_tag
-    cdef public object der_sequence_tag
+    cdef public object invoke_known, date_time_length_codes, optional_codes, invoke_flag_bits
+    cdef public dict invoke_words
+    cdef public int class_id_tag, logical_name_tag, der_sequence_tag
     cdef public dict date_time_lengths, optional, object_meanings, month_special, day_special, days_of_week
     cpdef dict enum(self, name)
+    cpdef str invoke_flags_text(self, v)
 
 
-@cython.locals(n=Py_ssize_t)
-cpdef _octets_meaning(_Tables t, raw)
+@cython.locals(n=Py_ssize_t, text=str)
+cpdef _octets_meaning(_Tables t, bytes raw)
 
+@cython.locals(text=str)
 cpdef str _object_meaning(_Tables t, raw)
+cpdef str obis_text(raw)
 
-cpdef bint _printable(raw) except -1
+@cython.locals(b="unsigned char")
+cpdef bint _printable(bytes raw) except -1
 
-cdef list _TWO_DIGITS
+cdef tuple _LAST_TABLES
+cpdef _Tables _tables(s)
+cpdef str _class_meaning(_Tables t, cid)
 
-cpdef _date_field(int value, int highest, dict special)
+cdef list _TWO_DIGITS, _BYTE_BITS
 
-@cython.locals(year=int, month=int, day=int, dow=int, exact=bint, mexact=bint, dexact=bint)
-cpdef _date_parts(_Tables t, raw)
+@cython.locals(b="unsigned char")
+cpdef str _bit_digits(bytes raw)
 
-@cython.locals(hour=int, minute=int, second=int, hundredths=int)
-cpdef _time_parts(raw)
+cpdef str _date_field(int value, int highest, dict special)
 
-@cython.locals(deviation=int, offset=int, status=int)
-cpdef _datetime_text(_Tables t, raw)
+@cython.locals(year=int, month=int, day=int, dow=int, exact=bint, mtext=str, dtext=str, ytext=str, text=str)
+cpdef tuple _date_parts(_Tables t, bytes raw, Py_ssize_t at=*)
+
+@cython.locals(hour=int, minute=int, second=int, hundredths=int, text=str, htext=str, mtext=str, stext=str)
+cpdef tuple _time_parts(bytes raw, Py_ssize_t at=*)
+
+@cython.locals(deviation=int, offset=int, size=int, status=int, date=tuple, time=tuple, text=str)
+cpdef _datetime_text(_Tables t, bytes raw)
 
 
 @cython.final
@@ -86,26 +106,28 @@ cdef class _Dlms:
     cpdef int64_t length(self, name=*) except? -1
     cpdef invoke_id(self)
     cpdef date_time(self)
+    @cython.locals(target=str, text=str)
     cpdef tuple descriptor(self, str kind)
+    cpdef class_note(self, cid, raw)
     cpdef tuple request_spec(self, Py_ssize_t i)
     cpdef list request_specs(self)
     @cython.locals(n="long long", i="long long")
     cpdef response_specs(self)
-    @cython.locals(n="long long", i="long long", item_shape=_Shape)
-    cpdef int64_t data_list(self, _Shape shape=*, bint quiet=*, list specs=*) except? -1
+    @cython.locals(n="long long", i="long long", item_shape=_Shape, rows=list)
+    cpdef list data_list(self, _Shape shape=*, bint quiet=*, list specs=*)
     cpdef mismatch(self, _Shape shape, why, name=*)
     cpdef peek_count(self)
-    @cython.locals(typ=_Type, n="long long", i="long long", kind=int, child=_Shape)
+    @cython.locals(typ=_Type, n="long long", i="long long", kind=int, child=_Shape, at=Py_ssize_t, tag=int,
+                   row=Py_ssize_t, pairs=bint, class_id_tag=int, logical_name_tag=int, before_tag=int,
+                   before=Py_ssize_t, j=Py_ssize_t, found=list, tape=Tape)
     cpdef Py_ssize_t data(self, name, Py_ssize_t depth, _Shape shape=*, bint quiet=*, override=*) except -1
     cpdef Py_ssize_t der_sequence(self, _Shape shape, name) except -1
-    @cython.locals(tape=Tape, stop=Py_ssize_t, j=Py_ssize_t, before=Py_ssize_t)
-    cpdef cosem_pairs(self, Py_ssize_t row, Py_ssize_t skip)
     @cython.locals(va=Py_ssize_t, vb=Py_ssize_t)
     cpdef cosem_pair(self, Tape tape, Py_ssize_t first, Py_ssize_t second)
     @cython.locals(kind=int)
     cpdef fixed(self, name, _Type typ, _Shape shape=*)
     cpdef integer_meaning(self, _Shape shape, v)
-    @cython.locals(n="long long", bits="long long", nbytes="long long", at=Py_ssize_t, kind=int)
+    @cython.locals(n="long long", bits="long long", nbytes="long long", at=Py_ssize_t, kind=int, raw=bytes)
     cpdef variable(self, name, _Type typ, _Shape shape=*)
     # fields() is a def: its layout hooks are closures
     @cython.locals(typ=_Type, n="long long", i="long long")
@@ -116,5 +138,5 @@ cdef class _Dlms:
     cpdef untagged(self, name, tuple desc, Py_ssize_t depth)
 
 
-@cython.locals(first=Py_ssize_t)
-cpdef _tag_of(Tape tape, Py_ssize_t row)
+@cython.locals(t=_Tables, d=_Dlms, specs=list, n=Py_ssize_t, rows=list, row=Py_ssize_t, tape=Tape)
+cpdef decode_dlms(Walker w, ctx)

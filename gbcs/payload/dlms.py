@@ -25,6 +25,11 @@ from gbcs.spec.load import SpecSet
 from gbcs.wire.layout import compiled as compiled_layout, struct_size
 
 MAX_DEPTH = 64                       # nesting of Data values (and compact-array type descriptions)
+_MAX_DEPTH = MAX_DEPTH                # (a C integer in the compiled twin)
+_COUNTED = 64                         # names and meanings made once for indexes and counts below this
+# The compiled twin is an extension module (setup.py): where a C loop beats Python's own
+# byte methods, it takes the loop. Both branches give the same results.
+_COMPILED = not __file__.endswith((".py", ".pyc"))
 DESCRIPTOR = "dlms_cosem_attribute_descriptor"   # struct the walker reads with COSEM meanings
 
 __all__ = ["decode_dlms", "decode_data", "MAX_DEPTH", "obis_text", "obis_bytes", "datetime_text",
@@ -46,23 +51,32 @@ _READS = {"none": _NONE, "list": _LIST, "boolean": _BOOLEAN, "int": _INT, "uint"
 
 
 class _Type:
-    __slots__ = ("tag", "name", "read", "size", "title", "kind")
+    __slots__ = ("tag", "name", "read", "size", "title", "kind", "width", "is_structure", "counted")
 
     def __init__(self, tag, name, read, size, title):
         self.tag, self.name, self.read, self.size, self.title = tag, name, read, size, title
         self.kind = _READS[read]
+        self.width = size or 0                   # size as an integer (0: not fixed)
+        self.is_structure = name == "structure"
+        # "structure of 3": the meanings of small lists, made once
+        self.counted = [f"{title} of {n}" for n in range(_COUNTED)] if self.kind == _LIST else []
 
 
 class _Shape:
     """One element of a shape: its node name, expected type, how to read it, its children."""
-    __slots__ = ("item", "path", "name", "type", "read", "children", "star", "count", "is_shape_ref")
+    __slots__ = ("item", "path", "name", "type", "read", "children", "star", "count", "is_shape_ref",
+                 "is_any", "is_der", "want_count", "read_call")
 
     def __init__(self, item, path, name, type_, read):
         self.item, self.path, self.name, self.type, self.read = item, path, name, type_, read
         self.children: dict[int, _Shape] = {}
         self.star: _Shape | None = None
         self.count: int | None = None
+        self.want_count = -1                     # count as an integer (-1: any), set with count
         self.is_shape_ref = isinstance(read, tuple) and read[0] == "shape"   # read(shape(S))
+        self.read_call = read[0] if isinstance(read, tuple) else None       # "enum", "layout", ...
+        self.is_any = type_ == "any"
+        self.is_der = type_ == "der_sequence"
 
     def child(self, index: int) -> "_Shape | None":
         if self.children:
@@ -107,8 +121,12 @@ class _Tables:
         self.invoke_flags = self.enum("dlms_invoke_flag")
         self.invoke_flag_titles = [(bit, title) for bit, (_, title) in sorted(self.invoke_flags.items())]
         self.invoke_known = 0xFFFFFF                # the invoke id itself
+        flags = 0
         for bit in self.invoke_flags:
-            self.invoke_known |= bit
+            flags |= bit
+        self.invoke_known |= flags
+        self.invoke_flag_bits = flags | ~self.invoke_known     # the bits the words tell of
+        self.invoke_words: dict[int, str] = {}      # those bits -> "; confirmed, …", made when first met
         self.date_time_lengths = self.enum("dlms_date_time_length")
         self.date_time_length_codes = frozenset(self.date_time_lengths)
         self.optional = self.enum("dlms_optional")
@@ -158,6 +176,18 @@ class _Tables:
         self.security_header_size = sizes["security_header"]   # a ciphered octet-string's header
         self.tag_length = sizes["mac"]                          # and its GCM tag
         self.datetime_size = self.type_by_name["date_time"].size
+
+    def invoke_flags_text(self, v: int) -> str:
+        """"; break on error, …" for the flag (and reserved) bits of a Long-Invoke-Id-And-Priority."""
+        key = v & self.invoke_flag_bits
+        text = self.invoke_words.get(key)
+        if text is None:
+            words = [title for bit, title in self.invoke_flag_titles if v & bit]
+            known = self.invoke_known
+            if v & ~known:
+                words.append(f"reserved bits 0x{v & ~known:08X} set")
+            text = self.invoke_words[key] = f"; {', '.join(words)}" if words else ""
+        return text
 
     def enum(self, name: str) -> dict[int, tuple[str, str]]:
         """value -> (name, title) of an enum item."""
@@ -217,6 +247,7 @@ class _Tables:
             node = _Shape(item.name, path, c["name"], typ, read)
             if path == "":
                 node.count = item.prop("count")
+                node.want_count = -1 if node.count is None else node.count
                 nodes[""] = node
                 continue
             parent_path, _, last = path.rpartition(".")
@@ -283,8 +314,17 @@ class _Tables:
                     self._layout_fields(inner, enums, descriptors, seen)
 
 
+_LAST_TABLES: tuple = (None, None)      # the SpecSet met last and its tables (one per process, mostly)
+
+
 def _tables(s: SpecSet) -> _Tables:
-    return s.derived(_Tables)
+    global _LAST_TABLES
+    last = _LAST_TABLES
+    if last[0] is s:
+        return last[1]
+    t = s.derived(_Tables)
+    _LAST_TABLES = (s, t)
+    return t
 
 
 # ======================================================================================
@@ -322,69 +362,80 @@ def obis_bytes(value: str | bytes) -> bytes:
 _TWO_DIGITS = [f"{v:02d}" for v in range(100)]      # 00..99, made once
 
 
-def _date_field(value: int, highest: int, special: dict) -> tuple[str, bool] | None:
-    """(text, exact) of a DLMS month or day: 1..highest, FF any, or a special value."""
+def _date_field(value: int, highest: int, special: dict) -> str | None:
+    """The text of a DLMS month or day: 1..highest, FF any, or a special value."""
     if value == 0xFF:
-        return "*", False
+        return "*"
     if 1 <= value <= highest:
-        return _TWO_DIGITS[value], True
+        return _TWO_DIGITS[value]
     named = special.get(value)
-    return None if named is None else (named[1], False)
+    return None if named is None else named[1]
 
 
-def _date_parts(t: _Tables, raw: bytes) -> tuple[str, bool] | None:
-    """(text, fully specified) of a 5-byte DLMS date, or None if a byte is out of range."""
-    year = (raw[0] << 8) | raw[1]
-    month, day, dow = raw[2], raw[3], raw[4]
-    ytext = "*" if year == 0xFFFF else f"{year:04d}"
-    mpart = _date_field(month, 12, t.month_special)
-    dpart = _date_field(day, 31, t.day_special)
-    if mpart is None or dpart is None:
+def _date_parts(t: _Tables, raw: bytes, at: int = 0) -> tuple[str, bool] | None:
+    """(text, fully specified) of the 5-byte DLMS date at `at`, or None if a byte is out of range."""
+    year = (raw[at] << 8) | raw[at + 1]
+    month, day, dow = raw[at + 2], raw[at + 3], raw[at + 4]
+    mtext = _date_field(month, 12, t.month_special)
+    dtext = _date_field(day, 31, t.day_special)
+    if mtext is None or dtext is None:
         return None
-    (mtext, mexact), (dtext, dexact) = mpart, dpart
-    exact = mexact and dexact and year != 0xFFFF
+    exact = 1 <= month <= 12 and 1 <= day <= 31 and year != 0xFFFF
     days = t.days_of_week
     if dow != 0xFF and dow not in days:
         return None
-    text = f"{ytext}-{mtext}-{dtext}"
-    if exact:
+    if exact and (day > 28 or year < 1 or year > 9999):     # what a calendar may refuse
         try:
             _dt.date(year, month, day)
         except ValueError:
             return None
+    if year == 0xFFFF:
+        ytext = "*"
+    elif year < 10000:
+        ytext = _TWO_DIGITS[year // 100] + _TWO_DIGITS[year % 100]
+    else:
+        ytext = str(year)
+    text = ytext + "-" + mtext + "-" + dtext
     if dow != 0xFF and not exact:
-        text += f" ({days[dow][1]})"
+        text += " (" + days[dow][1] + ")"
     return text, exact
 
 
-def _time_parts(raw: bytes) -> tuple[str, bool] | None:
-    hour, minute, second, hundredths = raw
+def _time_parts(raw: bytes, at: int = 0) -> tuple[str, bool] | None:
+    """(text, hour minute and second given) of the 4-byte DLMS time at `at`, or None."""
+    hour, minute, second, hundredths = raw[at], raw[at + 1], raw[at + 2], raw[at + 3]
     if (hour > 23 and hour != 0xFF) or (minute > 59 and minute != 0xFF) or (second > 59 and second != 0xFF) \
             or (hundredths > 99 and hundredths != 0xFF):
         return None
-    text = (("*" if hour == 0xFF else _TWO_DIGITS[hour]) + ":" + ("*" if minute == 0xFF else _TWO_DIGITS[minute])
-            + ":" + ("*" if second == 0xFF else _TWO_DIGITS[second]))
+    htext = "*" if hour == 0xFF else _TWO_DIGITS[hour]
+    mtext = "*" if minute == 0xFF else _TWO_DIGITS[minute]
+    stext = "*" if second == 0xFF else _TWO_DIGITS[second]
+    text = htext + ":" + mtext + ":" + stext
     if hundredths != 0 and hundredths != 0xFF:
         text += "." + _TWO_DIGITS[hundredths]
     return text, hour != 0xFF and minute != 0xFF and second != 0xFF
 
 
 def _datetime_text(t: _Tables, raw: bytes) -> str | None:
-    special = t.special_datetimes.get(bytes(raw))
+    special = t.special_datetimes.get(raw)
     if special is not None:
         return special
-    date, time = _date_parts(t, raw[0:5]), _time_parts(raw[5:9])
+    date = _date_parts(t, raw, 0)
+    time = _time_parts(raw, 5)
     if date is None or time is None:
         return None
-    deviation = int.from_bytes(raw[9:11], "big", signed=True)
+    deviation = (raw[9] << 8) | raw[10]
+    if deviation >= 0x8000:
+        deviation -= 0x10000              # signed; -0x8000: not specified
     if deviation != -0x8000 and not -720 <= deviation <= 720:
         return None
-    text = f"{date[0]}T{time[0]}"
+    text = date[0] + "T" + time[0]
     if deviation != -0x8000:
         offset = -deviation          # DLMS deviation: minutes local time is behind UTC
-        text += f"{'+' if offset >= 0 else '-'}{abs(offset) // 60:02d}:{abs(offset) % 60:02d}"
+        size = -offset if offset < 0 else offset
+        text += ("+" if offset >= 0 else "-") + _TWO_DIGITS[size // 60] + ":" + _TWO_DIGITS[size % 60]
     status = raw[11]
-    if status not in (0x00, 0xFF):
+    if status != 0x00 and status != 0xFF:
         names = [title for bit, (_, title) in sorted(t.enum("dlms_clock_status").items()) if status & bit]
         known = 0
         for bit in t.enum("dlms_clock_status"):
@@ -401,7 +452,7 @@ def datetime_text(raw: bytes, specs: SpecSet | None = None) -> str | None:
     t = _tables(specs or _default_specs())
     if len(raw) != t.datetime_size:
         return None
-    return _datetime_text(t, raw)
+    return _datetime_text(t, bytes(raw))
 
 
 def _default_specs() -> SpecSet:
@@ -414,7 +465,12 @@ _VISIBLE = bytes(range(0x20, 0x7F))
 
 def _printable(raw: bytes) -> bool:
     """Every byte is visible ASCII (20-7E)."""
-    return not bytes(raw).translate(None, _VISIBLE)
+    if _COMPILED:                        # a C loop over the bytes
+        for b in raw:
+            if b < 0x20 or b > 0x7E:
+                return False
+        return True
+    return not raw.translate(None, _VISIBLE)
 
 
 def _octets_meaning(t: _Tables, raw: bytes) -> str | None:
@@ -425,7 +481,7 @@ def _octets_meaning(t: _Tables, raw: bytes) -> str | None:
             return text
     if n > 1 and _printable(raw):
         return '"' + raw.decode("ascii") + '"'
-    if n == 6 and (bytes(raw) in t.objects or (raw[0] <= 15 and raw[5] == 0xFF)):
+    if n == 6 and (raw in t.objects or (raw[0] <= 15 and raw[5] == 0xFF)):
         return _object_meaning(t, raw)         # a known object, or the usual A-B:C.D.E.255 form
     if n == 5:
         date = _date_parts(t, raw)
@@ -442,8 +498,11 @@ def _hex_codes(codes) -> str:
     return ", ".join(f"{k:02X}" for k in sorted(codes))
 
 
+_BYTE_BITS = [f"{b:08b}" for b in range(256)]
+
+
 def _bit_digits(raw: bytes) -> str:
-    return "".join(f"{b:08b}" for b in raw)
+    return "".join([_BYTE_BITS[b] for b in raw])
 
 
 def _class_meaning(t: _Tables, cid: int) -> str:
@@ -457,7 +516,8 @@ def _enum_miss(enum: str, values: frozenset):
 
 
 def _object_meaning(t: _Tables, raw: bytes) -> str:
-    raw = bytes(raw)
+    if type(raw) is not bytes:
+        raw = bytes(raw)
     text = t.object_meanings.get(raw)
     if text is not None:
         return text
@@ -490,7 +550,7 @@ class _Dlms:
         w = self.w
         at = w.pos
         n = w.ber_length(name)
-        if n * min_size > w.remaining:
+        if n * min_size > w.end - w.pos:
             raise LengthError(f"declares {n} {what} but only {w.remaining} bytes remain — the message is "
                               "truncated or the count is wrong", at, w.path(name), expected=n, actual=w.remaining)
         return n
@@ -499,7 +559,7 @@ class _Dlms:
         w = self.w
         at = w.pos
         n = w.ber_length(name)
-        if n > w.remaining:
+        if n > w.end - w.pos:
             raise LengthError(f"declares {n} bytes but only {w.remaining} remain — the message is truncated or "
                               "the length is wrong", at, w.path(name), expected=n, actual=w.remaining)
         return n
@@ -507,11 +567,7 @@ class _Dlms:
     def invoke_id(self) -> None:
         w, t = self.w, self.t
         v = w.uint("long_invoke_id_and_priority", 4)
-        words = [title for bit, title in t.invoke_flag_titles if v & bit]
-        known = t.invoke_known
-        if v & ~known:
-            words.append(f"reserved bits 0x{v & ~known:08X} set")
-        w.set_last_meaning(f"invoke id {v & 0xFFFFFF}" + (f"; {', '.join(words)}" if words else ""))
+        w.set_last_meaning(f"invoke id {v & 0xFFFFFF}" + t.invoke_flags_text(v))
 
     def date_time(self) -> None:
         w, t = self.w, self.t
@@ -524,23 +580,26 @@ class _Dlms:
             w.set_last_meaning(_datetime_text(t, raw) or "not a valid DLMS date-time")
 
     # -- COSEM descriptors ---------------------------------------------------------------
-    def descriptor(self, kind: str) -> tuple[int, bytes, int]:
-        """class id, instance id, attribute/method id into the current group."""
+    def descriptor(self, kind: str) -> tuple[int, int, str]:
+        """class id, instance id, attribute/method id into the current group; returns the class
+        id, the member id and "member of object"."""
         w, t = self.w, self.t
         cid = w.uint("class_id", 2)
         w.set_last_meaning(_class_meaning(t, cid))
         raw = w.bytes("instance_id", 6)
-        w.set_last_meaning(_object_meaning(t, raw))
+        target = _object_meaning(t, raw)
+        w.set_last_meaning(target)
         idx = w.uint("attribute_id" if kind == "attribute" else "method_id", 1)
         member = t.members.get((cid, kind, idx))
-        w.set_last_meaning(member[1] if member else f"{kind} {idx}")
+        text = member[1] if member else f"{kind} {idx}"
+        w.set_last_meaning(text)
         self.class_note(cid, raw)
-        return cid, raw, idx
+        return cid, idx, text + " of " + target
 
     def class_note(self, cid: int, raw: bytes) -> None:
         """Note an object addressed under another class than the one the specs list it with."""
         t = self.t
-        obj = t.objects.get(bytes(raw))
+        obj = t.objects.get(raw if type(raw) is bytes else bytes(raw))
         if obj is not None and obj[0] != cid:
             other = t.classes.get(obj[0])
             self.note(f"{self.w.path('class_id')}: {obis_text(raw)} is addressed as class {cid}; specs list it "
@@ -558,15 +617,13 @@ class _Dlms:
                                    at, w.path("choice"), actual=choice)
         w.set_last_meaning(entry[1])
         kind = "method" if entry[0] == "action" else "attribute"
-        cid, raw, idx = self.descriptor(kind)
+        cid, idx, target = self.descriptor(kind)
         selector = None
         if entry[0].endswith("_with_selection"):
             selector = w.uint("access_selector", 1)
             shape = t.selector_shapes.get((cid, selector))
             self.data("access_parameters", 0, shape)
-        member = t.members.get((cid, kind, idx))
-        w.set_meaning(row, f"{entry[1]} {member[1] if member else f'{kind} {idx}'} of {_object_meaning(t, raw)}"
-                      + (f", selector {selector}" if selector is not None else ""))
+        w.set_meaning(row, f"{entry[1]} {target}" + (f", selector {selector}" if selector is not None else ""))
         w.close_group()
         return entry[0], cid, idx
 
@@ -595,18 +652,20 @@ class _Dlms:
             w.set_meaning(row, f"{entry[1]}: {text}")
             w.close_group()
 
-    def data_list(self, shape: _Shape | None = None, quiet: bool = False, specs: list | None = None) -> int:
-        """The data items; with the request specs, set values and action parameters get names."""
+    def data_list(self, shape: _Shape | None = None, quiet: bool = False, specs: list | None = None) -> list:
+        """The data items (their rows); with the request specs, set values and action parameters get names."""
         t = self.t
         n = self.count("data_count", "data items")
+        rows = []
         for i in range(n):
             item_shape = shape
             if specs is not None and i < len(specs):
                 choice, cid, idx = specs[i]
                 kind = "method" if choice == "action" else "attribute"
                 item_shape = t.parameter_shapes.get((cid, kind, idx)) if choice != "get" else None
-            self.data(f"data[{i}]", 0, item_shape, quiet, f"data[{i}]")     # list items keep their index
-        return n
+            name = _data_name(i)
+            rows.append(self.data(name, 0, item_shape, quiet, name))     # list items keep their index
+        return rows
 
     # -- Data ----------------------------------------------------------------------------
     def mismatch(self, shape: _Shape, why: str, name: str | None = None) -> None:
@@ -630,13 +689,14 @@ class _Dlms:
              override: str | None = None) -> int:
         """One tagged value as a group called `name` (or its shape's name); returns its row."""
         w, t = self.w, self.t
-        if depth >= MAX_DEPTH:
+        if depth >= _MAX_DEPTH:
             raise ConstraintError(f"DLMS data nested more than {MAX_DEPTH} deep; no GBCS payload comes close",
                                   w.pos, w.path(name), rule="GBCS-D006")
-        tag = w.peek(0)
-        if tag is None:
+        at = w.pos
+        if at >= w.end:
             w.need(1, f"{name}.tag")
-        if shape is not None and shape.type == "der_sequence":
+        tag = w.buf[at]
+        if shape is not None and shape.is_der:
             if tag == t.der_sequence_tag:
                 return self.der_sequence(shape, override or shape.name or name)
             if not quiet:
@@ -648,9 +708,9 @@ class _Dlms:
                                    actual=tag)
         if shape is not None:
             why = None
-            if shape.type not in ("any", typ.name):
+            if not shape.is_any and shape.type != typ.name:
                 why = f"expected {shape.type}, found {typ.name}"
-            elif shape.count is not None and self.peek_count() != shape.count:
+            elif shape.want_count >= 0 and self.peek_count() != shape.want_count:
                 why = f"expected {shape.count} elements"
             if why is not None:
                 if not quiet:
@@ -665,12 +725,31 @@ class _Dlms:
         meaning = typ.title
         if kind == _LIST:
             n = self.count("count", "elements")
+            # Among a structure's elements, a long-unsigned known class id followed by a 6-byte
+            # octet-string is a class + logical name (told by their tags, seen here).
+            pairs = typ.is_structure
+            class_id_tag, logical_name_tag = t.class_id_tag, t.logical_name_tag
+            before_tag = -1
+            before = -1
+            found = None
             for i in range(n):
                 child = shape.child(i) if shape is not None else None
-                self.data(_element_name(i), depth + 1, child)
-            meaning = f"{typ.title} of {n}"
-            if typ.name == "structure":
-                self.cosem_pairs(row, 2)
+                at = w.pos
+                j = self.data(_element_name(i), depth + 1, child)
+                if pairs:
+                    tag = w.buf[at]
+                    if before_tag == class_id_tag and tag == logical_name_tag:
+                        if found is None:
+                            found = []
+                        found.append(before)
+                        found.append(j)
+                    before_tag = tag
+                    before = j
+            meaning = typ.counted[n] if n < _COUNTED else f"{typ.title} of {n}"
+            if found is not None:
+                tape = w.tape
+                for i in range(0, len(found), 2):
+                    self.cosem_pair(tape, found[i], found[i + 1])
         elif kind == _COMPACT:
             self.compact_array(depth)
         elif kind == _OCTETS or kind == _ASCII or kind == _UTF8 or kind == _BITS:
@@ -704,24 +783,6 @@ class _Dlms:
         w.close_group()
         w.set_meaning(row, "DER SEQUENCE")
         return row
-
-    def cosem_pairs(self, row: int, skip: int) -> None:
-        """Among the children of group `row` after the first `skip`: a long-unsigned known class id
-        followed by a 6-byte octet-string is a class + logical name."""
-        t = self.t
-        tape = self.w.tape
-        stop = tape.after(row)
-        j = row + 1
-        while skip > 0 and j < stop:
-            j = tape.after(j)
-            skip -= 1
-        before, before_tag = -1, None
-        while j < stop:
-            tag = _tag_of(tape, j)
-            if before_tag == t.class_id_tag and tag == t.logical_name_tag:
-                self.cosem_pair(tape, before, j)
-            before, before_tag = j, tag
-            j = tape.after(j)
 
     def cosem_pair(self, tape, first: int, second: int) -> None:
         t = self.t
@@ -819,7 +880,9 @@ class _Dlms:
                     w.set_last_meaning("(not valid UTF-8) " + raw.decode("utf-8", errors="replace"))
             return
         read = shape.read if shape is not None else None
-        if isinstance(read, tuple) and read[0] == "layout":
+        if read is None:
+            pass
+        elif shape.read_call == "layout":
             found = t.layout(read[1])
             if found.size == n:
                 group = w.begin(name)
@@ -848,7 +911,7 @@ class _Dlms:
         if n == 0:
             return
         raw = w.bytes(name, n)
-        if read == "obis" and n == 6:
+        if read is not None and read == "obis" and n == 6:
             w.set_last_meaning(_object_meaning(t, raw))
         else:
             w.set_last_meaning(_octets_meaning(t, raw))
@@ -955,7 +1018,6 @@ class _Dlms:
                 self.untagged(_element_name(j), member, depth + 1)
             w.close_group()
             w.set_meaning(row, f"structure of {len(desc[2])}")
-            self.cosem_pairs(row, 0)
         else:
             typ = desc[1]
             read = typ.kind
@@ -968,20 +1030,18 @@ class _Dlms:
                 self.fixed(name, typ)
 
 
-_ELEMENT_NAMES = [f"elements[{i}]" for i in range(64)]
+_ELEMENT_NAMES = [f"elements[{i}]" for i in range(_COUNTED)]
+_DATA_NAMES = [f"data[{i}]" for i in range(_COUNTED)]
 
 
 def _element_name(i: int) -> str:
     """`elements[i]`, made once for the common small indexes."""
-    return _ELEMENT_NAMES[i] if i < 64 else f"elements[{i}]"
+    return _ELEMENT_NAMES[i] if i < _COUNTED else f"elements[{i}]"
 
 
-def _tag_of(tape, row: int) -> int | None:
-    """The DLMS tag of the data value at `row` (its first child, a one-byte "tag" leaf)."""
-    first = tape.first_child(row)
-    if first < 0 or tape.name(first) != "tag" or tape.codec(first) != "u8":
-        return None
-    return tape.value(first)
+def _data_name(i: int) -> str:
+    """`data[i]`, made once for the common small indexes."""
+    return _DATA_NAMES[i] if i < _COUNTED else f"data[{i}]"
 
 
 # ======================================================================================
@@ -1004,7 +1064,7 @@ def decode_dlms(w, ctx) -> None:
     d.date_time()
     if entry[0] == "access_request":
         specs = d.request_specs()
-        n = d.data_list(specs=specs)
+        n = len(d.data_list(None, False, specs))
         if n != len(specs):
             d.note(f"{len(specs)} request specifications but {n} data items")
     elif entry[0] == "access_response":
@@ -1014,12 +1074,13 @@ def decode_dlms(w, ctx) -> None:
         if echo:
             d.request_specs()
         protected = ctx.message_code in t.protected_codes
-        d.data_list(t.protected_shape if protected else None, quiet=True)
-        annotate_dlms_scaler_units([c for c in w.current.children if c.name.startswith("data[")], t.specs)
+        rows = d.data_list(t.protected_shape if protected else None, True, None)
+        tape = w.tape
+        annotate_dlms_scaler_units([tape_view(tape, row) for row in rows], t.specs)
         d.response_specs()
     else:
         shape = t.alert_bodies.get(ctx.message_code, t.default_alert)
-        d.data("notification_body", 0, shape, quiet=shape is t.default_alert)
+        d.data("notification_body", 0, shape, shape is t.default_alert, None)
     if w.remaining:
         left = w.remaining
         raise LengthError(f"{left} byte{'s' if left != 1 else ''} after the end of the DLMS {entry[1]}", w.pos,

@@ -417,6 +417,32 @@ def test_cosem_pairs_in_data():
     assert data_value(encode_data(obis_bytes("1-0:1.8.0.255"))).get("value").meaning == "1-0:1.8.0.255"
 
 
+def test_cosem_pairs_follow_the_element_tags():
+    """Only a long-unsigned known class id directly followed by a 6-byte octet-string, both
+    elements of one structure, are read as class + logical name."""
+    name = bytes([100, 0, 1, 2, 3, 4])                # no object in specs, not the usual form
+    pair = [("long_unsigned", 3), ("octet_string", name)]
+    node = data_value(encode_data(("structure", [("structure", [("unsigned", 1)]), *pair, ("long_unsigned", 3)])))
+    assert at(node, "elements[1].value").meaning == "Register"
+    assert at(node, "elements[2].value").meaning == "100-0:1.2.3.4"
+    assert at(node, "elements[3].value").meaning is None
+    for other in (("array", pair),                                           # not a structure
+                  ("structure", [("long_unsigned", 3), ("structure", []), ("octet_string", name)]),
+                  ("structure", [("long_unsigned", 9999), ("octet_string", name)]),   # not a class
+                  ("structure", [("unsigned", 3), ("octet_string", name)])):
+        node = data_value(encode_data(other))
+        assert [n.meaning for _, n in node.walk() if n.name == "value" and n.codec == "bytes"] == [None]
+
+
+@pytest.mark.parametrize("flags, text", [(0x00, "invoke id 7"), (0x20, "invoke id 7; break on error"),
+                                         (0xE0, "invoke id 7; break on error, confirmed, high priority"),
+                                         (0x25, "invoke id 7; break on error, reserved bits 0x05000000 set"),
+                                         (0x20, "invoke id 7; break on error")])
+def test_invoke_id_flag_words(flags, text):
+    node, _ = decode(build_data_notification(("unsigned", 1), invoke_id=7, flags=flags))
+    assert at(node, "long_invoke_id_and_priority").meaning == text
+
+
 def test_builder_errors():
     with pytest.raises(EncodeError):
         encode_data(5)
