@@ -184,6 +184,30 @@ def test_leaf_offsets_set_out_of_range_read_as_slices_do(walker):
 
 
 @pytest.mark.parametrize("walker", WALKERS, ids=lambda c: c.__module__)
+def test_integers_of_every_size_sign_and_byte_order_read_as_int_from_bytes(walker):
+    """The compiled twin reads integers of up to 8 bytes by C arithmetic (sign extension
+    included); they must equal int.from_bytes, and their codecs name size and order."""
+    import random
+    rnd = random.Random(5)
+    samples = [bytes([0x80] + [0] * 8), bytes([0x7F] + [0xFF] * 8), bytes([0xFF] * 9), bytes(9)]
+    samples += [bytes(rnd.randrange(256) for _ in range(9)) for _ in range(40)]
+    for raw in samples:
+        for size in range(1, 10):
+            for little in (False, True):
+                w = walker(raw)
+                got = w.sint("s", size, little)
+                order = "little" if little else "big"
+                assert got == int.from_bytes(raw[:size], order, signed=True), (raw.hex(), size, little)
+                w2 = walker(raw)
+                unsigned = w2.uint_le("u", size) if little else w2.uint("u", size)
+                assert unsigned == int.from_bytes(raw[:size], order)
+                leaf, uleaf = w.root.children[0], w2.root.children[0]
+                assert (leaf.value, uleaf.value) == (got, unsigned)
+                suffix = "le" if little and size > 1 else ""
+                assert (leaf.codec, uleaf.codec) == (f"i{8 * size}{suffix}", f"u{8 * size}{suffix}")
+
+
+@pytest.mark.parametrize("walker", WALKERS, ids=lambda c: c.__module__)
 def test_the_row_level_walker_steps(walker):
     """open_group/close_group/set_meaning/set_last_meaning/last_start: begin/finish without views."""
     w = walker(bytes.fromhex("AA0102030405"), 1)

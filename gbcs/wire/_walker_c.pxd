@@ -11,7 +11,8 @@ cdef dict _SHARED_INDEXED
 cdef list _SHARED_CODECS
 cdef dict _SHARED_CODEC_IDS
 cdef list _SHARED_NAME_SLOTS, _SHARED_CODEC_SLOTS
-cdef Py_ssize_t LOOKUP_SLOTS, _LOOKUP_MASK
+cdef Py_ssize_t LOOKUP_SLOTS, _LOOKUP_MASK, INT_KINDS, INT_SIZES
+cdef list _SHARED_INT_CODEC_IDS
 cdef Py_ssize_t INDEXED_CACHE, INDEXED_CACHE_SIZE, INITIAL_ROWS_MAX, GROW_DOUBLING_UP_TO, SHARED_MEANINGS_FROM
 
 cpdef str _uint_codec(Py_ssize_t size, bint little)
@@ -28,7 +29,7 @@ cpdef Py_ssize_t _table_id(list items, dict ids, key, Py_ssize_t limit, str what
 cdef class Tape:
     cdef public bytes data
     cdef public Py_ssize_t n, cap, cur
-    cdef public list names, codecs, meanings, name_slots, codec_slots
+    cdef public list names, codecs, meanings, name_slots, codec_slots, int_codec_ids
     cdef public dict name_ids, codec_ids, meaning_ids, stored
     cdef Py_ssize_t _index
     cdef public object a_name, a_index, a_start, a_end, a_after, a_meaning, a_codec, a_vkind
@@ -48,6 +49,8 @@ cdef class Tape:
     cpdef Py_ssize_t _intern_name(self, name) except -1
     cpdef Py_ssize_t _new_name(self, name) except -1
     cpdef Py_ssize_t codec_id(self, codec) except -1
+    @cython.locals(k=Py_ssize_t, cid=Py_ssize_t)
+    cpdef Py_ssize_t int_codec_id(self, int kind, Py_ssize_t size) except -1
     @cython.locals(mid=Py_ssize_t)
     cpdef Py_ssize_t meaning_id(self, meaning) except -1
     @cython.locals(i=Py_ssize_t, slot=Py_ssize_t, entry=tuple)
@@ -99,6 +102,7 @@ cdef class Walker:
     cpdef set_meaning(self, Py_ssize_t row, meaning)
     @cython.locals(tape=Tape, slot=Py_ssize_t, entry=tuple)
     cpdef _leaf(self, name, Py_ssize_t start, codec, int vkind, meaning)
+    cpdef _leaf_id(self, name, Py_ssize_t start, Py_ssize_t cid, int vkind, meaning)
     cpdef leaf(self, name, start, codec, value, meaning=*)
     cpdef need(self, n, name)
     @cython.locals(acc=cython.ulonglong, k=Py_ssize_t)
@@ -109,6 +113,9 @@ cdef class Walker:
     cpdef uint_le(self, name, Py_ssize_t size, meaning=*)
     @cython.locals(start=Py_ssize_t)
     cpdef sint(self, name, Py_ssize_t size, bint little=*, meaning=*)
+    @cython.locals(acc=cython.ulonglong, one=cython.ulonglong, top=cython.ulonglong,
+                   magnitude=cython.longlong, k=Py_ssize_t)
+    cpdef _sint(self, Py_ssize_t start, Py_ssize_t size, bint little)
     @cython.locals(start=Py_ssize_t)
     cpdef bytes(self, name, n, meaning=*, codec=*)
     cpdef rest(self, name, codec=*, meaning=*)

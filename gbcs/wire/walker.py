@@ -61,6 +61,11 @@ LOOKUP_SLOTS = 1024            # a power of two
 _LOOKUP_MASK = LOOKUP_SLOTS - 1
 _SHARED_NAME_SLOTS: list = [None] * LOOKUP_SLOTS
 _SHARED_CODEC_SLOTS: list = [None] * LOOKUP_SLOTS
+# Codec ids of integer leaves by (kind, size) (Tape.int_codec_id), 0 until first used; they
+# belong to the shared codec table and are replaced with it.
+INT_KINDS = 4                  # unsigned big / little endian, signed big / little endian
+INT_SIZES = 33                 # byte sizes 0..32 have codec names in _U/_ULE/_I/_ILE
+_SHARED_INT_CODEC_IDS: list = [0] * (INT_KINDS * INT_SIZES)
 INDEXED_CACHE = 256
 SHARED_MEANINGS_FROM = 1024
 INDEXED_CACHE_SIZE = 1 << 16
@@ -139,19 +144,21 @@ class Tape:
         # names are shared by the tapes of a process (they come from the specs and decoders,
         # so the table stays small); a fresh table is started when half of the ids are used
         global _SHARED_NAMES, _SHARED_NAME_IDS, _SHARED_INDEXED, _SHARED_CODECS, _SHARED_CODEC_IDS
-        global _SHARED_NAME_SLOTS, _SHARED_CODEC_SLOTS
+        global _SHARED_NAME_SLOTS, _SHARED_CODEC_SLOTS, _SHARED_INT_CODEC_IDS
         if len(_SHARED_NAMES) > MAX_NAMES // 2:
             _SHARED_NAMES, _SHARED_NAME_IDS, _SHARED_INDEXED = [], {}, {}
             _SHARED_NAME_SLOTS = [None] * LOOKUP_SLOTS
         if len(_SHARED_CODECS) > MAX_CODECS // 2:
             _SHARED_CODECS, _SHARED_CODEC_IDS = [None], {}
             _SHARED_CODEC_SLOTS = [None] * LOOKUP_SLOTS
+            _SHARED_INT_CODEC_IDS = [0] * (INT_KINDS * INT_SIZES)
         self.names: list = _SHARED_NAMES
         self.name_ids: dict = _SHARED_NAME_IDS
         self.name_slots: list = _SHARED_NAME_SLOTS
         self.codecs: list = _SHARED_CODECS        # shared too: a few dozen codecs, all from the code
         self.codec_ids: dict = _SHARED_CODEC_IDS
         self.codec_slots: list = _SHARED_CODEC_SLOTS
+        self.int_codec_ids: list = _SHARED_INT_CODEC_IDS
         self.meanings: list = [None]
         self.meaning_ids: dict = {}
         self.stored: dict = {}
@@ -232,6 +239,22 @@ class Tape:
             return 0
         cid = self.codec_ids.get(codec)
         return _table_id(self.codecs, self.codec_ids, codec, MAX_CODECS, "codecs") if cid is None else cid
+
+    def int_codec_id(self, kind: int, size: int) -> int:
+        """The codec id of an integer leaf of `size` bytes: kind 0 / 1 unsigned big / little
+        endian, 2 / 3 signed."""
+        if 0 <= size < INT_SIZES:
+            k = kind * INT_SIZES + size
+            cid = self.int_codec_ids[k]
+            if cid:
+                return cid
+        else:
+            k = -1
+        codec = _uint_codec(size, kind == 1) if kind < 2 else _sint_codec(size, kind == 3)
+        cid = self.codec_id(codec)
+        if k >= 0:
+            self.int_codec_ids[k] = cid
+        return cid
 
     def meaning_id(self, meaning) -> int:
         if meaning is None:
@@ -537,6 +560,7 @@ class Tape:
         tape.codecs = codecs
         tape.codec_ids = {c: k for k, c in enumerate(codecs) if k}
         tape.codec_slots = [None] * LOOKUP_SLOTS
+        tape.int_codec_ids = [0] * (INT_KINDS * INT_SIZES)
         tape.meanings = meanings
         tape.meaning_ids = {m: k for k, m in enumerate(meanings) if type(m) is str}
         tape.stored = stored
@@ -654,6 +678,13 @@ class Walker:
                 cid = tape.codec_id(codec)
         self.last_row = tape.add(name, start, self.pos, cid, vkind, meaning)
 
+    def _leaf_id(self, name, start: int, cid: int, vkind: int, meaning) -> None:
+        """_leaf for a codec already given as its id."""
+        self.budget -= 1
+        if self.budget < 0:
+            self.spend(0, name)
+        self.last_row = self.tape.add(name, start, self.pos, cid, vkind, meaning)
+
     def leaf(self, name: str, start: int, codec: str, value, meaning: str | None = None) -> Node:
         """A leaf with a value of the caller's making (kept as given)."""
         self._leaf(name, start, codec, V_STORED, meaning)
@@ -722,7 +753,7 @@ class Walker:
         n = size
         self.pos = start + n
         value = self.buf[start] if n == 1 else self._int(start, n, False)
-        self._leaf(name, start, _uint_codec(n, False), V_UBE, meaning)
+        self._leaf_id(name, start, self.tape.int_codec_id(0, n), V_UBE, meaning)
         return value
 
     def uint_le(self, name: str, size: int, meaning: str | None = None) -> int:
@@ -733,17 +764,37 @@ class Walker:
         n = size
         self.pos = start + n
         value = self._int(start, n, True)
-        self._leaf(name, start, _uint_codec(n, True), V_ULE, meaning)
+        self._leaf_id(name, start, self.tape.int_codec_id(1, n), V_ULE, meaning)
         return value
 
     def sint(self, name: str, size: int, little: bool = False, meaning: str | None = None) -> int:
-        self.need(size, name)
+        if size > self.end - self.pos:
+            self.need(size, name)
         start = self.pos
         self.pos = start + size
-        raw = _cut(self.data, start, start + size) if size >= 0 else b""
-        value = int.from_bytes(raw, "little" if little else "big", signed=True)
-        self._leaf(name, start, _sint_codec(size, little), V_SLE if little else V_SBE, meaning)
+        value = self._sint(start, size, little)
+        self._leaf_id(name, start, self.tape.int_codec_id(3 if little else 2, size),
+                      V_SLE if little else V_SBE, meaning)
         return value
+
+    def _sint(self, start: int, size: int, little: bool):
+        """The two's-complement integer in `size` bytes at `start`."""
+        if COMPILED and 0 < size < 8:       # C arithmetic, as in _int
+            acc = 0
+            if little:
+                for k in range(start + size - 1, start - 1, -1):
+                    acc = (acc << 8) | self.buf[k]
+            else:
+                for k in range(start, start + size):
+                    acc = (acc << 8) | self.buf[k]
+            one = 1
+            top = one << (8 * size - 1)
+            if acc & top:
+                magnitude = (top << 1) - acc      # below 2**56: fits a signed 64-bit integer
+                return -magnitude
+            return acc
+        raw = _cut(self.data, start, start + size) if size >= 0 else b""
+        return int.from_bytes(raw, "little" if little else "big", signed=True)
 
     def float(self, name: str, size: int, little: bool = False) -> float | bytes:
         self.need(size, name)
@@ -785,7 +836,8 @@ class Walker:
             raise ConstraintError(f"length byte 0x{first:02X} is not a definite length this format allows "
                                   "(short form 00-7F, or 81-84 followed by that many length bytes)",
                                   start, self.path(name), rule="GBCS-D007", actual=first)
-        self.need(1 + n, name)
+        if 1 + n > self.end - start:
+            self.need(1 + n, name)
         self.pos = start + 1 + n
         value = self._int(start + 1, n, False)
         self._leaf(name, start, "ber_len", V_BERLEN, None)
