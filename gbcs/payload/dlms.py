@@ -1075,8 +1075,7 @@ def decode_dlms(w, ctx) -> None:
             d.request_specs()
         protected = ctx.message_code in t.protected_codes
         rows = d.data_list(t.protected_shape if protected else None, True, None)
-        tape = w.tape
-        annotate_dlms_scaler_units([tape_view(tape, row) for row in rows], t.specs)
+        annotate_dlms_scaler_units(w.tape, rows, t.specs)
         d.response_specs()
     else:
         shape = t.alert_bodies.get(ctx.message_code, t.default_alert)

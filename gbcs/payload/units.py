@@ -76,30 +76,33 @@ class _DlmsUnits:
                                  if r.cells["read"] in ("int", "uint"))
 
 
-def _typed(node: Node, types: dict[int, str]) -> tuple[str | None, object]:
-    """(A-XDR type name, value) of a DLMS typed-data group."""
-    tag, value = node.get("tag"), node.get("value")
-    return (types.get(tag.value) if tag is not None else None), (value.value if value is not None else None)
+def _typed(tape, row: int, types: dict) -> tuple:
+    """(A-XDR type name, value) of the DLMS typed-data group at tape row `row`."""
+    tag, value = tape.child_named(row, "tag"), tape.child_named(row, "value")
+    return (types.get(tape.value(tag)) if tag >= 0 else None), (tape.value(value) if value >= 0 else None)
 
 
-def annotate_dlms_scaler_units(items: list[Node], s: SpecSet) -> None:
+def annotate_dlms_scaler_units(tape, rows, s: SpecSet) -> None:
     """Name the scaler_unit structures {integer scaler, enum unit} among Access-Response data
-    items, and give the number just before each (the value it scales, as registers are read
-    value then scaler_unit) its scaled quantity: `147 × 10^-3 = 0.147 Wh`."""
+    items (their tape rows), and give the number just before each (the value it scales, as
+    registers are read value then scaler_unit) its scaled quantity: `147 × 10^-3 = 0.147 Wh`."""
     tables = s.derived(_DlmsUnits)
     types, units, numbers = tables.types, tables.units, tables.numbers
-    for i, item in enumerate(items):
-        kids = [c for c in item.children or () if not c.is_leaf]
-        if _typed(item, types)[0] != "structure" or len(kids) != 2:
+    for i in range(len(rows)):
+        row = rows[i]
+        if not tape.is_group(row):
             continue
-        (scaler_type, scaler), (unit_type, unit) = _typed(kids[0], types), _typed(kids[1], types)
+        kids = [k for k in tape.child_rows(row) if tape.is_group(k)]
+        if len(kids) != 2 or _typed(tape, row, types)[0] != "structure":
+            continue
+        (scaler_type, scaler), (unit_type, unit) = _typed(tape, kids[0], types), _typed(tape, kids[1], types)
         if scaler_type != "integer" or unit_type != "enum" or unit not in units:
             continue
-        item.meaning = f"scaler_unit: × 10^{scaler} {units[unit]}"
+        tape.set_meaning(row, f"scaler_unit: × 10^{scaler} {units[unit]}")
         if i == 0:
             continue
-        kind, value = _typed(items[i - 1], types)
-        target = items[i - 1].get("value")
-        if kind in numbers and kind != "enum" and isinstance(value, int) and target.meaning is None:
+        kind, value = _typed(tape, rows[i - 1], types)
+        target = tape.child_named(rows[i - 1], "value")
+        if kind in numbers and kind != "enum" and isinstance(value, int) and tape.meaning(target) is None:
             quantity = Decimal(value).scaleb(scaler)
-            target.meaning = f"{value} × 10^{scaler} = {quantity:f} {units[unit]}"
+            tape.set_meaning(target, f"{value} × 10^{scaler} = {quantity:f} {units[unit]}")
