@@ -13,23 +13,30 @@ cpdef str _element_name(Py_ssize_t i)
 @cython.final
 cdef class _Tlv:
     cdef public Py_ssize_t start, tag_end, hdr_end, end, depth
-    cdef public long cls, number
+    cdef public long cls, number, key
     cdef public bint constructed, minimal_length
     cdef public list children
-    cdef public tuple key
 
+
+cpdef long _key(long cls, long number)
+cdef long _NO_TAG, _SEQUENCE_KEY, _SET_KEY, _BIT_STRING_KEY, _OCTET_STRING_KEY
 
 cpdef str _join(str path, str name)
+cpdef str _path(str base, list trail)
+cpdef str _where(Walker w, str base, list trail, part=*)
 
 @cython.locals(i=Py_ssize_t, tlv=_Tlv)
 cpdef list _parse_all(Walker w, _Tables t, const unsigned char[:] data, Py_ssize_t pos, Py_ssize_t end,
-                      Py_ssize_t depth, str path)
+                      Py_ssize_t depth, str base, list trail)
 
 @cython.locals(start=Py_ssize_t, first=int, cls=long, constructed=bint, number=long, count=int, b=int,
                tag_end=Py_ssize_t, lb=int, minimal=bint, length="long long", n=int, tlv=_Tlv,
-               u=_Universal)
+               u=_Universal, problem=str)
 cpdef _Tlv _parse_one(Walker w, _Tables t, const unsigned char[:] data, Py_ssize_t pos, Py_ssize_t end,
-                      Py_ssize_t depth, str path)
+                      Py_ssize_t depth, str base, list trail)
+
+@cython.locals(n=Py_ssize_t, unused=int, i=Py_ssize_t)
+cpdef str _check_primitive(str decode, bytes data, Py_ssize_t s, Py_ssize_t e)
 
 
 @cython.final
@@ -73,20 +80,23 @@ cdef class _TContaining:
 @cython.final
 cdef class _Field:
     cdef public object name, type, optional, hints, typed_by, first_tags
+    cdef public dict substituted
 
 
 @cython.final
 cdef class _Item:
     cdef public object name, form, node
     cdef public list fields
+    cdef public bint typed
 
 
 @cython.final
 cdef class _Tables:
     cdef public object specs, certificate
-    cdef public dict universal, universal_by_name, oids, enums, lookups, items, dispatch, tag_texts
+    cdef public dict universal, universal_by_name, oids, enums, lookups, items, dispatch, oid_texts
+    cdef public list universals, tag_texts
     cpdef str tag_text(self, _Tlv tlv)
-    cpdef str _tag_text(self, _Tlv tlv)
+    cpdef str _tag_text(self, long cls, long number, bint constructed)
 
 
 @cython.final
@@ -98,6 +108,15 @@ cdef class _Plan:
     cdef public _Plan inner
 
 
+cdef dict _NO_HINTS
+
+@cython.locals(plan=_Plan)
+cpdef _Plan _plan(_Tlv tlv, name, decode, dict hints, list children, _Plan inner)
+cpdef dict _merged(dict under, dict over)
+@cython.locals(child=_Plan)
+cpdef _Plan _child_named(_Plan plan, name)
+
+
 @cython.final
 cdef class _Matcher:
     cdef public Walker w
@@ -107,23 +126,28 @@ cdef class _Matcher:
 
     cpdef fail(self, _Tlv tlv, expected)
     @cython.locals(item=_Item, f=_Field, alt=_Field, u=_Universal, kept=Py_ssize_t, plan=_Plan,
-                   i=Py_ssize_t, c=_Tlv)
-    cpdef _Plan match(self, typ, _Tlv tlv, name, dict hints=*, tuple implicit=*)
-    @cython.locals(f=_Field, i=Py_ssize_t, nkids=Py_ssize_t, kids=list, plan=_Plan)
-    cpdef _Plan sequence(self, _Item item, _Tlv tlv, name, key)
-    @cython.locals(u=_Universal, start=Py_ssize_t, plan=_Plan)
-    cpdef _Plan containing(self, _TContaining typ, _Tlv tlv, name, hints, implicit)
+                   i=Py_ssize_t, c=_Tlv, key=long, children=list, tags=frozenset, problem=str)
+    cpdef _Plan match(self, typ, _Tlv tlv, name, dict hints=*, long implicit=*)
+    @cython.locals(f=_Field, i=Py_ssize_t, nkids=Py_ssize_t, kids=list, plan=_Plan, children=list,
+                   done=dict, tags=frozenset)
+    cpdef _Plan sequence(self, _Item item, _Tlv tlv, name, long key)
+    @cython.locals(plan=_Plan, raw=bytes, known=tuple, entry=tuple, found=tuple, target=_Item)
+    cpdef tuple resolve_typed_by(self, _Field f, dict done)
+    @cython.locals(u=_Universal, start=Py_ssize_t, plan=_Plan, key=long, inner=list)
+    cpdef _Plan containing(self, _TContaining typ, _Tlv tlv, name, hints, long implicit)
     cpdef _Plan unwrapped(self, _TContaining typ, _Tlv tlv, name, decode, why)
     @cython.locals(plan=_Plan, kept=Py_ssize_t)
     cpdef _Plan generic(self, _Tlv tlv, name)
-    @cython.locals(u=_Universal, plan=_Plan, kept=Py_ssize_t, i=Py_ssize_t, c=_Tlv)
+    @cython.locals(u=_Universal, plan=_Plan, kept=Py_ssize_t, cert=_Item)
     cpdef _Plan _generic(self, _Tlv tlv, name)
+    @cython.locals(children=list, i=Py_ssize_t, c=_Tlv)
+    cpdef list _generic_children(self, _Tlv tlv)
 
 
 @cython.locals(tlv=_Tlv, child=_Plan)
 cpdef Py_ssize_t _emit(Walker w, _Tables t, _Plan plan) except -1
 
-@cython.locals(tlv=_Tlv, n=Py_ssize_t)
+@cython.locals(tlv=_Tlv, n=Py_ssize_t, hints=dict, known=tuple)
 cpdef _emit_value(Walker w, _Tables t, _Plan plan)
 
 cpdef str _number_text(value)
