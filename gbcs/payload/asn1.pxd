@@ -35,13 +35,20 @@ cpdef list _parse_all(Walker w, _Tables t, const unsigned char[:] data, Py_ssize
 cpdef _Tlv _parse_one(Walker w, _Tables t, const unsigned char[:] data, Py_ssize_t pos, Py_ssize_t end,
                       Py_ssize_t depth, str base, list trail)
 
+cdef int _FORBIDDEN, _CONSTRUCTED, _BOOLEAN, _INTEGER, _NULL, _BIT_STRING, _OCTETS, _OID, _RELATIVE_OID
+cdef int _UTC_TIME, _GENERALIZED_TIME, _OPAQUE, _PRINTABLE_STRING, _NUMERIC_STRING, _ASCII, _LATIN1
+cdef int _UTF8, _UTF16, _UTF32
+cdef tuple _KIND_NAMES
+cdef dict _KINDS
+
 @cython.locals(n=Py_ssize_t, unused=int, i=Py_ssize_t)
-cpdef str _check_primitive(str decode, bytes data, Py_ssize_t s, Py_ssize_t e)
+cpdef str _check_primitive(int kind, bytes data, Py_ssize_t s, Py_ssize_t e)
 
 
 @cython.final
 cdef class _Universal:
     cdef public object number, name, decode, title
+    cdef public int kind
 
 
 @cython.final
@@ -95,6 +102,7 @@ cdef class _Tables:
     cdef public object specs, certificate
     cdef public dict universal, universal_by_name, oids, enums, lookups, items, dispatch, oid_texts
     cdef public list universals, tag_texts
+    cdef public dict bits_texts
     cpdef str tag_text(self, _Tlv tlv)
     cpdef str _tag_text(self, long cls, long number, bint constructed)
 
@@ -102,7 +110,8 @@ cdef class _Tables:
 @cython.final
 cdef class _Plan:
     cdef public _Tlv tlv
-    cdef public object name, decode, meaning
+    cdef public object name, meaning
+    cdef public int kind
     cdef public dict hints
     cdef public list children
     cdef public _Plan inner
@@ -111,7 +120,7 @@ cdef class _Plan:
 cdef dict _NO_HINTS
 
 @cython.locals(plan=_Plan)
-cpdef _Plan _plan(_Tlv tlv, name, decode, dict hints, list children, _Plan inner)
+cpdef _Plan _plan(_Tlv tlv, name, int kind, dict hints, list children, _Plan inner)
 cpdef dict _merged(dict under, dict over)
 @cython.locals(child=_Plan)
 cpdef _Plan _child_named(_Plan plan, name)
@@ -126,16 +135,17 @@ cdef class _Matcher:
 
     cpdef fail(self, _Tlv tlv, expected)
     @cython.locals(item=_Item, f=_Field, alt=_Field, u=_Universal, kept=Py_ssize_t, plan=_Plan,
-                   i=Py_ssize_t, c=_Tlv, key=long, children=list, tags=frozenset, problem=str)
+                   i=Py_ssize_t, c=_Tlv, key=long, children=list, tags=frozenset, problem=str, ref=_TRef,
+                   uni=_TUni, tag=_TTag, lst=_TList)
     cpdef _Plan match(self, typ, _Tlv tlv, name, dict hints=*, long implicit=*)
     @cython.locals(f=_Field, i=Py_ssize_t, nkids=Py_ssize_t, kids=list, plan=_Plan, children=list,
-                   done=dict, tags=frozenset)
+                   done=dict, tags=frozenset, kid=_Tlv)
     cpdef _Plan sequence(self, _Item item, _Tlv tlv, name, long key)
     @cython.locals(plan=_Plan, raw=bytes, known=tuple, entry=tuple, found=tuple, target=_Item)
     cpdef tuple resolve_typed_by(self, _Field f, dict done)
-    @cython.locals(u=_Universal, start=Py_ssize_t, plan=_Plan, key=long, inner=list)
+    @cython.locals(u=_Universal, start=Py_ssize_t, plan=_Plan, key=long, inner=list, kind=int)
     cpdef _Plan containing(self, _TContaining typ, _Tlv tlv, name, hints, long implicit)
-    cpdef _Plan unwrapped(self, _TContaining typ, _Tlv tlv, name, decode, why)
+    cpdef _Plan unwrapped(self, _TContaining typ, _Tlv tlv, name, int kind, why)
     @cython.locals(plan=_Plan, kept=Py_ssize_t)
     cpdef _Plan generic(self, _Tlv tlv, name)
     @cython.locals(u=_Universal, plan=_Plan, kept=Py_ssize_t, cert=_Item)
@@ -147,10 +157,12 @@ cdef class _Matcher:
 @cython.locals(tlv=_Tlv, child=_Plan)
 cpdef Py_ssize_t _emit(Walker w, _Tables t, _Plan plan) except -1
 
-@cython.locals(tlv=_Tlv, n=Py_ssize_t, hints=dict, known=tuple)
+@cython.locals(tlv=_Tlv, n=Py_ssize_t, hints=dict, known=tuple, kind=int)
 cpdef _emit_value(Walker w, _Tables t, _Plan plan)
 
 cpdef str _number_text(value)
 
 @cython.locals(begin=Py_ssize_t, i=Py_ssize_t, b=int, short=bint, value=Py_ssize_t)
 cpdef str _oid_text(raw, bint relative=*)
+
+cpdef str _named_bits_text(_Tables t, dict names, bytes raw, int unused)

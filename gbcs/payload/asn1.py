@@ -31,6 +31,7 @@ MAX_LENGTH_BYTES = 4    # long-form length bytes, as the walker's ber_length all
 DECIMAL_BITS = 1024     # larger numbers are shown in hex: decimal text is slow and capped by Python
 BITS_LISTED = 16        # unnamed set bits of a named-bits BIT STRING listed one by one, at most
 FALLBACK = "walked generically"   # every fallback note says this
+MEMO_ENTRIES = 4096     # texts remembered per spec set at most (they depend on input bytes)
 
 __all__ = ["decode_asn1", "decode_der", "asn1_type_for", "MAX_DEPTH", "FALLBACK",
            "der_length", "der_tlv", "der_integer", "der_enumerated", "der_boolean", "der_null",
@@ -181,10 +182,10 @@ def _parse_one(w, t: "_Tables", data, pos: int, end: int, depth: int, base: str,
         if u is None:
             raise UnknownCodeError(f"universal tag {number} is not an ASN.1 type", start,
                                    _where(w, base, trail, "tag"), actual=number)
-        if u.decode == "forbidden":
+        if u.kind == _FORBIDDEN:
             raise ConstraintError(f"universal tag {number} ({u.title}) cannot appear in DER", start,
                                   _where(w, base, trail, "tag"), actual=number)
-        if u.decode == "constructed":
+        if u.kind == _CONSTRUCTED:
             if not constructed:
                 raise ConstraintError(f"{u.title} must use the constructed form", start,
                                       _where(w, base, trail, "tag"), actual=first)
@@ -192,7 +193,7 @@ def _parse_one(w, t: "_Tables", data, pos: int, end: int, depth: int, base: str,
             if constructed:
                 raise ConstraintError(f"{u.title} must use the primitive form in DER", start,
                                       _where(w, base, trail, "tag"), actual=first)
-            problem = _check_primitive(u.decode, w.data, tlv.hdr_end, tlv.end)
+            problem = _check_primitive(u.kind, w.data, tlv.hdr_end, tlv.end)
             if problem is not None:
                 raise ConstraintError(f"{u.title} {problem}", tlv.hdr_end, _where(w, base, trail, "value"))
     if constructed:
@@ -204,22 +205,32 @@ _UTC_RE = re.compile(rb"(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z\Z")
 _GEN_RE = re.compile(rb"(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\.\d*[1-9])?Z\Z")
 _PRINTABLE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?")
 
+# The `decode` names of asn1_universal as small integers (_Universal.kind, _Plan.kind): the hot
+# path compares integers, not strings. Strings last, in _CODECS order.
+_KIND_NAMES = ("forbidden", "constructed", "boolean", "integer", "null", "bit_string", "octets", "oid",
+               "relative_oid", "utc_time", "generalized_time", "opaque", "printable", "numeric", "ascii",
+               "latin1", "utf8", "utf16", "utf32")
+(_FORBIDDEN, _CONSTRUCTED, _BOOLEAN, _INTEGER, _NULL, _BIT_STRING, _OCTETS, _OID, _RELATIVE_OID, _UTC_TIME,
+ _GENERALIZED_TIME, _OPAQUE, _PRINTABLE_STRING, _NUMERIC_STRING, _ASCII, _LATIN1, _UTF8, _UTF16,
+ _UTF32) = range(len(_KIND_NAMES))
+_KINDS = {name: kind for kind, name in enumerate(_KIND_NAMES)}
 
-def _check_primitive(decode: str, data: bytes, s: int, e: int) -> str | None:
-    """Why these contents are not valid DER for the type, or None."""
+
+def _check_primitive(kind: int, data: bytes, s: int, e: int) -> str | None:
+    """Why these contents are not valid DER for the type (a decode kind), or None."""
     n = e - s
-    if decode == "boolean":
+    if kind == _BOOLEAN:
         if n != 1 or data[s] not in (0x00, 0xFF):
             return "must be one byte, 00 or FF"
-    elif decode == "integer":
+    elif kind == _INTEGER:
         if n == 0:
             return "has no contents"
         if n > 1 and ((data[s] == 0 and data[s + 1] < 0x80) or (data[s] == 0xFF and data[s + 1] >= 0x80)):
             return "is not in its shortest form (a redundant leading 00 or FF byte)"
-    elif decode == "null":
+    elif kind == _NULL:
         if n:
             return "must be empty"
-    elif decode == "bit_string":
+    elif kind == _BIT_STRING:
         if n == 0:
             return "has no unused-bits byte"
         unused = data[s]
@@ -227,7 +238,7 @@ def _check_primitive(decode: str, data: bytes, s: int, e: int) -> str | None:
             return f"has an invalid unused-bits count {unused}"
         if unused and data[e - 1] & ((1 << unused) - 1):
             return "has unused bits that are not zero"
-    elif decode in ("oid", "relative_oid"):
+    elif kind == _OID or kind == _RELATIVE_OID:
         if n == 0:
             return "has no contents"
         if data[e - 1] & 0x80:
@@ -237,11 +248,11 @@ def _check_primitive(decode: str, data: bytes, s: int, e: int) -> str | None:
         for i in range(s + 1, e):
             if data[i] == 0x80 and not data[i - 1] & 0x80:
                 return "has a sub-identifier with a leading zero digit"
-    elif decode == "utc_time":
+    elif kind == _UTC_TIME:
         m = _UTC_RE.match(data[s:e])
         if not m or _bad_date(_utc_year(int(m[1])), *[int(x) for x in m.groups()[1:6]]):
             return "is not YYMMDDhhmmssZ"
-    elif decode == "generalized_time":
+    elif kind == _GENERALIZED_TIME:
         m = _GEN_RE.match(data[s:e])
         if not m or _bad_date(*[int(x) for x in m.groups()[:6]]):
             return "is not YYYYMMDDhhmmss[.f]Z"
@@ -265,15 +276,11 @@ def _bad_date(year, month, day, hour, minute, second) -> bool:
 # ======================================================================================
 
 class _Universal:
-    __slots__ = ("number", "name", "decode", "title")
+    __slots__ = ("number", "name", "decode", "title", "kind")
 
     def __init__(self, number, name, decode, title):
         self.number, self.name, self.decode, self.title = number, name, decode, title
-
-
-_DECODES = {"forbidden", "constructed", "boolean", "integer", "null", "bit_string", "octets", "oid",
-            "relative_oid", "utc_time", "generalized_time", "opaque", "printable", "numeric", "ascii",
-            "latin1", "utf8", "utf16", "utf32"}
+        self.kind = _KINDS[decode]
 
 
 # Type expressions
@@ -350,10 +357,10 @@ class _Tables:
         by_name: dict[str, _Universal] = {}
         for row in s.get("asn1_universal", "x680").rows:
             c = row.cells
-            if c["decode"] not in _DECODES:
-                raise SpecError(f"unknown decode {c['decode']!r} (known: {', '.join(sorted(_DECODES))})",
+            if c["decode"] not in _KINDS:
+                raise SpecError(f"unknown decode {c['decode']!r} (known: {', '.join(sorted(_KINDS))})",
                                 row.pos.file, row.pos.line, row.pos.column)
-            u = _Universal(c["number"], c["name"], sys.intern(c["decode"]), c["title"])
+            u = _Universal(c["number"], c["name"], c["decode"], c["title"])
             self.universal[u.number] = by_name[u.name] = u
         self.universal_by_name = by_name
         # by number, for the parser: a list index instead of a dict look-up per element
@@ -405,6 +412,7 @@ class _Tables:
         self.certificate = self.items.get("Certificate")
         # _oid_text of the contents of every OID the tables name, and the meaning shown for it
         self.oid_texts: dict[bytes, tuple[str, str]] = {}
+        self.bits_texts: dict[tuple, str] = {}          # _named_bits_text
         for dotted, entry in self.oids.items():
             try:
                 encoded = der_oid(dotted)
@@ -562,15 +570,16 @@ def asn1_type_for(s: SpecSet, message_code: int | None, cra_flag: int | None) ->
 class _Plan:
     """What to emit for one TLV: its name, how to read its value, and its children (or the one
     element its contents hold: inner). Made by _plan."""
-    __slots__ = ("tlv", "name", "decode", "hints", "children", "inner", "meaning")
+    __slots__ = ("tlv", "name", "kind", "hints", "children", "inner", "meaning")
 
 
 _NO_HINTS: dict = {}      # shared, never written
 
 
-def _plan(tlv: _Tlv, name, decode, hints: dict | None, children: list | None, inner: _Plan | None) -> _Plan:
+def _plan(tlv: _Tlv, name, kind: int, hints: dict | None, children: list | None, inner: _Plan | None) -> _Plan:
+    """kind: how to read the value (a decode kind; _CONSTRUCTED for a plan with children)."""
     plan = _Plan.__new__(_Plan)
-    plan.tlv, plan.name, plan.decode = tlv, name, decode
+    plan.tlv, plan.name, plan.kind = tlv, name, kind
     plan.hints = _NO_HINTS if hints is None else hints
     plan.children, plan.inner, plan.meaning = children, inner, None
     return plan
@@ -647,8 +656,10 @@ class _Matcher:
         """The plan for `tlv` read as `typ`; `implicit` is the tag key replacing the type's own."""
         if hints is None:
             hints = _NO_HINTS
+        # each branch names typ again as a typed local (the .pxd's): C attribute reads when compiled
         if isinstance(typ, _TRef):
-            item = typ.item
+            ref = typ
+            item = ref.item
             if item.form == "alias":
                 f = item.fields[0]
                 return self.match(f.type, tlv, name, _merged(f.hints, hints), implicit)
@@ -671,12 +682,13 @@ class _Matcher:
                 self.fail(tlv, f"one of the alternatives of {item.name}")
             return self.sequence(item, tlv, name or item.node, _SEQUENCE_KEY if implicit == _NO_TAG else implicit)
         if isinstance(typ, _TUni):
-            u = typ.u
+            uni = typ
+            u = uni.u
             if implicit != _NO_TAG:
-                if tlv.key != implicit or tlv.constructed != (u.decode == "constructed"):
+                if tlv.key != implicit or tlv.constructed != (u.kind == _CONSTRUCTED):
                     self.fail(tlv, f"[{implicit >> 2}] IMPLICIT {u.title}")
                 if not tlv.constructed:
-                    problem = _check_primitive(u.decode, self.w.data, tlv.hdr_end, tlv.end)
+                    problem = _check_primitive(u.kind, self.w.data, tlv.hdr_end, tlv.end)
                     if problem is not None:
                         raise _Mismatch(tlv.hdr_end, f"[{implicit >> 2}] IMPLICIT {u.title} {problem}")
             elif tlv.key != _key(0, u.number):
@@ -687,30 +699,32 @@ class _Matcher:
                     raise _Mismatch(tlv.start, f"{name} must hold {size} bytes, not {tlv.end - tlv.hdr_end}")
             if tlv.constructed:        # a constructed universal type with no schema below it
                 return self.generic(tlv, name)
-            return _plan(tlv, name, u.decode, hints, None, None)
+            return _plan(tlv, name, u.kind, hints, None, None)
         if isinstance(typ, _TTag):
-            key = _key(2, typ.number)
-            if typ.explicit:
+            tag = typ
+            key = _key(2, tag.number)
+            if tag.explicit:
                 if implicit != _NO_TAG:
                     key = implicit
                 if tlv.key != key or not tlv.constructed or len(tlv.children) != 1:
-                    self.fail(tlv, f"[{typ.number}] EXPLICIT holding one element")
-                inner = self.match(typ.inner, tlv.children[0], _default_name(typ.inner), hints)
-                return _plan(tlv, name, None, None, [inner], None)
-            return self.match(typ.inner, tlv, name, hints, key if implicit == _NO_TAG else implicit)
+                    self.fail(tlv, f"[{tag.number}] EXPLICIT holding one element")
+                inner = self.match(tag.inner, tlv.children[0], _default_name(tag.inner), hints)
+                return _plan(tlv, name, _CONSTRUCTED, None, [inner], None)
+            return self.match(tag.inner, tlv, name, hints, key if implicit == _NO_TAG else implicit)
         if isinstance(typ, _TList):
+            lst = typ
             key = implicit
             if key == _NO_TAG:
-                key = _SET_KEY if typ.is_set else _SEQUENCE_KEY
+                key = _SET_KEY if lst.is_set else _SEQUENCE_KEY
             if tlv.key != key or not tlv.constructed:
-                self.fail(tlv, "SET OF" if typ.is_set else "SEQUENCE OF")
-            base = _default_name(typ.elem)
+                self.fail(tlv, "SET OF" if lst.is_set else "SEQUENCE OF")
+            base = _default_name(lst.elem)
             children = []
             i = 0
             for c in tlv.children:
-                children.append(self.match(typ.elem, c, f"{base}[{i}]", hints))
+                children.append(self.match(lst.elem, c, f"{base}[{i}]", hints))
                 i += 1
-            return _plan(tlv, name, None, None, children, None)
+            return _plan(tlv, name, _CONSTRUCTED, None, children, None)
         if isinstance(typ, _TAny):
             if implicit != _NO_TAG:
                 self.fail(tlv, "an element")
@@ -733,8 +747,9 @@ class _Matcher:
             if f.typed_by is not None:
                 typ, tags = self.resolve_typed_by(f, done)
             if i < nkids:
-                if tags is None or kids[i].key in tags:
-                    plan = self.match(typ, kids[i], f.name, f.hints)
+                kid = kids[i]
+                if tags is None or kid.key in tags:
+                    plan = self.match(typ, kid, f.name, f.hints)
                     children.append(plan)
                     if done is not None:
                         done[f.name] = plan
@@ -746,7 +761,7 @@ class _Matcher:
                 raise _Mismatch(tlv.end, f"{item.name} ends before its component {f.name}")
         if i < nkids:
             self.fail(kids[i], f"the end of {item.name}")
-        return _plan(tlv, name, None, None, children, None)
+        return _plan(tlv, name, _CONSTRUCTED, None, children, None)
 
     def resolve_typed_by(self, f: _Field, done: dict):
         """The type and first tags of field f, its ANY part replaced by the type the OID it is
@@ -757,7 +772,7 @@ class _Matcher:
                 plan = None
                 break
             plan = _child_named(plan, part)
-        if plan is None or plan.decode != "oid":
+        if plan is None or plan.kind != _OID:
             return f.type, f.first_tags
         raw = self.w.data[plan.tlv.hdr_end:plan.tlv.end]
         known = self.t.oid_texts.get(raw)
@@ -780,31 +795,31 @@ class _Matcher:
         key = _key(0, u.number) if implicit == _NO_TAG else implicit
         if tlv.key != key or tlv.constructed:
             self.fail(tlv, u.title)
-        decode = u.decode
+        kind = u.kind
         start = tlv.hdr_end + (1 if typ.bits else 0)
         if typ.bits and (tlv.end == tlv.hdr_end or self.w.data[tlv.hdr_end] != 0):
-            return self.unwrapped(typ, tlv, name, decode, "has unused bits")
+            return self.unwrapped(typ, tlv, name, kind, "has unused bits")
         if start == tlv.end:
-            return self.unwrapped(typ, tlv, name, decode, "is empty")
+            return self.unwrapped(typ, tlv, name, kind, "is empty")
         try:
             inner = _parse_all(self.w, self.t, self.w.data, start, tlv.end, tlv.depth + 1, name, [])  # nests in tlv
         except DecodeError:          # the contents are not DER after all
-            return self.unwrapped(typ, tlv, name, decode, "is not DER")
+            return self.unwrapped(typ, tlv, name, kind, "is not DER")
         if len(inner) != 1:
-            return self.unwrapped(typ, tlv, name, decode, f"holds {len(inner)} elements")
+            return self.unwrapped(typ, tlv, name, kind, f"holds {len(inner)} elements")
         try:
             plan = self.match(typ.inner, inner[0], _default_name(typ.inner), hints)
         except _Mismatch as m:
             self.notes.append(f"ASN.1: {name} at offset {tlv.start} holds DER that does not match "
                               f"{_type_text(typ.inner)} ({m}); its contents are {FALLBACK}")
             plan = self.generic(inner[0], _default_name(typ.inner))
-        return _plan(tlv, name, decode, None, None, plan)
+        return _plan(tlv, name, kind, None, None, plan)
 
-    def unwrapped(self, typ, tlv, name, decode, why) -> _Plan:
+    def unwrapped(self, typ, tlv, name, kind, why) -> _Plan:
         if not isinstance(typ.inner, _TAny):
             self.notes.append(f"ASN.1: {name} at offset {tlv.start} {why}, not a {_type_text(typ.inner)}; "
                               "kept as bytes")
-        return _plan(tlv, name, decode, None, None, None)
+        return _plan(tlv, name, kind, None, None, None)
 
     def generic(self, tlv: _Tlv, name: str) -> _Plan:
         """Names from nothing but the tags: element[0], element[1], …; certificates are recognised.
@@ -838,11 +853,11 @@ class _Matcher:
                     else:
                         plan.meaning = cert.name
                         return plan
-                return _plan(tlv, name, None, None, self._generic_children(tlv), None)
-            return _plan(tlv, name, u.decode, None, None, None)
+                return _plan(tlv, name, _CONSTRUCTED, None, self._generic_children(tlv), None)
+            return _plan(tlv, name, u.kind, None, None, None)
         if tlv.constructed:
-            return _plan(tlv, name, None, None, self._generic_children(tlv), None)
-        return _plan(tlv, name, "octets", None, None, None)
+            return _plan(tlv, name, _CONSTRUCTED, None, self._generic_children(tlv), None)
+        return _plan(tlv, name, _OCTETS, None, None, None)
 
     def _generic_children(self, tlv: _Tlv) -> list:
         children = []
@@ -916,9 +931,9 @@ def _oid_text(raw: bytes, relative: bool = False) -> str:
     return ".".join([_number_text(arc) for arc in arcs])
 
 
-def _time_text(decode: str, raw: bytes) -> str:
+def _time_text(utc: bool, raw: bytes) -> str:
     text = raw.decode("ascii")
-    if decode == "utc_time":
+    if utc:
         text = f"{_utc_year(int(text[:2]))}" + text[2:]
     return f"{text[0:4]}-{text[4:6]}-{text[6:8]}T{text[8:10]}:{text[10:12]}:{text[12:]}"
 
@@ -953,6 +968,17 @@ def _bits_text(names: dict[int, str], raw: bytes, unused: int) -> str:
     return ", ".join(names.get(i, f"bit {i}") for i in set_bits if i < total) or "no bits set"
 
 
+def _named_bits_text(t: _Tables, names: dict, raw: bytes, unused: int) -> str:
+    """_bits_text, remembered per spec set (a few key-usage patterns recur in every certificate)."""
+    key = (id(names), raw, unused)         # names: a dict the tables hold, so its id is stable
+    text = t.bits_texts.get(key)
+    if text is None:
+        text = _bits_text(names, raw, unused)
+        if len(t.bits_texts) < MEMO_ENTRIES:
+            t.bits_texts[key] = text
+    return text
+
+
 def _emit(w, t: _Tables, plan: _Plan) -> int:
     """Walk one planned element; returns its row."""
     tlv = plan.tlv
@@ -968,7 +994,7 @@ def _emit(w, t: _Tables, plan: _Plan) -> int:
         for child in plan.children:
             _emit(w, t, child)
     elif plan.inner is not None:
-        if plan.decode == "bit_string":
+        if plan.kind == _BIT_STRING:
             w.uint("unused_bits", 1)
         _emit(w, t, plan.inner)
     else:
@@ -980,11 +1006,11 @@ def _emit(w, t: _Tables, plan: _Plan) -> int:
 
 
 def _emit_value(w, t: _Tables, plan: _Plan) -> None:
-    tlv, decode, hints = plan.tlv, plan.decode, plan.hints
+    tlv, kind, hints = plan.tlv, plan.kind, plan.hints
     n = tlv.end - tlv.hdr_end
-    if decode == "null":
+    if kind == _NULL:
         return
-    if decode == "integer":
+    if kind == _INTEGER:
         if n <= 8:
             value = w.sint("value", n)
             if hints:
@@ -995,32 +1021,32 @@ def _emit_value(w, t: _Tables, plan: _Plan) -> None:
             raw = w.data[tlv.hdr_end:tlv.end]
             w.bytes("value", n, _integer_text(raw))
         return
-    if decode == "boolean":
+    if kind == _BOOLEAN:
         value = w.uint("value", 1)
         w.set_last_meaning("TRUE" if value else "FALSE")
         return
-    if decode == "bit_string":
+    if kind == _BIT_STRING:
         unused = w.uint("unused_bits", 1)
         if n > 1:
             raw = w.bytes("value", n - 1)
             bits = hints.get("bits") if hints else None
-            w.set_last_meaning(_bits_text(bits, raw, unused) if bits is not None else raw.hex().upper())
+            w.set_last_meaning(_named_bits_text(t, bits, raw, unused) if bits is not None else raw.hex().upper())
         return
     if n == 0:
         return
     raw = w.bytes("value", n)
-    if decode == "oid" or decode == "relative_oid":
-        known = t.oid_texts.get(raw) if decode == "oid" else None
+    if kind == _OID or kind == _RELATIVE_OID:
+        known = t.oid_texts.get(raw) if kind == _OID else None
         if known is not None:
             w.set_last_meaning(known[1])
         else:
-            dotted = _oid_text(raw, decode == "relative_oid")
+            dotted = _oid_text(raw, kind == _RELATIVE_OID)
             entry = t.oids.get(dotted)
             w.set_last_meaning(f"{dotted} ({entry[0]})" if entry else dotted)
-    elif decode == "utc_time" or decode == "generalized_time":
-        w.set_last_meaning(_time_text(decode, raw))
-    elif decode in _CODECS:
-        w.set_last_meaning(_string_text(decode, raw))
+    elif kind == _UTC_TIME or kind == _GENERALIZED_TIME:
+        w.set_last_meaning(_time_text(kind == _UTC_TIME, raw))
+    elif kind >= _PRINTABLE_STRING:
+        w.set_last_meaning(_string_text(_KIND_NAMES[kind], raw))
     else:                                   # octets, opaque, untyped context-specific
         w.set_last_meaning(raw.hex().upper())
 
