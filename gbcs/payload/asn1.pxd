@@ -41,13 +41,17 @@ cdef int _UTF8, _UTF16, _UTF32
 cdef tuple _KIND_NAMES
 cdef dict _KINDS
 
-@cython.locals(n=Py_ssize_t, unused=int, i=Py_ssize_t)
+cdef Py_ssize_t MEMO_ENTRIES
+cdef dict _TIME_PROBLEMS
+cdef object _UNSEEN
+
+@cython.locals(n=Py_ssize_t, unused=int, i=Py_ssize_t, raw=bytes, key=tuple)
 cpdef str _check_primitive(int kind, bytes data, Py_ssize_t s, Py_ssize_t e)
 
 
 @cython.final
 cdef class _Universal:
-    cdef public object number, name, decode, title
+    cdef public object number, name, decode, title, node
     cdef public int kind
 
 
@@ -70,6 +74,7 @@ cdef class _TRef:
 cdef class _TList:
     cdef public object elem
     cdef public bint is_set
+    cdef public list names
 
 
 @cython.final
@@ -95,6 +100,7 @@ cdef class _Item:
     cdef public object name, form, node
     cdef public list fields
     cdef public bint typed
+    cdef public _TRef ref
 
 
 @cython.final
@@ -122,6 +128,7 @@ cdef dict _NO_HINTS
 @cython.locals(plan=_Plan)
 cpdef _Plan _plan(_Tlv tlv, name, int kind, dict hints, list children, _Plan inner)
 cpdef dict _merged(dict under, dict over)
+cpdef str _default_name(t)
 @cython.locals(child=_Plan)
 cpdef _Plan _child_named(_Plan plan, name)
 
@@ -136,7 +143,7 @@ cdef class _Matcher:
     cpdef fail(self, _Tlv tlv, expected)
     @cython.locals(item=_Item, f=_Field, alt=_Field, u=_Universal, kept=Py_ssize_t, plan=_Plan,
                    i=Py_ssize_t, c=_Tlv, key=long, children=list, tags=frozenset, problem=str, ref=_TRef,
-                   uni=_TUni, tag=_TTag, lst=_TList)
+                   uni=_TUni, tag=_TTag, lst=_TList, names=list)
     cpdef _Plan match(self, typ, _Tlv tlv, name, dict hints=*, long implicit=*)
     @cython.locals(f=_Field, i=Py_ssize_t, nkids=Py_ssize_t, kids=list, plan=_Plan, children=list,
                    done=dict, tags=frozenset, kid=_Tlv)

@@ -248,12 +248,29 @@ def _check_primitive(kind: int, data: bytes, s: int, e: int) -> str | None:
         for i in range(s + 1, e):
             if data[i] == 0x80 and not data[i - 1] & 0x80:
                 return "has a sub-identifier with a leading zero digit"
-    elif kind == _UTC_TIME:
-        m = _UTC_RE.match(data[s:e])
+    elif kind == _UTC_TIME or kind == _GENERALIZED_TIME:
+        raw = data[s:e]
+        key = (kind, raw)
+        problem = _TIME_PROBLEMS.get(key, _UNSEEN)     # certificates repeat: their times too
+        if problem is _UNSEEN:
+            problem = _time_problem(kind, raw)
+            if len(_TIME_PROBLEMS) < MEMO_ENTRIES:
+                _TIME_PROBLEMS[key] = problem
+        return problem
+    return None
+
+
+_TIME_PROBLEMS: dict = {}     # (kind, contents) -> _time_problem
+_UNSEEN = object()
+
+
+def _time_problem(kind: int, raw: bytes) -> str | None:
+    if kind == _UTC_TIME:
+        m = _UTC_RE.match(raw)
         if not m or _bad_date(_utc_year(int(m[1])), *[int(x) for x in m.groups()[1:6]]):
             return "is not YYMMDDhhmmssZ"
-    elif kind == _GENERALIZED_TIME:
-        m = _GEN_RE.match(data[s:e])
+    else:
+        m = _GEN_RE.match(raw)
         if not m or _bad_date(*[int(x) for x in m.groups()[:6]]):
             return "is not YYYYMMDDhhmmss[.f]Z"
     return None
@@ -276,11 +293,12 @@ def _bad_date(year, month, day, hour, minute, second) -> bool:
 # ======================================================================================
 
 class _Universal:
-    __slots__ = ("number", "name", "decode", "title", "kind")
+    __slots__ = ("number", "name", "decode", "title", "kind", "node")
 
     def __init__(self, number, name, decode, title):
         self.number, self.name, self.decode, self.title = number, name, decode, title
         self.kind = _KINDS[decode]
+        self.node = _snake(name) if not name.isupper() else name.lower()    # the default node name
 
 
 # Type expressions
@@ -303,10 +321,11 @@ class _TRef:
 
 
 class _TList:
-    __slots__ = ("elem", "is_set")
+    __slots__ = ("elem", "is_set", "names")
 
     def __init__(self, elem, is_set):
         self.elem, self.is_set = elem, is_set
+        self.names: list | None = None     # `<element name>[i]` for small i, made on first use
 
 
 class _TTag:
@@ -336,12 +355,13 @@ class _Field:
 
 
 class _Item:
-    __slots__ = ("name", "form", "node", "fields", "typed")
+    __slots__ = ("name", "form", "node", "fields", "typed", "ref")
 
     def __init__(self, name, form, node):
         self.name, self.form, self.node = name, form, node
         self.fields: list[_Field] = []
         self.typed = False              # a field is typed_by another
+        self.ref = _TRef(self)          # this item as a type expression
 
 
 def _snake(name: str) -> str:
@@ -476,7 +496,7 @@ class _Tables:
             if v in self.universal_by_name:
                 return _TUni(self.universal_by_name[v])
             if v in self.items:
-                return _TRef(self.items[v])
+                return self.items[v].ref
             raise SpecReferenceError(f"{v!r} is neither a universal type nor an asn1_type", pos.file, pos.line,
                                      pos.column)
         if isinstance(v, Call):
@@ -611,7 +631,7 @@ def _default_name(t) -> str:
         item = t.item
         return item.fields[0].name if item.form == "alias" else item.node
     if isinstance(t, _TUni):
-        return _snake(t.u.name) if not t.u.name.isupper() else t.u.name.lower()
+        return t.u.node
     if isinstance(t, _TTag):
         return _default_name(t.inner)
     return "element"
@@ -718,11 +738,14 @@ class _Matcher:
                 key = _SET_KEY if lst.is_set else _SEQUENCE_KEY
             if tlv.key != key or not tlv.constructed:
                 self.fail(tlv, "SET OF" if lst.is_set else "SEQUENCE OF")
-            base = _default_name(lst.elem)
+            names = lst.names
+            if names is None:
+                base = _default_name(lst.elem)
+                names = lst.names = [f"{base}[{i}]" for i in range(64)]
             children = []
             i = 0
             for c in tlv.children:
-                children.append(self.match(lst.elem, c, f"{base}[{i}]", hints))
+                children.append(self.match(lst.elem, c, names[i] if i < 64 else f"{_default_name(lst.elem)}[{i}]", hints))
                 i += 1
             return _plan(tlv, name, _CONSTRUCTED, None, children, None)
         if isinstance(typ, _TAny):
@@ -847,7 +870,7 @@ class _Matcher:
                         and tlv.children[0].key == _SEQUENCE_KEY and tlv.children[2].key == _BIT_STRING_KEY):
                     kept = len(self.notes)
                     try:
-                        plan = self.match(_TRef(cert), tlv, name)
+                        plan = self.match(cert.ref, tlv, name)
                     except _Mismatch:
                         del self.notes[kept:]
                     else:
@@ -1074,7 +1097,7 @@ def decode_asn1(w, ctx) -> None:
         ctx.notes.append(f"ASN.1: content holds {len(tlvs)} elements where {item.name} is one; {FALLBACK}")
     else:
         try:
-            top = _TRef(item)       # a top-level CHOICE is named by the alternative present
+            top = item.ref          # a top-level CHOICE is named by the alternative present
             plans = [matcher.match(top, tlvs[0], "" if item.form == "choice" else _default_name(top))]
         except _Mismatch as m:
             ctx.notes.append(f"ASN.1: content does not match {item.name} ({m}); {FALLBACK}")
@@ -1105,7 +1128,7 @@ def decode_der(w, name: str, type_name: str | None = None, notes: list | None = 
         if item is None:
             raise SpecReferenceError(f"no asn1_type called {type_name!r} in specs/")
         try:
-            plan = matcher.match(_TRef(item), tlv, name)
+            plan = matcher.match(item.ref, tlv, name)
         except _Mismatch as m:
             matcher.notes[:] = [f"ASN.1: {name} does not match {type_name} ({m}); {FALLBACK}"]
     if plan is None:
