@@ -26,13 +26,13 @@ cpdef str _path(str base, list trail)
 cpdef str _where(Walker w, str base, list trail, part=*)
 
 @cython.locals(i=Py_ssize_t, tlv=_Tlv)
-cpdef list _parse_all(Walker w, _Tables t, const unsigned char[:] data, Py_ssize_t pos, Py_ssize_t end,
+cpdef list _parse_all(Walker w, _Tables t, const unsigned char[::1] data, Py_ssize_t pos, Py_ssize_t end,
                       Py_ssize_t depth, str base, list trail)
 
 @cython.locals(start=Py_ssize_t, first=int, cls=long, constructed=bint, number=long, count=int, b=int,
                tag_end=Py_ssize_t, lb=int, minimal=bint, length="long long", n=int, tlv=_Tlv,
                u=_Universal, problem=str)
-cpdef _Tlv _parse_one(Walker w, _Tables t, const unsigned char[:] data, Py_ssize_t pos, Py_ssize_t end,
+cpdef _Tlv _parse_one(Walker w, _Tables t, const unsigned char[::1] data, Py_ssize_t pos, Py_ssize_t end,
                       Py_ssize_t depth, str base, list trail)
 
 cdef int _FORBIDDEN, _CONSTRUCTED, _BOOLEAN, _INTEGER, _NULL, _BIT_STRING, _OCTETS, _OID, _RELATIVE_OID
@@ -173,3 +173,12 @@ cpdef str _number_text(value)
 cpdef str _oid_text(raw, bint relative=*)
 
 cpdef str _named_bits_text(_Tables t, dict names, bytes raw, int unused)
+
+cdef dict _TIME_TEXTS
+@cython.locals(key=tuple, text=str)
+cpdef str _time_text(bint utc, bytes raw)
+
+@cython.locals(t=_Tables, matcher=_Matcher, item=_Item, plan=_Plan, tlvs=list, plans=list)
+cpdef decode_asn1(Walker w, ctx)
+@cython.locals(t=_Tables, matcher=_Matcher, item=_Item, plan=_Plan, tlv=_Tlv)
+cpdef decode_der(Walker w, name, type_name=*, notes=*, specs=*)

@@ -94,7 +94,7 @@ def _where(w, base: str, trail: list, part: str | None = None) -> str:
 
 def _parse_all(w, t: "_Tables", data, pos: int, end: int, depth: int, base: str, trail: list) -> list[_Tlv]:
     """Every element from pos to end (the contents of a constructed element, or a payload);
-    `data` is w.data (the compiled twin reads it as a typed memoryview); `trail` holds the
+    `data` is w.buf (the input; a typed memoryview in the compiled walker); `trail` holds the
     indexes leading here (grown and shrunk in place)."""
     out = []
     i = 0
@@ -825,7 +825,7 @@ class _Matcher:
         if start == tlv.end:
             return self.unwrapped(typ, tlv, name, kind, "is empty")
         try:
-            inner = _parse_all(self.w, self.t, self.w.data, start, tlv.end, tlv.depth + 1, name, [])  # nests in tlv
+            inner = _parse_all(self.w, self.t, self.w.buf, start, tlv.end, tlv.depth + 1, name, [])  # nests in tlv
         except DecodeError:          # the contents are not DER after all
             return self.unwrapped(typ, tlv, name, kind, "is not DER")
         if len(inner) != 1:
@@ -955,6 +955,19 @@ def _oid_text(raw: bytes, relative: bool = False) -> str:
 
 
 def _time_text(utc: bool, raw: bytes) -> str:
+    key = (utc, raw)
+    text = _TIME_TEXTS.get(key)         # certificates repeat: their times too
+    if text is None:
+        text = _make_time_text(utc, raw)
+        if len(_TIME_TEXTS) < MEMO_ENTRIES:
+            _TIME_TEXTS[key] = text
+    return text
+
+
+_TIME_TEXTS: dict = {}
+
+
+def _make_time_text(utc: bool, raw: bytes) -> str:
     text = raw.decode("ascii")
     if utc:
         text = f"{_utc_year(int(text[:2]))}" + text[2:]
@@ -1085,7 +1098,7 @@ def decode_asn1(w, ctx) -> None:
     """Walk DER content filling the walker's frame; names from the type of (message code, CRA)."""
     t = _tables(ctx.specs)
     w.need(1, "asn1")
-    tlvs = _parse_all(w, t, w.data, w.pos, w.end, 0, "", [])
+    tlvs = _parse_all(w, t, w.buf, w.pos, w.end, 0, "", [])
     item = t.dispatch.get((ctx.message_code, ctx.cra_flag))
     plans = None
     matcher = _Matcher(w, t)
@@ -1120,7 +1133,7 @@ def decode_der(w, name: str, type_name: str | None = None, notes: list | None = 
         from gbcs.spec import specs as _default_specs
         specs = _default_specs()
     t = _tables(specs)
-    tlv = _parse_one(w, t, w.data, w.pos, w.end, 0, name, [])
+    tlv = _parse_one(w, t, w.buf, w.pos, w.end, 0, name, [])
     matcher = _Matcher(w, t)
     plan = None
     if type_name is not None:
