@@ -41,7 +41,7 @@ cdef int _UTF8, _UTF16, _UTF32
 cdef tuple _KIND_NAMES
 cdef dict _KINDS
 
-cdef Py_ssize_t MEMO_ENTRIES
+
 cdef dict _TIME_PROBLEMS
 cdef object _UNSEEN
 

@@ -31,7 +31,8 @@ MAX_LENGTH_BYTES = 4    # long-form length bytes, as the walker's ber_length all
 DECIMAL_BITS = 1024     # larger numbers are shown in hex: decimal text is slow and capped by Python
 BITS_LISTED = 16        # unnamed set bits of a named-bits BIT STRING listed one by one, at most
 FALLBACK = "walked generically"   # every fallback note says this
-MEMO_ENTRIES = 4096     # texts remembered per spec set at most (they depend on input bytes)
+MEMO_ENTRIES = 4096     # verdicts and texts remembered for recurring contents (times, key usages), at most
+MEMO_BYTES = 32         # ... of contents this long at most: the memory stays small whatever the input
 
 __all__ = ["decode_asn1", "decode_der", "asn1_type_for", "MAX_DEPTH", "FALLBACK",
            "der_length", "der_tlv", "der_integer", "der_enumerated", "der_boolean", "der_null",
@@ -254,7 +255,7 @@ def _check_primitive(kind: int, data: bytes, s: int, e: int) -> str | None:
         problem = _TIME_PROBLEMS.get(key, _UNSEEN)     # certificates repeat: their times too
         if problem is _UNSEEN:
             problem = _time_problem(kind, raw)
-            if len(_TIME_PROBLEMS) < MEMO_ENTRIES:
+            if len(_TIME_PROBLEMS) < MEMO_ENTRIES and e - s <= MEMO_BYTES:
                 _TIME_PROBLEMS[key] = problem
         return problem
     return None
@@ -959,7 +960,7 @@ def _time_text(utc: bool, raw: bytes) -> str:
     text = _TIME_TEXTS.get(key)         # certificates repeat: their times too
     if text is None:
         text = _make_time_text(utc, raw)
-        if len(_TIME_TEXTS) < MEMO_ENTRIES:
+        if len(_TIME_TEXTS) < MEMO_ENTRIES and len(raw) <= MEMO_BYTES:
             _TIME_TEXTS[key] = text
     return text
 
@@ -1010,7 +1011,7 @@ def _named_bits_text(t: _Tables, names: dict, raw: bytes, unused: int) -> str:
     text = t.bits_texts.get(key)
     if text is None:
         text = _bits_text(names, raw, unused)
-        if len(t.bits_texts) < MEMO_ENTRIES:
+        if len(t.bits_texts) < MEMO_ENTRIES and len(raw) <= MEMO_BYTES:
             t.bits_texts[key] = text
     return text
 
