@@ -99,7 +99,7 @@ cdef class _Field:
 cdef class _Item:
     cdef public object name, form, node
     cdef public list fields
-    cdef public bint typed
+    cdef public bint typed, alias, choice
     cdef public _TRef ref
 
 
@@ -168,6 +168,9 @@ cpdef Py_ssize_t _emit(Walker w, _Tables t, _Plan plan) except -1
 cpdef _emit_value(Walker w, _Tables t, _Plan plan)
 
 cpdef str _number_text(value)
+cpdef str _integer_text(bytes raw)
+@cython.locals(text=str)
+cpdef str _string_text(str decode, bytes raw)
 
 @cython.locals(begin=Py_ssize_t, i=Py_ssize_t, b=int, short=bint, value=Py_ssize_t)
 cpdef str _oid_text(raw, bint relative=*)

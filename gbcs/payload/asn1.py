@@ -356,10 +356,11 @@ class _Field:
 
 
 class _Item:
-    __slots__ = ("name", "form", "node", "fields", "typed", "ref")
+    __slots__ = ("name", "form", "node", "fields", "typed", "ref", "alias", "choice")
 
     def __init__(self, name, form, node):
         self.name, self.form, self.node = name, form, node
+        self.alias, self.choice = form == "alias", form == "choice"     # the form, tested per element
         self.fields: list[_Field] = []
         self.typed = False              # a field is typed_by another
         self.ref = _TRef(self)          # this item as a type expression
@@ -681,10 +682,10 @@ class _Matcher:
         if isinstance(typ, _TRef):
             ref = typ
             item = ref.item
-            if item.form == "alias":
+            if item.alias:
                 f = item.fields[0]
                 return self.match(f.type, tlv, name, _merged(f.hints, hints), implicit)
-            if item.form == "choice":
+            if item.choice:
                 if implicit != _NO_TAG:
                     self.fail(tlv, f"{item.name} (a CHOICE cannot be tagged implicitly)")
                 for alt in item.fields:
