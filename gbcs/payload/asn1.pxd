@@ -161,6 +161,10 @@ cdef class _Matcher:
     cpdef list _generic_children(self, _Tlv tlv)
 
 
+cpdef _Tables _tables(s)
+@cython.locals(m=_Matcher)
+cpdef _Matcher _matcher(Walker w, _Tables t)
+
 @cython.locals(tlv=_Tlv, child=_Plan)
 cpdef Py_ssize_t _emit(Walker w, _Tables t, _Plan plan) except -1
 

@@ -666,10 +666,7 @@ def _first_tags(t):
 
 
 class _Matcher:
-    def __init__(self, w, t: _Tables):
-        self.w, self.t = w, t
-        self.notes: list[str] = []
-        self.memo: dict[int, tuple[_Plan, list[str]]] = {}
+    """Matches one payload's TLVs against types; made by _matcher."""
 
     def fail(self, tlv: _Tlv, expected: str):
         raise _Mismatch(tlv.start, f"expected {expected}, found {self.t.tag_text(tlv)}")
@@ -893,6 +890,14 @@ class _Matcher:
         return children
 
 
+def _matcher(w, t: _Tables) -> _Matcher:
+    m = _Matcher.__new__(_Matcher)
+    m.w, m.t = w, t
+    m.notes = []
+    m.memo = {}                 # generic: id(tlv) -> (plan, notes)
+    return m
+
+
 def _subst_any(typ, replacement):
     if isinstance(typ, _TAny):
         return replacement
@@ -1103,7 +1108,7 @@ def decode_asn1(w, ctx) -> None:
     tlvs = _parse_all(w, t, w.buf, w.pos, w.end, 0, "", [])
     item = t.dispatch.get((ctx.message_code, ctx.cra_flag))
     plans = None
-    matcher = _Matcher(w, t)
+    matcher = _matcher(w, t)
     if item is None:
         code = "none" if ctx.message_code is None else f"0x{ctx.message_code:04X}"
         ctx.notes.append(f"ASN.1: no type for message code {code} as "
@@ -1136,7 +1141,7 @@ def decode_der(w, name: str, type_name: str | None = None, notes: list | None = 
         specs = _default_specs()
     t = _tables(specs)
     tlv = _parse_one(w, t, w.buf, w.pos, w.end, 0, name, [])
-    matcher = _Matcher(w, t)
+    matcher = _matcher(w, t)
     plan = None
     if type_name is not None:
         item = t.items.get(type_name)
