@@ -14,6 +14,7 @@ Also here: small DER encoders and builders for a few GBCS payloads (tests, examp
 from __future__ import annotations
 
 import re
+import sys
 from datetime import datetime, timezone
 from typing import Iterable
 
@@ -30,6 +31,8 @@ MAX_LENGTH_BYTES = 4    # long-form length bytes, as the walker's ber_length all
 DECIMAL_BITS = 1024     # larger numbers are shown in hex: decimal text is slow and capped by Python
 BITS_LISTED = 16        # unnamed set bits of a named-bits BIT STRING listed one by one, at most
 FALLBACK = "walked generically"   # every fallback note says this
+MEMO_ENTRIES = 4096     # verdicts and texts remembered for recurring contents (times, key usages), at most
+MEMO_BYTES = 32         # ... of contents this long at most: the memory stays small whatever the input
 
 __all__ = ["decode_asn1", "decode_der", "asn1_type_for", "MAX_DEPTH", "FALLBACK",
            "der_length", "der_tlv", "der_integer", "der_enumerated", "der_boolean", "der_null",
@@ -45,17 +48,22 @@ __all__ = ["decode_asn1", "decode_der", "asn1_type_for", "MAX_DEPTH", "FALLBACK"
 # ======================================================================================
 
 class _Tlv:
-    """One DER element: absolute offsets of tag, length and contents; key is (class, number)."""
+    """One DER element: absolute offsets of tag, length and contents; key is _key(class, number).
+    Made only by _parse_one (through __new__: the compiled twin then skips argument parsing)."""
     __slots__ = ("start", "tag_end", "hdr_end", "end", "cls", "constructed", "number", "children",
                  "minimal_length", "depth", "key")
 
-    def __init__(self, start, tag_end, hdr_end, end, cls, constructed, number, minimal_length, depth):
-        self.start, self.tag_end, self.hdr_end, self.end = start, tag_end, hdr_end, end
-        self.cls, self.constructed, self.number = cls, constructed, number
-        self.minimal_length, self.depth = minimal_length, depth
-        self.children: list[_Tlv] | None = None
-        self.key = (cls, number)
 
+def _key(cls: int, number: int) -> int:
+    """A tag's (class, number) as one small integer: set look-ups without making tuples."""
+    return (number << 2) | cls
+
+
+_NO_TAG = -1                       # no implicit tag: the type's own
+_SEQUENCE_KEY = _key(0, 16)
+_SET_KEY = _key(0, 17)
+_BIT_STRING_KEY = _key(0, 3)
+_OCTET_STRING_KEY = _key(0, 4)
 
 _CLASS_NAMES = {1: "APPLICATION", 3: "PRIVATE"}
 
@@ -72,54 +80,72 @@ def _element_name(i: int) -> str:
     return _ELEMENT_NAMES[i] if i < 64 else f"element[{i}]"
 
 
-def _parse_all(w, t: "_Tables", data, pos: int, end: int, depth: int, path: str) -> list[_Tlv]:
+def _path(base: str, trail: list) -> str:
+    """The path of the element at `trail` (indexes from the outermost) below `base`; made only
+    when an error names it."""
+    for i in trail:
+        base = _join(base, _element_name(i))
+    return base
+
+
+def _where(w, base: str, trail: list, part: str | None = None) -> str:
+    path = _path(base, trail)
+    return w.path(path if part is None else _join(path, part))
+
+
+def _parse_all(w, t: "_Tables", data, pos: int, end: int, depth: int, base: str, trail: list) -> list[_Tlv]:
     """Every element from pos to end (the contents of a constructed element, or a payload);
-    `data` is w.data (the compiled twin reads it as a typed memoryview)."""
+    `data` is w.buf (the input; a typed memoryview in the compiled walker); `trail` holds the
+    indexes leading here (grown and shrunk in place)."""
     out = []
     i = 0
     while pos < end:
-        tlv = _parse_one(w, t, data, pos, end, depth, _join(path, _element_name(i)))
+        trail.append(i)
+        tlv = _parse_one(w, t, data, pos, end, depth, base, trail)
+        trail.pop()
         out.append(tlv)
         pos = tlv.end
         i += 1
     return out
 
 
-def _parse_one(w, t: "_Tables", data, pos: int, end: int, depth: int, path: str) -> _Tlv:
+def _parse_one(w, t: "_Tables", data, pos: int, end: int, depth: int, base: str, trail: list) -> _Tlv:
     if depth >= MAX_DEPTH:
         raise ConstraintError(f"elements nested more than {MAX_DEPTH} deep; no GBCS payload comes close",
-                              pos, w.path(path), rule="GBCS-D006")
-    w.spend(1, path)
+                              pos, _where(w, base, trail), rule="GBCS-D006")
+    w.budget -= 1                      # w.spend(1, path) without making the path unless it fails
+    if w.budget < 0:
+        w.spend(0, _path(base, trail))
     if pos >= end:
-        raise TruncatedError("needs a tag byte, none remain", pos, w.path(path), needed=1, available=0)
+        raise TruncatedError("needs a tag byte, none remain", pos, _where(w, base, trail), needed=1, available=0)
     start = pos
     first = data[pos]
     pos += 1
-    cls, constructed, number = first >> 6, bool(first & 0x20), first & 0x1F
+    cls, constructed, number = first >> 6, (first & 0x20) != 0, first & 0x1F
     if number == 0x1F:                 # high-tag-number form: base-128 digits, last has bit 8 clear
         number, count = 0, 0
         while True:
             if pos >= end:
-                raise TruncatedError("the multi-byte tag is cut short", start, w.path(_join(path, "tag")),
+                raise TruncatedError("the multi-byte tag is cut short", start, _where(w, base, trail, "tag"),
                                      needed=pos - start + 1, available=end - start)
             b = data[pos]
             pos += 1
             count += 1
             if count == 1 and b == 0x80:
                 raise ConstraintError("multi-byte tag number has a leading zero digit (not DER)", start,
-                                      w.path(_join(path, "tag")), actual=b)
+                                      _where(w, base, trail, "tag"), actual=b)
             if count > MAX_TAG_BYTES:
                 raise ConstraintError(f"tag number longer than {MAX_TAG_BYTES} bytes", start,
-                                      w.path(_join(path, "tag")))
+                                      _where(w, base, trail, "tag"))
             number = (number << 7) | (b & 0x7F)
             if not b & 0x80:
                 break
         if number < 31:
             raise ConstraintError(f"tag number {number} written in the multi-byte form; DER uses one byte "
-                                  "below 31", start, w.path(_join(path, "tag")), actual=number)
+                                  "below 31", start, _where(w, base, trail, "tag"), actual=number)
     tag_end = pos
     if pos >= end:
-        raise TruncatedError("needs a length byte, none remain", pos, w.path(_join(path, "length")),
+        raise TruncatedError("needs a length byte, none remain", pos, _where(w, base, trail, "length"),
                              needed=1, available=0)
     lb = data[pos]
     pos += 1
@@ -130,14 +156,14 @@ def _parse_one(w, t: "_Tables", data, pos: int, end: int, depth: int, path: str)
         n = lb & 0x7F
         if n == 0:
             raise ConstraintError("indefinite length (0x80) is BER, not DER", tag_end,
-                                  w.path(_join(path, "length")), rule="GBCS-D007", actual=lb)
+                                  _where(w, base, trail, "length"), rule="GBCS-D007", actual=lb)
         if n > MAX_LENGTH_BYTES:
             raise ConstraintError(f"length byte 0x{lb:02X} announces {n} length bytes; at most "
-                                  f"{MAX_LENGTH_BYTES} are allowed", tag_end, w.path(_join(path, "length")),
+                                  f"{MAX_LENGTH_BYTES} are allowed", tag_end, _where(w, base, trail, "length"),
                                   rule="GBCS-D007", actual=lb)
         if n > end - pos:
             raise TruncatedError(f"needs {n} length bytes, {end - pos} remain", tag_end,
-                                 w.path(_join(path, "length")), needed=n + 1, available=end - tag_end)
+                                 _where(w, base, trail, "length"), needed=n + 1, available=end - tag_end)
         minimal = data[pos] != 0
         length = 0
         for _ in range(n):             # at most MAX_LENGTH_BYTES: a C integer holds it
@@ -146,29 +172,33 @@ def _parse_one(w, t: "_Tables", data, pos: int, end: int, depth: int, path: str)
         minimal = minimal and length >= 0x80
     if length > end - pos:
         raise LengthError(f"declares {length} bytes but only {end - pos} remain — the payload is truncated "
-                          "or the length is wrong", tag_end, w.path(_join(path, "length")),
+                          "or the length is wrong", tag_end, _where(w, base, trail, "length"),
                           expected=length, actual=end - pos)
-    tlv = _Tlv(start, tag_end, pos, pos + length, cls, constructed, number, minimal, depth)
+    tlv = _Tlv.__new__(_Tlv)
+    tlv.start, tlv.tag_end, tlv.hdr_end, tlv.end = start, tag_end, pos, pos + length
+    tlv.cls, tlv.constructed, tlv.number, tlv.key = cls, constructed, number, (number << 2) | cls
+    tlv.minimal_length, tlv.depth, tlv.children = minimal, depth, None
     if cls == 0:
-        u = t.universal.get(number)
+        u = t.universals[number] if number < len(t.universals) else None
         if u is None:
             raise UnknownCodeError(f"universal tag {number} is not an ASN.1 type", start,
-                                   w.path(_join(path, "tag")), actual=number)
-        if u.decode == "forbidden":
+                                   _where(w, base, trail, "tag"), actual=number)
+        if u.kind == _FORBIDDEN:
             raise ConstraintError(f"universal tag {number} ({u.title}) cannot appear in DER", start,
-                                  w.path(_join(path, "tag")), actual=number)
-        if u.decode == "constructed" and not constructed:
-            raise ConstraintError(f"{u.title} must use the constructed form", start,
-                                  w.path(_join(path, "tag")), actual=first)
-        if u.decode != "constructed":
+                                  _where(w, base, trail, "tag"), actual=number)
+        if u.kind == _CONSTRUCTED:
+            if not constructed:
+                raise ConstraintError(f"{u.title} must use the constructed form", start,
+                                      _where(w, base, trail, "tag"), actual=first)
+        else:
             if constructed:
                 raise ConstraintError(f"{u.title} must use the primitive form in DER", start,
-                                      w.path(_join(path, "tag")), actual=first)
-            problem = _check_primitive(u.decode, w.data, tlv.hdr_end, tlv.end)
-            if problem:
-                raise ConstraintError(f"{u.title} {problem}", tlv.hdr_end, w.path(_join(path, "value")))
+                                      _where(w, base, trail, "tag"), actual=first)
+            problem = _check_primitive(u.kind, w.data, tlv.hdr_end, tlv.end)
+            if problem is not None:
+                raise ConstraintError(f"{u.title} {problem}", tlv.hdr_end, _where(w, base, trail, "value"))
     if constructed:
-        tlv.children = _parse_all(w, t, data, tlv.hdr_end, tlv.end, depth + 1, path)
+        tlv.children = _parse_all(w, t, data, tlv.hdr_end, tlv.end, depth + 1, base, trail)
     return tlv
 
 
@@ -176,22 +206,32 @@ _UTC_RE = re.compile(rb"(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z\Z")
 _GEN_RE = re.compile(rb"(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\.\d*[1-9])?Z\Z")
 _PRINTABLE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?")
 
+# The `decode` names of asn1_universal as small integers (_Universal.kind, _Plan.kind): the hot
+# path compares integers, not strings. Strings last, in _CODECS order.
+_KIND_NAMES = ("forbidden", "constructed", "boolean", "integer", "null", "bit_string", "octets", "oid",
+               "relative_oid", "utc_time", "generalized_time", "opaque", "printable", "numeric", "ascii",
+               "latin1", "utf8", "utf16", "utf32")
+(_FORBIDDEN, _CONSTRUCTED, _BOOLEAN, _INTEGER, _NULL, _BIT_STRING, _OCTETS, _OID, _RELATIVE_OID, _UTC_TIME,
+ _GENERALIZED_TIME, _OPAQUE, _PRINTABLE_STRING, _NUMERIC_STRING, _ASCII, _LATIN1, _UTF8, _UTF16,
+ _UTF32) = range(len(_KIND_NAMES))
+_KINDS = {name: kind for kind, name in enumerate(_KIND_NAMES)}
 
-def _check_primitive(decode: str, data: bytes, s: int, e: int) -> str | None:
-    """Why these contents are not valid DER for the type, or None."""
+
+def _check_primitive(kind: int, data: bytes, s: int, e: int) -> str | None:
+    """Why these contents are not valid DER for the type (a decode kind), or None."""
     n = e - s
-    if decode == "boolean":
+    if kind == _BOOLEAN:
         if n != 1 or data[s] not in (0x00, 0xFF):
             return "must be one byte, 00 or FF"
-    elif decode == "integer":
+    elif kind == _INTEGER:
         if n == 0:
             return "has no contents"
         if n > 1 and ((data[s] == 0 and data[s + 1] < 0x80) or (data[s] == 0xFF and data[s + 1] >= 0x80)):
             return "is not in its shortest form (a redundant leading 00 or FF byte)"
-    elif decode == "null":
+    elif kind == _NULL:
         if n:
             return "must be empty"
-    elif decode == "bit_string":
+    elif kind == _BIT_STRING:
         if n == 0:
             return "has no unused-bits byte"
         unused = data[s]
@@ -199,7 +239,7 @@ def _check_primitive(decode: str, data: bytes, s: int, e: int) -> str | None:
             return f"has an invalid unused-bits count {unused}"
         if unused and data[e - 1] & ((1 << unused) - 1):
             return "has unused bits that are not zero"
-    elif decode in ("oid", "relative_oid"):
+    elif kind == _OID or kind == _RELATIVE_OID:
         if n == 0:
             return "has no contents"
         if data[e - 1] & 0x80:
@@ -209,12 +249,29 @@ def _check_primitive(decode: str, data: bytes, s: int, e: int) -> str | None:
         for i in range(s + 1, e):
             if data[i] == 0x80 and not data[i - 1] & 0x80:
                 return "has a sub-identifier with a leading zero digit"
-    elif decode == "utc_time":
-        m = _UTC_RE.match(data[s:e])
+    elif kind == _UTC_TIME or kind == _GENERALIZED_TIME:
+        raw = data[s:e]
+        key = (kind, raw)
+        problem = _TIME_PROBLEMS.get(key, _UNSEEN)     # certificates repeat: their times too
+        if problem is _UNSEEN:
+            problem = _time_problem(kind, raw)
+            if len(_TIME_PROBLEMS) < MEMO_ENTRIES and e - s <= MEMO_BYTES:
+                _TIME_PROBLEMS[key] = problem
+        return problem
+    return None
+
+
+_TIME_PROBLEMS: dict = {}     # (kind, contents) -> _time_problem
+_UNSEEN = object()
+
+
+def _time_problem(kind: int, raw: bytes) -> str | None:
+    if kind == _UTC_TIME:
+        m = _UTC_RE.match(raw)
         if not m or _bad_date(_utc_year(int(m[1])), *[int(x) for x in m.groups()[1:6]]):
             return "is not YYMMDDhhmmssZ"
-    elif decode == "generalized_time":
-        m = _GEN_RE.match(data[s:e])
+    else:
+        m = _GEN_RE.match(raw)
         if not m or _bad_date(*[int(x) for x in m.groups()[:6]]):
             return "is not YYYYMMDDhhmmss[.f]Z"
     return None
@@ -237,15 +294,12 @@ def _bad_date(year, month, day, hour, minute, second) -> bool:
 # ======================================================================================
 
 class _Universal:
-    __slots__ = ("number", "name", "decode", "title")
+    __slots__ = ("number", "name", "decode", "title", "kind", "node")
 
     def __init__(self, number, name, decode, title):
         self.number, self.name, self.decode, self.title = number, name, decode, title
-
-
-_DECODES = {"forbidden", "constructed", "boolean", "integer", "null", "bit_string", "octets", "oid",
-            "relative_oid", "utc_time", "generalized_time", "opaque", "printable", "numeric", "ascii",
-            "latin1", "utf8", "utf16", "utf32"}
+        self.kind = _KINDS[decode]
+        self.node = _snake(name) if not name.isupper() else name.lower()    # the default node name
 
 
 # Type expressions
@@ -268,10 +322,11 @@ class _TRef:
 
 
 class _TList:
-    __slots__ = ("elem", "is_set")
+    __slots__ = ("elem", "is_set", "names")
 
     def __init__(self, elem, is_set):
         self.elem, self.is_set = elem, is_set
+        self.names: list | None = None     # `<element name>[i]` for small i, made on first use
 
 
 class _TTag:
@@ -292,19 +347,23 @@ _ANY = _TAny()
 
 
 class _Field:
-    __slots__ = ("name", "type", "optional", "hints", "typed_by", "first_tags")
+    __slots__ = ("name", "type", "optional", "hints", "typed_by", "first_tags", "substituted")
 
     def __init__(self, name, type_, optional, hints, typed_by):
         self.name, self.type, self.optional, self.hints, self.typed_by = name, type_, optional, hints, typed_by
         self.first_tags = None          # _first_tags(type), set once every type is compiled
+        self.substituted: dict = {}     # typed_by: type name -> (type, first tags), made on first use
 
 
 class _Item:
-    __slots__ = ("name", "form", "node", "fields")
+    __slots__ = ("name", "form", "node", "fields", "typed", "ref", "alias", "choice")
 
     def __init__(self, name, form, node):
         self.name, self.form, self.node = name, form, node
+        self.alias, self.choice = form == "alias", form == "choice"     # the form, tested per element
         self.fields: list[_Field] = []
+        self.typed = False              # a field is typed_by another
+        self.ref = _TRef(self)          # this item as a type expression
 
 
 def _snake(name: str) -> str:
@@ -320,12 +379,14 @@ class _Tables:
         by_name: dict[str, _Universal] = {}
         for row in s.get("asn1_universal", "x680").rows:
             c = row.cells
-            if c["decode"] not in _DECODES:
-                raise SpecError(f"unknown decode {c['decode']!r} (known: {', '.join(sorted(_DECODES))})",
+            if c["decode"] not in _KINDS:
+                raise SpecError(f"unknown decode {c['decode']!r} (known: {', '.join(sorted(_KINDS))})",
                                 row.pos.file, row.pos.line, row.pos.column)
             u = _Universal(c["number"], c["name"], c["decode"], c["title"])
             self.universal[u.number] = by_name[u.name] = u
         self.universal_by_name = by_name
+        # by number, for the parser: a list index instead of a dict look-up per element
+        self.universals: list = [self.universal.get(n) for n in range(max(self.universal, default=-1) + 1)]
         self.oids: dict[str, tuple[str, str | None]] = {}
         for item in s.of_kind("asn1_oid"):
             for row in item.rows:
@@ -335,7 +396,7 @@ class _Tables:
         self.items: dict[str, _Item] = {}
         for item in s.of_kind("asn1_type"):
             form = item.prop("form")
-            form = "sequence" if form is None else str(form)
+            form = "sequence" if form is None else sys.intern(str(form))
             if form not in ("sequence", "choice", "alias"):
                 raise SpecError(f"asn1_type form must be sequence, choice or alias, not {form!r}",
                                 item.pos.file, item.pos.line, item.pos.column)
@@ -352,7 +413,10 @@ class _Tables:
         for compiled in self.items.values():
             for f in compiled.fields:
                 f.first_tags = _first_tags(f.type)
-        self.tag_texts: dict[tuple[int, int, bool], str] = {}
+                compiled.typed = compiled.typed or f.typed_by is not None
+        # the text of every one-byte tag, indexed by that byte (one-byte tags have numbers below 31)
+        self.tag_texts: list = [None if b & 0x1F == 0x1F else self._tag_text(b >> 6, b & 0x1F, (b & 0x20) != 0)
+                                for b in range(256)]
         for item in s.of_kind("asn1_oid"):
             for row in item.rows:
                 if row.cells["type"] is not None and row.cells["type"] not in self.items:
@@ -368,6 +432,17 @@ class _Tables:
                                                  row.pos.line, row.pos.column)
                     self.dispatch[(row.cells["code"], cra)] = self.items[name]
         self.certificate = self.items.get("Certificate")
+        # _oid_text of the contents of every OID the tables name, and the meaning shown for it
+        self.oid_texts: dict[bytes, tuple[str, str]] = {}
+        self.bits_texts: dict[tuple, str] = {}          # _named_bits_text
+        for dotted, entry in self.oids.items():
+            try:
+                encoded = der_oid(dotted)
+            except EncodeError:
+                continue
+            raw = encoded[2:]
+            if encoded[1] == len(raw) and _oid_text(raw) == dotted:
+                self.oid_texts[raw] = (dotted, f"{dotted} ({entry[0]})")
 
     def _check_items(self, s: SpecSet) -> None:
         """Refuse what the matcher could not decide in one pass: an alias/choice cycle (it would
@@ -423,7 +498,7 @@ class _Tables:
             if v in self.universal_by_name:
                 return _TUni(self.universal_by_name[v])
             if v in self.items:
-                return _TRef(self.items[v])
+                return self.items[v].ref
             raise SpecReferenceError(f"{v!r} is neither a universal type nor an asn1_type", pos.file, pos.line,
                                      pos.column)
         if isinstance(v, Call):
@@ -491,21 +566,17 @@ class _Tables:
 
     # -- naming --
     def tag_text(self, tlv: _Tlv) -> str:
-        if tlv.number >= 64:
-            return self._tag_text(tlv)
-        key = (tlv.cls, tlv.number, tlv.constructed)
-        text = self.tag_texts.get(key)
-        if text is None:
-            text = self.tag_texts[key] = self._tag_text(tlv)
-        return text
+        if tlv.number < 31:
+            return self.tag_texts[(tlv.cls << 6) | (0x20 if tlv.constructed else 0) | tlv.number]
+        return self._tag_text(tlv.cls, tlv.number, tlv.constructed)
 
-    def _tag_text(self, tlv: _Tlv) -> str:
-        if tlv.cls == 0:
-            u = self.universal.get(tlv.number)
-            return u.title if u is not None else f"universal {tlv.number}"
-        if tlv.cls == 2:
-            return f"[{tlv.number}] context" + (" constructed" if tlv.constructed else "")
-        return f"[{_CLASS_NAMES[tlv.cls]} {tlv.number}]" + (" constructed" if tlv.constructed else "")
+    def _tag_text(self, cls: int, number: int, constructed: bool) -> str:
+        if cls == 0:
+            u = self.universal.get(number)
+            return u.title if u is not None else f"universal {number}"
+        if cls == 2:
+            return f"[{number}] context" + (" constructed" if constructed else "")
+        return f"[{_CLASS_NAMES[cls]} {number}]" + (" constructed" if constructed else "")
 
 
 def _tables(s: SpecSet) -> _Tables:
@@ -519,12 +590,37 @@ def asn1_type_for(s: SpecSet, message_code: int | None, cra_flag: int | None) ->
 
 
 class _Plan:
-    """What to emit for one TLV: its name, how to read its value, and its children."""
-    __slots__ = ("tlv", "name", "decode", "hints", "children", "inner", "meaning")
+    """What to emit for one TLV: its name, how to read its value, and its children (or the one
+    element its contents hold: inner). Made by _plan."""
+    __slots__ = ("tlv", "name", "kind", "hints", "children", "inner", "meaning")
 
-    def __init__(self, tlv, name, decode=None, hints=None, children=None, inner=None, meaning=None):
-        self.tlv, self.name, self.decode, self.hints = tlv, name, decode, hints or {}
-        self.children, self.inner, self.meaning = children, inner, meaning
+
+_NO_HINTS: dict = {}      # shared, never written
+
+
+def _plan(tlv: _Tlv, name, kind: int, hints: dict | None, children: list | None, inner: _Plan | None) -> _Plan:
+    """kind: how to read the value (a decode kind; _CONSTRUCTED for a plan with children)."""
+    plan = _Plan.__new__(_Plan)
+    plan.tlv, plan.name, plan.kind = tlv, name, kind
+    plan.hints = _NO_HINTS if hints is None else hints
+    plan.children, plan.inner, plan.meaning = children, inner, None
+    return plan
+
+
+def _merged(under: dict, over: dict) -> dict:
+    """`over`'s hints on top of `under`'s, copying only when both have some."""
+    if not over:
+        return under
+    if not under:
+        return over
+    return {**under, **over}
+
+
+def _child_named(plan: _Plan, name: str) -> _Plan | None:
+    for child in plan.children:
+        if child.name == name:
+            return child
+    return None
 
 
 class _Mismatch(Exception):
@@ -537,27 +633,27 @@ def _default_name(t) -> str:
         item = t.item
         return item.fields[0].name if item.form == "alias" else item.node
     if isinstance(t, _TUni):
-        return _snake(t.u.name) if not t.u.name.isupper() else t.u.name.lower()
+        return t.u.node
     if isinstance(t, _TTag):
         return _default_name(t.inner)
     return "element"
 
 
 def _first_tags(t):
-    """The (class, number) pairs an element of type t can start with; None = any."""
+    """The tag keys (_key(class, number)) an element of type t can start with; None = any."""
     if isinstance(t, _TAny):
         return None
     if isinstance(t, _TUni):
-        return {(0, t.u.number)}
+        return frozenset({_key(0, t.u.number)})
     if isinstance(t, _TList):
-        return {(0, 17 if t.is_set else 16)}
+        return frozenset({_SET_KEY if t.is_set else _SEQUENCE_KEY})
     if isinstance(t, _TTag):
-        return {(2, t.number)}
+        return frozenset({_key(2, t.number)})
     if isinstance(t, _TContaining):
-        return {(0, 3 if t.bits else 4)}
+        return frozenset({_BIT_STRING_KEY if t.bits else _OCTET_STRING_KEY})
     item = t.item
     if item.form == "sequence":
-        return {(0, 16)}
+        return frozenset({_SEQUENCE_KEY})
     if item.form == "alias":
         return _first_tags(item.fields[0].type)
     tags: set = set()
@@ -566,33 +662,28 @@ def _first_tags(t):
         if sub is None:
             return None
         tags |= sub
-    return tags
+    return frozenset(tags)
 
 
 class _Matcher:
-    def __init__(self, w, t: _Tables):
-        self.w, self.t = w, t
-        self.notes: list[str] = []
-        self.memo: dict[int, tuple[_Plan, list[str]]] = {}
+    """Matches one payload's TLVs against types; made by _matcher."""
 
     def fail(self, tlv: _Tlv, expected: str):
         raise _Mismatch(tlv.start, f"expected {expected}, found {self.t.tag_text(tlv)}")
 
-    def match(self, typ, tlv: _Tlv, name: str, hints: dict | None = None,
-              implicit: tuple[int, int] | None = None) -> _Plan:
-        hints = hints or {}
-        if isinstance(typ, _TAny):
-            if implicit is not None:
-                self.fail(tlv, "an element")
-            return self.generic(tlv, name)
+    def match(self, typ, tlv: _Tlv, name: str, hints: dict | None = None, implicit: int = _NO_TAG) -> _Plan:
+        """The plan for `tlv` read as `typ`; `implicit` is the tag key replacing the type's own."""
+        if hints is None:
+            hints = _NO_HINTS
+        # each branch names typ again as a typed local (the .pxd's): C attribute reads when compiled
         if isinstance(typ, _TRef):
-            item = typ.item
-            if item.form == "alias":
+            ref = typ
+            item = ref.item
+            if item.alias:
                 f = item.fields[0]
-                merged = {**f.hints, **hints}
-                return self.match(f.type, tlv, name, merged, implicit)
-            if item.form == "choice":
-                if implicit is not None:
+                return self.match(f.type, tlv, name, _merged(f.hints, hints), implicit)
+            if item.choice:
+                if implicit != _NO_TAG:
                     self.fail(tlv, f"{item.name} (a CHOICE cannot be tagged implicitly)")
                 for alt in item.fields:
                     tags = alt.first_tags
@@ -600,7 +691,7 @@ class _Matcher:
                         continue
                     kept = len(self.notes)
                     try:
-                        plan = self.match(alt.type, tlv, name or alt.name, {**alt.hints, **hints})
+                        plan = self.match(alt.type, tlv, name or alt.name, _merged(alt.hints, hints))
                     except _Mismatch:
                         del self.notes[kept:]
                         continue
@@ -608,120 +699,149 @@ class _Matcher:
                         plan.meaning = alt.name
                     return plan
                 self.fail(tlv, f"one of the alternatives of {item.name}")
-            return self.sequence(item, tlv, name or item.node, implicit or (0, 16))
+            return self.sequence(item, tlv, name or item.node, _SEQUENCE_KEY if implicit == _NO_TAG else implicit)
         if isinstance(typ, _TUni):
-            u = typ.u
-            if implicit is not None:
-                if tlv.key != implicit or tlv.constructed != (u.decode == "constructed"):
-                    self.fail(tlv, f"[{implicit[1]}] IMPLICIT {u.title}")
+            uni = typ
+            u = uni.u
+            if implicit != _NO_TAG:
+                if tlv.key != implicit or tlv.constructed != (u.kind == _CONSTRUCTED):
+                    self.fail(tlv, f"[{implicit >> 2}] IMPLICIT {u.title}")
                 if not tlv.constructed:
-                    problem = _check_primitive(u.decode, self.w.data, tlv.hdr_end, tlv.end)
-                    if problem:
-                        raise _Mismatch(tlv.hdr_end, f"[{implicit[1]}] IMPLICIT {u.title} {problem}")
-            elif tlv.key != (0, u.number):
+                    problem = _check_primitive(u.kind, self.w.data, tlv.hdr_end, tlv.end)
+                    if problem is not None:
+                        raise _Mismatch(tlv.hdr_end, f"[{implicit >> 2}] IMPLICIT {u.title} {problem}")
+            elif tlv.key != _key(0, u.number):
                 self.fail(tlv, u.title)
-            size = hints.get("size")
-            if size is not None and tlv.end - tlv.hdr_end != size:
-                raise _Mismatch(tlv.start, f"{name} must hold {size} bytes, not {tlv.end - tlv.hdr_end}")
+            if hints:
+                size = hints.get("size")
+                if size is not None and tlv.end - tlv.hdr_end != size:
+                    raise _Mismatch(tlv.start, f"{name} must hold {size} bytes, not {tlv.end - tlv.hdr_end}")
             if tlv.constructed:        # a constructed universal type with no schema below it
-                plan = self.generic(tlv, name)
-                return plan
-            return _Plan(tlv, name, u.decode, hints)
-        if isinstance(typ, _TList):
-            key = implicit or (0, 17 if typ.is_set else 16)
-            if tlv.key != key or not tlv.constructed:
-                self.fail(tlv, "SET OF" if typ.is_set else "SEQUENCE OF")
-            base = _default_name(typ.elem)
-            children = [self.match(typ.elem, c, f"{base}[{i}]", hints) for i, c in enumerate(tlv.children)]
-            return _Plan(tlv, name, children=children)
+                return self.generic(tlv, name)
+            return _plan(tlv, name, u.kind, hints, None, None)
         if isinstance(typ, _TTag):
-            key = (2, typ.number)
-            if typ.explicit:
-                if implicit is not None:
+            tag = typ
+            key = _key(2, tag.number)
+            if tag.explicit:
+                if implicit != _NO_TAG:
                     key = implicit
                 if tlv.key != key or not tlv.constructed or len(tlv.children) != 1:
-                    self.fail(tlv, f"[{typ.number}] EXPLICIT holding one element")
-                inner = self.match(typ.inner, tlv.children[0], _default_name(typ.inner), hints)
-                return _Plan(tlv, name, children=[inner])
-            return self.match(typ.inner, tlv, name, hints, implicit or key)
+                    self.fail(tlv, f"[{tag.number}] EXPLICIT holding one element")
+                inner = self.match(tag.inner, tlv.children[0], _default_name(tag.inner), hints)
+                return _plan(tlv, name, _CONSTRUCTED, None, [inner], None)
+            return self.match(tag.inner, tlv, name, hints, key if implicit == _NO_TAG else implicit)
+        if isinstance(typ, _TList):
+            lst = typ
+            key = implicit
+            if key == _NO_TAG:
+                key = _SET_KEY if lst.is_set else _SEQUENCE_KEY
+            if tlv.key != key or not tlv.constructed:
+                self.fail(tlv, "SET OF" if lst.is_set else "SEQUENCE OF")
+            names = lst.names
+            if names is None:
+                base = _default_name(lst.elem)
+                names = lst.names = [f"{base}[{i}]" for i in range(64)]
+            children = []
+            i = 0
+            for c in tlv.children:
+                children.append(self.match(lst.elem, c, names[i] if i < 64 else f"{_default_name(lst.elem)}[{i}]", hints))
+                i += 1
+            return _plan(tlv, name, _CONSTRUCTED, None, children, None)
+        if isinstance(typ, _TAny):
+            if implicit != _NO_TAG:
+                self.fail(tlv, "an element")
+            return self.generic(tlv, name)
         if isinstance(typ, _TContaining):
             return self.containing(typ, tlv, name, hints, implicit)
         raise AssertionError(typ)
 
-    def sequence(self, item: _Item, tlv: _Tlv, name: str, key) -> _Plan:
+    def sequence(self, item: _Item, tlv: _Tlv, name: str, key: int) -> _Plan:
         if tlv.key != key or not tlv.constructed:
             self.fail(tlv, f"{item.name} (SEQUENCE)")
         children: list[_Plan] = []
-        done: dict[str, _Plan] = {}
+        done: dict[str, _Plan] | None = {} if item.typed else None     # for typed_by fields
         kids = tlv.children
+        nkids = len(kids)
         i = 0
         for f in item.fields:
             typ = f.type
             tags = f.first_tags
             if f.typed_by is not None:
-                typ = self.resolve_typed_by(f, typ, done)
-                tags = _first_tags(typ)
-            if i < len(kids):
-                if tags is None or kids[i].key in tags:
-                    plan = self.match(typ, kids[i], f.name, f.hints)
+                typ, tags = self.resolve_typed_by(f, done)
+            if i < nkids:
+                kid = kids[i]
+                if tags is None or kid.key in tags:
+                    plan = self.match(typ, kid, f.name, f.hints)
                     children.append(plan)
-                    done[f.name] = plan
+                    if done is not None:
+                        done[f.name] = plan
                     i += 1
                     continue
                 if not f.optional:
                     self.fail(kids[i], f"{f.name} of {item.name}")
             elif not f.optional:
                 raise _Mismatch(tlv.end, f"{item.name} ends before its component {f.name}")
-        if i < len(kids):
+        if i < nkids:
             self.fail(kids[i], f"the end of {item.name}")
-        return _Plan(tlv, name, children=children)
+        return _plan(tlv, name, _CONSTRUCTED, None, children, None)
 
-    def resolve_typed_by(self, f: _Field, typ, done: dict[str, _Plan]):
+    def resolve_typed_by(self, f: _Field, done: dict):
+        """The type and first tags of field f, its ANY part replaced by the type the OID it is
+        typed by (a field matched before it) names."""
         plan = done.get(f.typed_by[0])
         for part in f.typed_by[1:]:
             if plan is None or plan.children is None:
                 plan = None
                 break
-            plan = next((c for c in plan.children if c.name == part), None)
-        if plan is None or plan.decode != "oid":
-            return typ
-        dotted = _oid_text(self.w.data[plan.tlv.hdr_end:plan.tlv.end])
-        entry = self.t.oids.get(dotted)
+            plan = _child_named(plan, part)
+        if plan is None or plan.kind != _OID:
+            return f.type, f.first_tags
+        raw = self.w.data[plan.tlv.hdr_end:plan.tlv.end]
+        known = self.t.oid_texts.get(raw)
+        entry = self.t.oids.get(known[0] if known is not None else _oid_text(raw))
         if entry is None or entry[1] is None:
-            return typ
-        target = self.t.items.get(entry[1])
-        return typ if target is None else _subst_any(typ, _TRef(target))
+            return f.type, f.first_tags
+        found = f.substituted.get(entry[1])
+        if found is None:           # once per (field, type named): the types never change
+            target = self.t.items.get(entry[1])
+            if target is None:
+                found = (f.type, f.first_tags)
+            else:
+                typ = _subst_any(f.type, _TRef(target))
+                found = (typ, _first_tags(typ))
+            f.substituted[entry[1]] = found
+        return found
 
-    def containing(self, typ: _TContaining, tlv: _Tlv, name: str, hints, implicit) -> _Plan:
+    def containing(self, typ: _TContaining, tlv: _Tlv, name: str, hints, implicit: int) -> _Plan:
         u = self.t.universal[3 if typ.bits else 4]
-        key = implicit or (0, u.number)
+        key = _key(0, u.number) if implicit == _NO_TAG else implicit
         if tlv.key != key or tlv.constructed:
             self.fail(tlv, u.title)
-        decode = u.decode
+        kind = u.kind
         start = tlv.hdr_end + (1 if typ.bits else 0)
         if typ.bits and (tlv.end == tlv.hdr_end or self.w.data[tlv.hdr_end] != 0):
-            return self.unwrapped(typ, tlv, name, decode, "has unused bits")
+            return self.unwrapped(typ, tlv, name, kind, "has unused bits")
         if start == tlv.end:
-            return self.unwrapped(typ, tlv, name, decode, "is empty")
+            return self.unwrapped(typ, tlv, name, kind, "is empty")
         try:
-            inner = _parse_all(self.w, self.t, self.w.data, start, tlv.end, tlv.depth + 1, name)   # nests in tlv
+            inner = _parse_all(self.w, self.t, self.w.buf, start, tlv.end, tlv.depth + 1, name, [])  # nests in tlv
         except DecodeError:          # the contents are not DER after all
-            return self.unwrapped(typ, tlv, name, decode, "is not DER")
+            return self.unwrapped(typ, tlv, name, kind, "is not DER")
         if len(inner) != 1:
-            return self.unwrapped(typ, tlv, name, decode, f"holds {len(inner)} elements")
+            return self.unwrapped(typ, tlv, name, kind, f"holds {len(inner)} elements")
         try:
             plan = self.match(typ.inner, inner[0], _default_name(typ.inner), hints)
         except _Mismatch as m:
             self.notes.append(f"ASN.1: {name} at offset {tlv.start} holds DER that does not match "
                               f"{_type_text(typ.inner)} ({m}); its contents are {FALLBACK}")
             plan = self.generic(inner[0], _default_name(typ.inner))
-        return _Plan(tlv, name, decode, inner=plan)
+        return _plan(tlv, name, kind, None, None, plan)
 
-    def unwrapped(self, typ, tlv, name, decode, why) -> _Plan:
+    def unwrapped(self, typ, tlv, name, kind, why) -> _Plan:
         if not isinstance(typ.inner, _TAny):
             self.notes.append(f"ASN.1: {name} at offset {tlv.start} {why}, not a {_type_text(typ.inner)}; "
                               "kept as bytes")
-        return _Plan(tlv, name, decode)
+        return _plan(tlv, name, kind, None, None, None)
 
     def generic(self, tlv: _Tlv, name: str) -> _Plan:
         """Names from nothing but the tags: element[0], element[1], …; certificates are recognised.
@@ -746,22 +866,36 @@ class _Matcher:
             if tlv.constructed:
                 cert = self.t.certificate
                 if (cert is not None and tlv.number == 16 and len(tlv.children) == 3
-                        and tlv.children[0].key == (0, 16) and tlv.children[2].key == (0, 3)):
+                        and tlv.children[0].key == _SEQUENCE_KEY and tlv.children[2].key == _BIT_STRING_KEY):
                     kept = len(self.notes)
                     try:
-                        plan = self.match(_TRef(cert), tlv, name)
+                        plan = self.match(cert.ref, tlv, name)
                     except _Mismatch:
                         del self.notes[kept:]
                     else:
                         plan.meaning = cert.name
                         return plan
-                return _Plan(tlv, name, children=[self.generic(c, f"element[{i}]")
-                                                  for i, c in enumerate(tlv.children)])
-            return _Plan(tlv, name, u.decode)
+                return _plan(tlv, name, _CONSTRUCTED, None, self._generic_children(tlv), None)
+            return _plan(tlv, name, u.kind, None, None, None)
         if tlv.constructed:
-            return _Plan(tlv, name, children=[self.generic(c, f"element[{i}]")
-                                              for i, c in enumerate(tlv.children)])
-        return _Plan(tlv, name, "octets")
+            return _plan(tlv, name, _CONSTRUCTED, None, self._generic_children(tlv), None)
+        return _plan(tlv, name, _OCTETS, None, None, None)
+
+    def _generic_children(self, tlv: _Tlv) -> list:
+        children = []
+        i = 0
+        for c in tlv.children:
+            children.append(self.generic(c, _element_name(i)))
+            i += 1
+        return children
+
+
+def _matcher(w, t: _Tables) -> _Matcher:
+    m = _Matcher.__new__(_Matcher)
+    m.w, m.t = w, t
+    m.notes = []
+    m.memo = {}                 # generic: id(tlv) -> (plan, notes)
+    return m
 
 
 def _subst_any(typ, replacement):
@@ -827,9 +961,22 @@ def _oid_text(raw: bytes, relative: bool = False) -> str:
     return ".".join([_number_text(arc) for arc in arcs])
 
 
-def _time_text(decode: str, raw: bytes) -> str:
+def _time_text(utc: bool, raw: bytes) -> str:
+    key = (utc, raw)
+    text = _TIME_TEXTS.get(key)         # certificates repeat: their times too
+    if text is None:
+        text = _make_time_text(utc, raw)
+        if len(_TIME_TEXTS) < MEMO_ENTRIES and len(raw) <= MEMO_BYTES:
+            _TIME_TEXTS[key] = text
+    return text
+
+
+_TIME_TEXTS: dict = {}
+
+
+def _make_time_text(utc: bool, raw: bytes) -> str:
     text = raw.decode("ascii")
-    if decode == "utc_time":
+    if utc:
         text = f"{_utc_year(int(text[:2]))}" + text[2:]
     return f"{text[0:4]}-{text[4:6]}-{text[6:8]}T{text[8:10]}:{text[10:12]}:{text[12:]}"
 
@@ -864,6 +1011,17 @@ def _bits_text(names: dict[int, str], raw: bytes, unused: int) -> str:
     return ", ".join(names.get(i, f"bit {i}") for i in set_bits if i < total) or "no bits set"
 
 
+def _named_bits_text(t: _Tables, names: dict, raw: bytes, unused: int) -> str:
+    """_bits_text, remembered per spec set (a few key-usage patterns recur in every certificate)."""
+    key = (id(names), raw, unused)         # names: a dict the tables hold, so its id is stable
+    text = t.bits_texts.get(key)
+    if text is None:
+        text = _bits_text(names, raw, unused)
+        if len(t.bits_texts) < MEMO_ENTRIES and len(raw) <= MEMO_BYTES:
+            t.bits_texts[key] = text
+    return text
+
+
 def _emit(w, t: _Tables, plan: _Plan) -> int:
     """Walk one planned element; returns its row."""
     tlv = plan.tlv
@@ -879,7 +1037,7 @@ def _emit(w, t: _Tables, plan: _Plan) -> int:
         for child in plan.children:
             _emit(w, t, child)
     elif plan.inner is not None:
-        if plan.decode == "bit_string":
+        if plan.kind == _BIT_STRING:
             w.uint("unused_bits", 1)
         _emit(w, t, plan.inner)
     else:
@@ -891,42 +1049,47 @@ def _emit(w, t: _Tables, plan: _Plan) -> int:
 
 
 def _emit_value(w, t: _Tables, plan: _Plan) -> None:
-    tlv, decode, hints = plan.tlv, plan.decode, plan.hints
+    tlv, kind, hints = plan.tlv, plan.kind, plan.hints
     n = tlv.end - tlv.hdr_end
-    if decode == "null":
+    if kind == _NULL:
         return
-    if decode == "integer":
+    if kind == _INTEGER:
         if n <= 8:
             value = w.sint("value", n)
-            names = hints.get("enum") or hints.get("lookup")
-            if names is not None:
-                w.set_last_meaning(names.get(value))
+            if hints:
+                names = hints.get("enum") or hints.get("lookup")
+                if names is not None:
+                    w.set_last_meaning(names.get(value))
         else:
             raw = w.data[tlv.hdr_end:tlv.end]
             w.bytes("value", n, _integer_text(raw))
         return
-    if decode == "boolean":
+    if kind == _BOOLEAN:
         value = w.uint("value", 1)
         w.set_last_meaning("TRUE" if value else "FALSE")
         return
-    if decode == "bit_string":
+    if kind == _BIT_STRING:
         unused = w.uint("unused_bits", 1)
         if n > 1:
             raw = w.bytes("value", n - 1)
-            bits = hints.get("bits")
-            w.set_last_meaning(_bits_text(bits, raw, unused) if bits is not None else raw.hex().upper())
+            bits = hints.get("bits") if hints else None
+            w.set_last_meaning(_named_bits_text(t, bits, raw, unused) if bits is not None else raw.hex().upper())
         return
     if n == 0:
         return
     raw = w.bytes("value", n)
-    if decode in ("oid", "relative_oid"):
-        dotted = _oid_text(raw, decode == "relative_oid")
-        entry = t.oids.get(dotted)
-        w.set_last_meaning(f"{dotted} ({entry[0]})" if entry else dotted)
-    elif decode in ("utc_time", "generalized_time"):
-        w.set_last_meaning(_time_text(decode, raw))
-    elif decode in _CODECS:
-        w.set_last_meaning(_string_text(decode, raw))
+    if kind == _OID or kind == _RELATIVE_OID:
+        known = t.oid_texts.get(raw) if kind == _OID else None
+        if known is not None:
+            w.set_last_meaning(known[1])
+        else:
+            dotted = _oid_text(raw, kind == _RELATIVE_OID)
+            entry = t.oids.get(dotted)
+            w.set_last_meaning(f"{dotted} ({entry[0]})" if entry else dotted)
+    elif kind == _UTC_TIME or kind == _GENERALIZED_TIME:
+        w.set_last_meaning(_time_text(kind == _UTC_TIME, raw))
+    elif kind >= _PRINTABLE_STRING:
+        w.set_last_meaning(_string_text(_KIND_NAMES[kind], raw))
     else:                                   # octets, opaque, untyped context-specific
         w.set_last_meaning(raw.hex().upper())
 
@@ -942,10 +1105,10 @@ def decode_asn1(w, ctx) -> None:
     """Walk DER content filling the walker's frame; names from the type of (message code, CRA)."""
     t = _tables(ctx.specs)
     w.need(1, "asn1")
-    tlvs = _parse_all(w, t, w.data, w.pos, w.end, 0, "")
+    tlvs = _parse_all(w, t, w.buf, w.pos, w.end, 0, "", [])
     item = t.dispatch.get((ctx.message_code, ctx.cra_flag))
     plans = None
-    matcher = _Matcher(w, t)
+    matcher = _matcher(w, t)
     if item is None:
         code = "none" if ctx.message_code is None else f"0x{ctx.message_code:04X}"
         ctx.notes.append(f"ASN.1: no type for message code {code} as "
@@ -954,7 +1117,7 @@ def decode_asn1(w, ctx) -> None:
         ctx.notes.append(f"ASN.1: content holds {len(tlvs)} elements where {item.name} is one; {FALLBACK}")
     else:
         try:
-            top = _TRef(item)       # a top-level CHOICE is named by the alternative present
+            top = item.ref          # a top-level CHOICE is named by the alternative present
             plans = [matcher.match(top, tlvs[0], "" if item.form == "choice" else _default_name(top))]
         except _Mismatch as m:
             ctx.notes.append(f"ASN.1: content does not match {item.name} ({m}); {FALLBACK}")
@@ -977,15 +1140,15 @@ def decode_der(w, name: str, type_name: str | None = None, notes: list | None = 
         from gbcs.spec import specs as _default_specs
         specs = _default_specs()
     t = _tables(specs)
-    tlv = _parse_one(w, t, w.data, w.pos, w.end, 0, name)
-    matcher = _Matcher(w, t)
+    tlv = _parse_one(w, t, w.buf, w.pos, w.end, 0, name, [])
+    matcher = _matcher(w, t)
     plan = None
     if type_name is not None:
         item = t.items.get(type_name)
         if item is None:
             raise SpecReferenceError(f"no asn1_type called {type_name!r} in specs/")
         try:
-            plan = matcher.match(_TRef(item), tlv, name)
+            plan = matcher.match(item.ref, tlv, name)
         except _Mismatch as m:
             matcher.notes[:] = [f"ASN.1: {name} does not match {type_name} ({m}); {FALLBACK}"]
     if plan is None:
