@@ -1,10 +1,9 @@
 # Cython declarations for the compiled twin of message.py (gbcs/backend.py): a Node is an
-# extension type there, with a free list, so the views the walker hands out cost little.
+# extension type there, so the views the walker hands out cost little.
 cimport cython
 
 
 @cython.final
-@cython.freelist(1024)
 cdef class Node:
     cdef public object _tape, _name, _start, _end, _codec, _value, _meaning, _children
     cdef public Py_ssize_t _row

@@ -12,7 +12,6 @@ cdef int FAST_NONE, FAST_UINT, FAST_EXPECT, FAST_BYTES, FAST_STRUCT
 
 
 @cython.final
-@cython.freelist(64)
 cdef class Scope:
     cdef public dict values
     cdef public object parent
