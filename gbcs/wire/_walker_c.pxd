@@ -11,7 +11,7 @@ cdef dict _SHARED_INDEXED
 cdef list _SHARED_CODECS
 cdef dict _SHARED_CODEC_IDS
 cdef list _SHARED_NAME_SLOTS, _SHARED_CODEC_SLOTS
-cdef Py_ssize_t LOOKUP_SLOTS, _LOOKUP_MASK, INT_KINDS, INT_SIZES
+cdef Py_ssize_t LOOKUP_SLOTS, _LOOKUP_MASK, INT_KINDS, INT_SIZES, BER_LEN_CODEC, BYTES_CODEC, _CODEC_ID_SLOTS
 cdef list _SHARED_INT_CODEC_IDS
 cdef Py_ssize_t INDEXED_CACHE, INDEXED_CACHE_SIZE, INITIAL_ROWS_MAX, GROW_DOUBLING_UP_TO, SHARED_MEANINGS_FROM
 
@@ -51,6 +51,8 @@ cdef class Tape:
     cpdef Py_ssize_t codec_id(self, codec) except -1
     @cython.locals(k=Py_ssize_t, cid=Py_ssize_t)
     cpdef Py_ssize_t int_codec_id(self, int kind, Py_ssize_t size) except -1
+    @cython.locals(cid=Py_ssize_t)
+    cpdef Py_ssize_t fixed_codec_id(self, Py_ssize_t slot, str codec) except -1
     @cython.locals(mid=Py_ssize_t)
     cpdef Py_ssize_t meaning_id(self, meaning) except -1
     @cython.locals(i=Py_ssize_t, slot=Py_ssize_t, entry=tuple)

@@ -1,9 +1,10 @@
 """Readable forms of the time encodings GBCS uses (meanings only; values stay raw)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 EPOCH_2000 = datetime(2000, 1, 1, tzinfo=timezone.utc)
+DAYS_0000_03_01_TO_2000 = 730425      # proleptic Gregorian days from 0000-03-01 to 2000-01-01
 
 
 def utc2000_meaning(seconds: int) -> str:
@@ -12,8 +13,20 @@ def utc2000_meaning(seconds: int) -> str:
         return "0 (now / not set)"
     if seconds == 0xFFFFFFFF:
         return "FFFFFFFF (not set / never)"
-    t = EPOCH_2000 + timedelta(seconds=seconds)      # years 2000..2136: always four digits
-    return f"{t.year}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
+    # The civil date by integer arithmetic (H. Hinnant's civil_from_days, days counted from
+    # 0000-03-01 so leap days end each 4/100/400-year cycle): C arithmetic in the compiled twin,
+    # where datetime + timedelta cost a microsecond a field.
+    days, rest = seconds // 86400, seconds % 86400
+    era = (days + DAYS_0000_03_01_TO_2000) // 146097
+    day_of_era = (days + DAYS_0000_03_01_TO_2000) % 146097
+    year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36524 - day_of_era // 146096) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    shifted_month = (5 * day_of_year + 2) // 153                 # 0 = March
+    day = day_of_year - (153 * shifted_month + 2) // 5 + 1
+    month = shifted_month + 3 if shifted_month < 10 else shifted_month - 9
+    year = era * 400 + year_of_era + (1 if month <= 2 else 0)   # years 2000..2136: four digits
+    hour, minute, second = rest // 3600, rest % 3600 // 60, rest % 60
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (year, month, day, hour, minute, second)
 
 
 def dlms_datetime_text(raw: bytes) -> str | None:

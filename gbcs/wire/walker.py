@@ -61,11 +61,14 @@ LOOKUP_SLOTS = 1024            # a power of two
 _LOOKUP_MASK = LOOKUP_SLOTS - 1
 _SHARED_NAME_SLOTS: list = [None] * LOOKUP_SLOTS
 _SHARED_CODEC_SLOTS: list = [None] * LOOKUP_SLOTS
-# Codec ids of integer leaves by (kind, size) (Tape.int_codec_id), 0 until first used; they
-# belong to the shared codec table and are replaced with it.
+# Codec ids of integer leaves by (kind, size) (Tape.int_codec_id), then of the BER length and
+# plain bytes codecs, 0 until first used; they belong to the shared codec table and are
+# replaced with it.
 INT_KINDS = 4                  # unsigned big / little endian, signed big / little endian
 INT_SIZES = 33                 # byte sizes 0..32 have codec names in _U/_ULE/_I/_ILE
-_SHARED_INT_CODEC_IDS: list = [0] * (INT_KINDS * INT_SIZES)
+BER_LEN_CODEC, BYTES_CODEC = INT_KINDS * INT_SIZES, INT_KINDS * INT_SIZES + 1
+_CODEC_ID_SLOTS = INT_KINDS * INT_SIZES + 2
+_SHARED_INT_CODEC_IDS: list = [0] * _CODEC_ID_SLOTS
 INDEXED_CACHE = 256
 SHARED_MEANINGS_FROM = 1024
 INDEXED_CACHE_SIZE = 1 << 16
@@ -151,7 +154,7 @@ class Tape:
         if len(_SHARED_CODECS) > MAX_CODECS // 2:
             _SHARED_CODECS, _SHARED_CODEC_IDS = [None], {}
             _SHARED_CODEC_SLOTS = [None] * LOOKUP_SLOTS
-            _SHARED_INT_CODEC_IDS = [0] * (INT_KINDS * INT_SIZES)
+            _SHARED_INT_CODEC_IDS = [0] * _CODEC_ID_SLOTS
         self.names: list = _SHARED_NAMES
         self.name_ids: dict = _SHARED_NAME_IDS
         self.name_slots: list = _SHARED_NAME_SLOTS
@@ -254,6 +257,13 @@ class Tape:
         cid = self.codec_id(codec)
         if k >= 0:
             self.int_codec_ids[k] = cid
+        return cid
+
+    def fixed_codec_id(self, slot: int, codec: str) -> int:
+        """The id of `codec`, kept in int_codec_ids[slot] (BER_LEN_CODEC, BYTES_CODEC)."""
+        cid = self.int_codec_ids[slot]
+        if not cid:
+            cid = self.int_codec_ids[slot] = self.codec_id(codec)
         return cid
 
     def meaning_id(self, meaning) -> int:
@@ -560,7 +570,7 @@ class Tape:
         tape.codecs = codecs
         tape.codec_ids = {c: k for k, c in enumerate(codecs) if k}
         tape.codec_slots = [None] * LOOKUP_SLOTS
-        tape.int_codec_ids = [0] * (INT_KINDS * INT_SIZES)
+        tape.int_codec_ids = [0] * _CODEC_ID_SLOTS
         tape.meanings = meanings
         tape.meaning_ids = {m: k for k, m in enumerate(meanings) if type(m) is str}
         tape.stored = stored
@@ -816,7 +826,10 @@ class Walker:
         start = self.pos
         self.pos = start + n
         value = _cut(self.data, start, self.pos) if n >= 0 else self.data[start:self.pos]
-        self._leaf(name, start, codec, V_BYTES, meaning)
+        if codec == "bytes":
+            self._leaf_id(name, start, self.tape.fixed_codec_id(BYTES_CODEC, "bytes"), V_BYTES, meaning)
+        else:
+            self._leaf(name, start, codec, V_BYTES, meaning)
         return value
 
     def rest(self, name: str, codec: str = "bytes", meaning: str | None = None) -> bytes:
@@ -824,12 +837,13 @@ class Walker:
 
     def ber_length(self, name: str) -> int:
         """A BER/DER definite length: short form, or 81/82/83/84 + big-endian value."""
-        self.need(1, name)
+        if self.pos >= self.end:
+            self.need(1, name)
         start = self.pos
         first = self.buf[start]
         if first < 0x80:
             self.pos = start + 1
-            self._leaf(name, start, "ber_len", V_BERLEN, None)
+            self._leaf_id(name, start, self.tape.fixed_codec_id(BER_LEN_CODEC, "ber_len"), V_BERLEN, None)
             return first
         n = first & 0x7F
         if n == 0 or n > 4:
@@ -840,7 +854,7 @@ class Walker:
             self.need(1 + n, name)
         self.pos = start + 1 + n
         value = self._int(start + 1, n, False)
-        self._leaf(name, start, "ber_len", V_BERLEN, None)
+        self._leaf_id(name, start, self.tape.fixed_codec_id(BER_LEN_CODEC, "ber_len"), V_BERLEN, None)
         return value
 
     def expect(self, name: str, size: int, allowed, what: str, meaning: str | None = None,
