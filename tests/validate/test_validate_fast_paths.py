@@ -300,3 +300,10 @@ def test_json_lines_through_orjson_only_when_the_text_is_json_s():
         out = io.StringIO()
         write_jsonl([record], out)
         assert out.getvalue() == json.dumps(record, separators=(",", ":")) + "\n"
+
+
+def test_finding_dicts_hold_every_field_in_order():
+    import dataclasses
+    from gbcs.findings import finding
+    f = finding("GBCS-E111", "the counter is 0", 3, "grouping_header")
+    assert list(f.to_dict().items()) == list(dataclasses.asdict(f).items())
