@@ -200,10 +200,12 @@ def scan_tree(root: Node) -> TreeScan:
     if cid is not None:
         codecs = tape.a_codec[top:stop].tobytes()
         count = codecs.count(cid)
-        # every length one byte long (the bytes they cover = their number) is minimal: the
-        # common tree, told by two C loops (the compiled tape's span_of_codec; the pure-Python
-        # tape's would loop over every row)
-        if count and not (type(tape) is not PythonTape and tape.span_of_codec(top, "ber_len") == count):
+        # The bytes the lengths cover beyond one each (the compiled tape sums spans in C; the
+        # pure-Python one would loop over every row, so there every length row is looked at):
+        # one-byte lengths are always minimal, so the search stops once the longer ones are seen
+        # (the walker writes every length in at least one byte).
+        extra = tape.span_of_codec(top, "ber_len") - count if count and type(tape) is not PythonTape else -1
+        if count and extra:
             a_start, a_end, a_vkind, data = tape.a_start, tape.a_end, tape.a_vkind, tape.data
             at = codecs.find(cid)
             while at >= 0:
@@ -211,11 +213,14 @@ def scan_tree(root: Node) -> TreeScan:
                 start, used = a_start[row], a_end[row] - a_start[row]
                 # a long form read from the bytes is minimal unless its first length byte is 0,
                 # or it is one byte below 0x80; any other value is looked at through a view
-                if used > 1 and (data[start + 1] == 0 or (used == 2 and data[start + 1] < 0x80)
-                                 or a_vkind[row] != V_BERLEN):
-                    node = tape_view(tape, row)
-                    if node.end - node.start > _minimal_length_size(node.value):
-                        non_minimal.append(node)
+                if used > 1:
+                    if data[start + 1] == 0 or (used == 2 and data[start + 1] < 0x80) or a_vkind[row] != V_BERLEN:
+                        node = tape_view(tape, row)
+                        if node.end - node.start > _minimal_length_size(node.value):
+                            non_minimal.append(node)
+                    extra -= used - 1
+                    if extra == 0:
+                        break
                 at = codecs.find(cid, at + 1)
     return TreeScan(non_minimal, _has_group_named(tape, top, stop, "tbs_certificate"), root)
 
