@@ -4,6 +4,11 @@ A check is a function bound to the rule ids it reports (`@rule_check(rule_id, ..
 the topic module of its rules (gbcs/validate/<topic>.py, listed in TOPIC_MODULES). It reads a
 Context and yields Findings. A check that raises becomes a finding of its rule, never an
 exception out of validate(); a decode failure is a finding and checks needing the tree are skipped.
+
+Which checks run on a message is planned once per rule selection and, for decoded messages,
+once per message class (code, CRA flag, payload family): a check declared with
+`applies=` is left out of the classes where it can find nothing (an alert rule on a command,
+a GBZ rule on a DLMS payload).
 """
 from __future__ import annotations
 

@@ -255,13 +255,19 @@ def nodes_named(node: Node, match: Callable[[str], bool]) -> list[Node]:
     if tape is None:
         return [n for n in node.descendants() if match(n.name)]
     top = node.row
-    column = None
+    ids = _matching_ids(tape.names, match)
+    if not ids:
+        return []
+    stop = tape.after(top)
+    if len(ids) > 1:              # several names match: keep those the subtree holds (one C pass)
+        present = set(tape.a_name[top:stop])
+        ids = [nid for nid in ids if nid in present]
     rows = []
     a_index = tape.a_index
-    for nid in _matching_ids(tape.names, match):
-        if column is None:
-            column = _name_column(tape, top, tape.after(top))
-            width = tape.a_name.itemsize
+    if ids:
+        column = _name_column(tape, top, stop)
+        width = tape.a_name.itemsize
+    for nid in ids:
         for at in rows_with_name(column, width, nid):
             if a_index[top + at] < 0:
                 rows.append(top + at)
