@@ -307,3 +307,29 @@ def test_finding_dicts_hold_every_field_in_order():
     from gbcs.findings import finding
     f = finding("GBCS-E111", "the counter is 0", 3, "grouping_header")
     assert list(f.to_dict().items()) == list(dataclasses.asdict(f).items())
+
+
+def test_encrypted_parts_from_the_tape_equal_the_walk_on_the_corpus(rtds):
+    """The tape's search for encrypted parts (groups holding a ciphertext) finds what the walk
+    over Node objects finds, on the corpus messages that carry parts and mutations of them."""
+    carrying = []
+    for _, data in rtds:
+        try:
+            m = gbcs.decode(data)
+        except gbcs.GbcsError:
+            continue
+        m = m.inner or m
+        if locate.find_encrypted(m.root, m.payload_type):
+            carrying.append(data)
+    assert carrying
+    compared = 0
+    for data in carrying + _mutations(carrying, 300, 9):
+        try:
+            m = gbcs.decode(data)
+        except gbcs.GbcsError:
+            continue
+        m = m.inner or m
+        found = locate.find_encrypted(m.root, m.payload_type)
+        assert found == locate.find_encrypted(plain(m.root), m.payload_type)
+        compared += bool(found)
+    assert compared > len(carrying)
