@@ -85,6 +85,8 @@ class Integrity:
     @property
     def unknown_parties(self) -> list[str]:
         """EUIs whose keys the checks needed and the keystore lacked, each once."""
+        if not self.missing:
+            return []
         return list(dict.fromkeys(eui for options in self.missing.values() for option in options
                                   for eui, _, _ in option))
 

@@ -38,6 +38,7 @@ _JSON_USAGE = {"digitalSignature": "ds", "keyAgreement": "ka"}
 _FILE_RE = re.compile(r"^([0-9A-F]{16})(-pp)?-(ds|ka)\.(pem|key)$", re.IGNORECASE)
 _PP_NAME_RE = re.compile(r"PP-ka$|-pp-", re.IGNORECASE)   # Boxed names: "Z1-supplierPP-ka"
 _ECDH_CACHE_SIZE = 65536
+_LOOKUPS_KEPT = 4096            # entity look-ups a keystore remembers
 _ids = itertools.count(1)
 
 
@@ -133,7 +134,7 @@ class KeyEntry:
     """One key of one entity: a certificate or bare public key, and maybe its private key."""
 
     __slots__ = ("eui", "usage", "prepayment", "source", "name", "role", "serial", "kind", "origin",
-                 "key_id", "certificate", "_public", "_private_source", "_private")
+                 "key_id", "certificate", "_public", "_private_source", "_private", "_label")
 
     def __init__(self, eui: bytes, usage: str, prepayment: bool, source: str, *, origin: str = "keystore",
                  name: str | None = None, role: int | None = None, serial: int | None = None,
@@ -146,6 +147,7 @@ class KeyEntry:
         self._public: ec.EllipticCurvePublicKey | None = None
         self._private_source: str | None = None
         self._private: ec.EllipticCurvePrivateKey | None = None
+        self._label: tuple = ()          # (eui, usage, prepayment, their label): validate asks per message
 
     # -- public side --------------------------------------------------------------------
     @property
@@ -167,8 +169,13 @@ class KeyEntry:
 
     # -- text ---------------------------------------------------------------------------
     def label(self) -> str:
+        known = self._label
+        if known and known[0] is self.eui and known[1] is self.usage and known[2] is self.prepayment:
+            return known[3]
         pp = " prepayment" if self.prepayment else ""
-        return f"{self.eui.hex().upper()} {self.usage.upper()}{pp}"
+        text = f"{self.eui.hex().upper()} {self.usage.upper()}{pp}"
+        self._label = (self.eui, self.usage, self.prepayment, text)
+        return text
 
     def describe(self) -> str:
         """Human text naming the key (never its value): EUI, usage, name, where it came from."""
@@ -252,6 +259,9 @@ class Keystore:
         self._entries: dict[tuple[bytes, str, bool], list[KeyEntry]] = {}
         self._size = 0                  # entries held; len() is asked once per message by validate
         self.pair_cache: dict = {}      # (a, b, size) -> ECDH key pairs (gbcs.crypto.decrypt.key_pairs)
+        # (what, eui, usage, prepayment) -> the entries public_entries / private_entries / kind_of
+        # give: asked for every message, forgotten whenever an entry is added or changed
+        self._lookups: dict = {}
         self.sources: list[str] = []
         self.warnings: list[str] = []
         self._ecdh_cache: OrderedDict[tuple[int, bytes], bytes] = OrderedDict()
@@ -303,6 +313,7 @@ class Keystore:
         self.sources.append(str(folder))
 
     def _add_file(self, f: Path) -> None:
+        self._lookups.clear()
         m = _FILE_RE.match(f.name)
         assert m is not None
         eui, pp, usage, ext = bytes.fromhex(m.group(1)), bool(m.group(2)), m.group(3).lower(), m.group(4).lower()
@@ -383,6 +394,7 @@ class Keystore:
         self.sources.append(str(p))
 
     def _add_json_item(self, eui: bytes, usage: str, serial: str, item: object, where: str) -> None:
+        self._lookups.clear()
         if not isinstance(item, dict):
             raise KeystoreError(f"{where}: expected an object with certificate, privateKey, name, role")
         cert_pem, key_pem = item.get("certificate"), item.get("privateKey")
@@ -445,6 +457,7 @@ class Keystore:
         for e in self._entries.get((the_eui, the_usage, prepayment), []):
             if e._public is not None and public_point(e._public) == point:
                 return e
+        self._lookups.clear()
         entry = KeyEntry(the_eui, the_usage, prepayment, source, origin=origin, kind=kind,
                          serial=cert.serial_number, role=certificate_role(cert))
         entry.certificate, entry._public = cert, key
@@ -457,6 +470,7 @@ class Keystore:
                 certificate: x509.Certificate | None = None, prepayment: bool = False,
                 source: str = "api", name: str | None = None, kind: str | None = None) -> KeyEntry:
         """Add key objects directly (tests, programs that hold their own keys)."""
+        self._lookups.clear()
         entry = KeyEntry(normalise_eui(eui), _usage(usage), prepayment, source, origin="api", name=name,
                          kind=kind)
         if certificate is not None:
@@ -493,13 +507,35 @@ class Keystore:
         return found
 
     def public_entries(self, eui: bytes | str, usage: str, *, prepayment: bool = False) -> list[KeyEntry]:
+        return list(self._recalled(("public", eui, usage, prepayment), self._public_entries))
+
+    def _public_entries(self, _, eui, usage, prepayment) -> list[KeyEntry]:
         return [e for e in self.find(eui, usage, prepayment=prepayment) if e.public_key is not None]
 
     def private_entries(self, eui: bytes | str, usage: str, *, prepayment: bool = False) -> list[KeyEntry]:
+        return list(self._recalled(("private", eui, usage, prepayment), self._private_entries))
+
+    def _private_entries(self, _, eui, usage, prepayment) -> list[KeyEntry]:
         return [e for e in self.find(eui, usage, prepayment=prepayment) if e.has_private]
 
     def kind_of(self, eui: bytes | str) -> str | None:
         """'device' or 'organisation' as the certificates (or Boxed roles) show, else None."""
+        return self._recalled(("kind", eui), self._kind_of)
+
+    def _recalled(self, key: tuple, compute):
+        """compute(*key), remembered until the keystore changes (copies are the callers' to make)."""
+        if type(key[1]) not in (bytes, str):         # a bytearray or a bad EUI: not a dict key
+            return compute(*key)
+        lookups = self._lookups
+        if key in lookups:
+            return lookups[key]
+        value = compute(*key)
+        if len(lookups) >= _LOOKUPS_KEPT:
+            lookups.clear()
+        lookups[key] = value
+        return value
+
+    def _kind_of(self, _, eui: bytes | str) -> str | None:
         raw = normalise_eui(eui)
         kinds = {e.kind for usage in USAGES for pp in (False, True)
                  for e in self._entries.get((raw, usage, pp), ())}

@@ -7,9 +7,11 @@ So the parts are read off the tree; nothing here parses bytes a second time.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
+from typing import Iterator
 
-from gbcs.message import Node
+from gbcs.message import Node, tape_view
 
 _PART_FIELDS = ("security_header", "ciphertext", "tag")
 
@@ -38,7 +40,50 @@ def _may_hold_parts(payload: Node) -> bool:
     if tape is None:
         return True
     nid = tape.name_ids.get(_PART_FIELDS[1])
-    return nid is not None and nid in tape.a_name[payload.row:tape.after(payload.row)]
+    if nid is None:
+        return False
+    top = payload.row
+    return next(rows_with_name(tape.a_name[top:tape.after(top)].tobytes(), tape.a_name.itemsize, nid), None) is not None
+
+
+def rows_with_name(column: bytes, width: int, nid: int) -> Iterator[int]:
+    """The rows (counted from the column's first) whose name id is `nid`, found in the bytes of
+    a tape's name column (array.tobytes(), `width` bytes an id) by bytes.find, at C speed."""
+    pattern = nid.to_bytes(width, sys.byteorder)
+    at = column.find(pattern)
+    while at >= 0:
+        if at % width:                        # the pattern across two ids
+            at = column.find(pattern, at + 1)
+            continue
+        yield at // width
+        at = column.find(pattern, at + width)
+
+
+def _parts_on_tape(payload: Node, part) -> None:
+    """part(group, its parent) for the groups below `payload` that the depth-first walk would
+    try, found from the tape's name column: the groups holding a child called `ciphertext`,
+    in byte order, less those inside a part already found (the walk does not enter a part)."""
+    tape, top = payload.tape, payload.row
+    stop = tape.after(top)
+    a_index, after = tape.a_index, tape.after
+    nid = tape.name_ids.get(_PART_FIELDS[1])
+    column = tape.a_name[top:stop].tobytes()
+    groups = sorted({_parent_row(tape, top + at) for at in rows_with_name(column, tape.a_name.itemsize, nid)
+                     if at > 0 and a_index[top + at] < 0})
+    past_part = -1                         # the row after the last part found, and its subtree
+    for row in groups:
+        if row == top or row < past_part:
+            continue
+        if part(tape_view(tape, row), tape_view(tape, _parent_row(tape, row))):
+            past_part = after(row)
+
+
+def _parent_row(tape, row: int) -> int:
+    """The row of the group that holds `row` (which is not its tape's root)."""
+    at = row - 1
+    while tape.after(at) <= row:
+        at -= 1
+    return at
 
 
 def _gbz_context(component: Node) -> dict:
@@ -71,6 +116,9 @@ def find_encrypted(root: Node | None, family: str | None) -> list[EncryptedPart]
         return True
 
     if payload.children is None or part(payload, None):
+        return out
+    if payload.tape is not None:
+        _parts_on_tape(payload, part)
         return out
     # depth first in byte order, without recursion; one iterator per level, so a group of a
     # million children is never held as a million views at once

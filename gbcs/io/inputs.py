@@ -293,8 +293,14 @@ def _from_text(blob: bytes) -> list[_Chunk]:
 def _decode_line(line: str, number: int) -> tuple[str, bytes, str | None]:
     """(encoding, bytes, error) of one non-blank line; "?" when neither. Odd hex keeps its leading
     whole bytes, so its first byte still decides whether it starts a message."""
-    if not len(line) % 2 and _HEX.fullmatch(line):      # plain hex: no prefix or separator to strip
-        return "hex", bytes.fromhex(line), None
+    if not len(line) % 2:           # plain hex: no prefix or separator to strip
+        try:
+            data = bytes.fromhex(line)
+        except ValueError:
+            data = None
+        # fromhex also skips whitespace: all digits only when every two characters made a byte
+        if data is not None and len(data) * 2 == len(line):
+            return "hex", data, None
     digits = _HEX_SEPARATORS.sub("", _HEX_PREFIX.sub("", line))
     if _HEX.fullmatch(digits):
         if len(digits) % 2:

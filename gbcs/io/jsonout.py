@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import islice
 from typing import Any, Iterable, Iterator, TextIO
 
 import orjson
@@ -26,35 +27,44 @@ from gbcs.wire.walker import V_F32, V_F32LE, V_F64, V_F64LE, V_STORED
 _string = json.encoder.encode_basestring_ascii
 FLUSH_AT = 1 << 16          # characters gathered before each write
 ROWS_PER_PIECE = 512        # tree rows joined into one piece
-_INT64 = 1 << 63
-_JSON_SCALARS = frozenset((str, bool, type(None)))
+_SAFE_LEAVES = frozenset((str, int, bool, type(None)))
+_SAFE_TYPES = _SAFE_LEAVES | {dict, list, tuple}
+_STR = frozenset((str,))
 SMALL_TREE_ROWS = 4096      # trees up to this many rows go to orjson whole (as dicts); larger ones stream
 _FLOAT_KINDS = bytes((V_F32, V_F32LE, V_F64, V_F64LE))
 _PLAIN_VALUES = (int, str, bytes, bytearray, bool, type(None))
+_PLAIN_VALUE_TYPES = frozenset(_PLAIN_VALUES)
 _NOT_JSON_ASCII = re.compile("[^\x00-\x7e]")       # what json's ensure_ascii escapes beyond orjson
 
 
 def _orjson_safe(value: Any, depth: int = 0) -> bool:
     """True when orjson writes `value` exactly as json.dumps would (bar non-ASCII text,
-    checked on the output): no floats (their text differs), no ints beyond 64 bits."""
+    checked on the output): str, int, bool and None in dicts with str keys, lists and tuples
+    (no floats: their text differs). An int beyond 64 bits passes here: orjson refuses it
+    (a TypeError its callers catch), as it does a nesting too deep for it."""
     kind = type(value)
-    if kind in _JSON_SCALARS:
+    if kind in _SAFE_LEAVES:
         return True
-    if kind is int:
-        return -_INT64 <= value < _INT64
     if depth > 64:
         return False
     if kind is dict:
-        for key, item in value.items():        # a loop, not all(): records are many small dicts
-            if type(key) is not str or (type(item) not in _JSON_SCALARS and not _orjson_safe(item, depth + 1)):
-                return False
+        if value and not set(map(type, value)) <= _STR:
+            return False
+        items = value.values()
+    elif kind is list or kind is tuple:
+        items = value
+    else:
+        return False
+    # the types of a container's items, told at C speed; only nested containers are visited
+    types = set(map(type, items))
+    if types <= _SAFE_LEAVES:
         return True
-    if kind is list or kind is tuple:
-        for item in value:
-            if type(item) not in _JSON_SCALARS and not _orjson_safe(item, depth + 1):
-                return False
-        return True
-    return False
+    if not types <= _SAFE_TYPES:
+        return False
+    for item in items:
+        if type(item) not in _SAFE_LEAVES and not _orjson_safe(item, depth + 1):
+            return False
+    return True
 
 
 def _fast_json(value: Any, indent: int | None, level: int) -> str | None:
@@ -62,7 +72,11 @@ def _fast_json(value: Any, indent: int | None, level: int) -> str | None:
     would write something else."""
     if not _orjson_safe(value):
         return None
-    text = _as_json_text(orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent == 2 else 0))
+    try:
+        raw = orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent == 2 else 0)
+    except TypeError:               # orjson.JSONEncodeError: an int beyond 64 bits, or too deep
+        return None
+    text = _as_json_text(raw)
     if indent == 2 and level:
         text = text.replace("\n", "\n" + " " * (indent * level))
     return text
@@ -91,9 +105,14 @@ def _tree_data(tree: Tree) -> dict | None:
         kinds = tape.a_vkind[top:stop].tobytes()
         if any(k in kinds for k in _FLOAT_KINDS):
             return None
-        if V_STORED in kinds and any(top <= j < stop and type(v) not in _PLAIN_VALUES for j, v in tape.stored.items()):
-            return None
-        if any(type(m) is not str for m in tape.meanings[1:]):
+        if V_STORED in kinds:
+            stored = tape.stored
+            if top == 0 and stop == tape.n:      # the whole tape: every stored value, typed at C speed
+                if not set(map(type, stored.values())) <= _PLAIN_VALUE_TYPES:
+                    return None
+            elif any(top <= j < stop and type(v) not in _PLAIN_VALUES for j, v in stored.items()):
+                return None
+        if not set(map(type, islice(tape.meanings, 1, None))) <= _STR:
             return None
     return tree.to_dict()
 

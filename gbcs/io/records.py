@@ -99,8 +99,9 @@ def validated(results: Iterable[Result], keystore=None, acb=None, chosen=None, s
             v = check(r.data, r.message, r.error, keystore, acb=acb, selector=chosen, source=r.source)
         r.extra = {"status": v.outcome(strict), "signature": v.signature, "mac": v.mac,
                    "decryption": v.decryption, "valid": v.ok}
-        if v.unknown_parties:
-            r.extra["unknown_parties"] = v.unknown_parties
+        unknown = v.unknown_parties
+        if unknown:
+            r.extra["unknown_parties"] = unknown
         r.extra["findings"] = [f.to_dict() for f in v.findings]
         yield r
 

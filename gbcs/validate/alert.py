@@ -6,7 +6,11 @@ from gbcs.validate.engine import Context, rule_check
 from gbcs.validate.facts import alert_code, carried, cra_name, facts
 
 
-@rule_check("GBCS-A101", "GBCS-A102", "GBCS-A103")
+def _is_alert(cls, spec_set) -> bool:
+    return facts(spec_set).cra_names.get(cls.cra_flag) == "alert"
+
+
+@rule_check("GBCS-A101", "GBCS-A102", "GBCS-A103", applies=_is_alert)
 def alert_codes(ctx: Context):
     m = carried(ctx.message)
     f = facts(ctx.specs)

@@ -9,6 +9,7 @@ from collections import OrderedDict
 
 from gbcs.rules import rules
 from gbcs.validate.engine import Context, rule_check
+from gbcs.validate.facts import path_of, scan_tree
 
 CERTIFICATE_RULES = tuple(r.id for r in rules().values() if r.topic == "certificate")
 
@@ -179,14 +180,13 @@ def _lint_findings(subject, pool, usage: str | None, offset: int, field: str) ->
 
 @rule_check(*CERTIFICATE_RULES, needs="message")
 def certificates_in_message(ctx: Context):
-    from gbcs.smki.facts import message_certificate_usages
-    from gbcs.validate.facts import path_of, scan_tree
     for message, prefix in ((ctx.message, ""), (ctx.message.inner, "reassembled:")):
         if message is None:
             continue
         # one cheap scan first: almost no message carries a certificate
         if not (ctx.scan if message is ctx.message else scan_tree(message.root)).carries_certificate:
             continue
+        from gbcs.smki.facts import message_certificate_usages
         found = [(path_of(message.root, node), node) for node in _holders_of_tbs(message.root)]
         if not found:
             continue

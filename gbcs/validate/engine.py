@@ -4,6 +4,11 @@ A check is a function bound to the rule ids it reports (`@rule_check(rule_id, ..
 the topic module of its rules (gbcs/validate/<topic>.py, listed in TOPIC_MODULES). It reads a
 Context and yields Findings. A check that raises becomes a finding of its rule, never an
 exception out of validate(); a decode failure is a finding and checks needing the tree are skipped.
+
+Which checks run on a message is planned once per rule selection and, for decoded messages,
+once per message class (code, CRA flag, payload family): a check declared with
+`applies=` is left out of the classes where it can find nothing (an alert rule on a command,
+a GBZ rule on a DLMS payload).
 """
 from __future__ import annotations
 
@@ -61,11 +66,26 @@ class Context:
 CheckFn = Callable[[Context], Iterable[Finding]]
 
 
+@dataclass(frozen=True, slots=True)
+class MessageClass:
+    """What decides whether a check can apply to a decoded message: the carried message's code,
+    CRA flag and payload family (for GBT input, the message the blocks carry)."""
+    message_code: int | None
+    cra_flag: int | None
+    payload_type: str | None
+
+
+AppliesFn = Callable[[MessageClass, SpecSet], bool]
+
+
 @dataclass(frozen=True)
 class Check:
     rules: tuple[str, ...]
     function: CheckFn
     needs: str                    # "message" (a decoded tree), "integrity", or "data" (always runs)
+    # False when the check can find nothing in a message of that class (it is then not run on
+    # one); decided once per class. None: it may apply to any message.
+    applies: AppliesFn | None = None
 
     @property
     def name(self) -> str:
@@ -75,15 +95,20 @@ class Check:
 _CHECKS: list[Check] = []
 
 
-def rule_check(*rule_ids: str, needs: str = "message") -> Callable[[CheckFn], CheckFn]:
-    """Bind a check function to the declared rules it reports."""
+def rule_check(*rule_ids: str, needs: str = "message",
+               applies: AppliesFn | None = None) -> Callable[[CheckFn], CheckFn]:
+    """Bind a check function to the declared rules it reports.
+
+    `applies(message_class, specs)`, when given, is False for the classes of decoded message
+    (gbcs.validate.engine.MessageClass) in which the check can find nothing: it must be
+    implied by the check's own early returns. It is asked once per class, not per message."""
     for rule_id in rule_ids:
         declared_rule(rule_id)            # fail at import when a check names an undeclared rule
     if needs not in ("message", "integrity", "data"):
         raise ValueError(f"needs must be message, integrity or data, not {needs!r}")
 
     def register(function: CheckFn) -> CheckFn:
-        _CHECKS.append(Check(tuple(rule_ids), function, needs))
+        _CHECKS.append(Check(tuple(rule_ids), function, needs, applies))
         return function
     return register
 
@@ -118,7 +143,8 @@ class RuleSelector:
                 raise ValueError(f"{word!r} names no rule, rule prefix or topic; `gbcs rules` lists them")
         self._cache: dict[str, bool] = {}
 
-    _plan: tuple | None = None     # (the check list it was made from, its length, the checks wanted)
+    # (the check list it was made from, its length, the checks wanted, their plans per message class)
+    _plan: tuple | None = None
 
     def wanted(self, rule_id: str) -> bool:
         known = self._cache.get(rule_id)
@@ -224,12 +250,29 @@ def _plan(chosen: RuleSelector | None) -> tuple[Check, ...]:
         return made[2]
     registered = checks()
     wanted = tuple(c for c in registered if chosen is None or any(chosen.wanted(r) for r in c.rules))
-    made = (_CHECKS, len(_CHECKS), wanted)
+    made = (_CHECKS, len(_CHECKS), wanted, {})      # {}: the plans per message class
     if chosen is None:
         _ALL_RULES_PLAN = made
     else:
         chosen._plan = made
     return wanted
+
+
+PLANS_KEPT = 4096           # message classes whose check lists a plan remembers
+
+
+def _class_plan(wanted: tuple[Check, ...], plans: dict, message: Message, spec_set: SpecSet) -> tuple[Check, ...]:
+    """The checks of `wanted` that may apply to the class of `message` (a decoded one),
+    worked out once per class and kept in `plans` (the selector's, or the one for all rules)."""
+    m = message.inner if message.inner is not None else message
+    key = (m.message_code, m.cra_flag, m.payload_type, spec_set)
+    found = plans.get(key)
+    if found is None:
+        if len(plans) >= PLANS_KEPT:
+            plans.clear()
+        cls = MessageClass(*key[:3])
+        found = plans[key] = tuple(c for c in wanted if c.applies is None or c.applies(cls, spec_set))
+    return found
 
 
 def check(data: bytes, message: Message | None, error: GbcsError | None, keystore=None, *,
@@ -245,8 +288,13 @@ def check(data: bytes, message: Message | None, error: GbcsError | None, keystor
     result.integrity = integrity
     if failure:
         found.extend(failure)
-    ctx = Context(data, message, error, integrity, keystore, specs())
-    for c in _plan(selector):
+    spec_set = specs()
+    ctx = Context(data, message, error, integrity, keystore, spec_set)
+    planned = _plan(selector)
+    if message is not None:
+        made = _ALL_RULES_PLAN if selector is None else selector._plan
+        planned = _class_plan(planned, made[3], message, spec_set)
+    for c in planned:
         needs = c.needs
         if (needs == "message" and message is None) or (needs == "integrity" and integrity is None):
             continue

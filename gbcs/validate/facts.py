@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from gbcs.crypto.locate import rows_with_name
 from gbcs.message import Message, Node, tape_view
 from gbcs.spec.load import SpecSet
+from gbcs.wire.backend import PythonTape
 from gbcs.wire.walker import V_BERLEN
 
 
@@ -197,21 +199,47 @@ def scan_tree(root: Node) -> TreeScan:
     cid = tape.codec_ids.get("ber_len")
     if cid is not None:
         codecs = tape.a_codec[top:stop].tobytes()
-        a_start, a_end, a_vkind, data = tape.a_start, tape.a_end, tape.a_vkind, tape.data
-        at = codecs.find(cid)
-        while at >= 0:
-            row = top + at
-            start, used = a_start[row], a_end[row] - a_start[row]
-            # a long form read from the bytes is minimal unless its first length byte is 0,
-            # or it is one byte below 0x80; any other value is looked at through a view
-            if used > 1 and (data[start + 1] == 0 or (used == 2 and data[start + 1] < 0x80)
-                             or a_vkind[row] != V_BERLEN):
-                node = tape_view(tape, row)
-                if node.end - node.start > _minimal_length_size(node.value):
-                    non_minimal.append(node)
-            at = codecs.find(cid, at + 1)
-    certificate = any(n.codec is None for n in nodes_named(root, _is_tbs_certificate))
-    return TreeScan(non_minimal, certificate, root)
+        count = codecs.count(cid)
+        # The bytes the lengths cover beyond one each (the compiled tape sums spans in C; the
+        # pure-Python one would loop over every row, so there every length row is looked at):
+        # one-byte lengths are always minimal, so the search stops once the longer ones are seen
+        # (the walker writes every length in at least one byte).
+        extra = tape.span_of_codec(top, "ber_len") - count if count and type(tape) is not PythonTape else -1
+        if count and extra:
+            a_start, a_end, a_vkind, data = tape.a_start, tape.a_end, tape.a_vkind, tape.data
+            at = codecs.find(cid)
+            while at >= 0:
+                row = top + at
+                start, used = a_start[row], a_end[row] - a_start[row]
+                # a long form read from the bytes is minimal unless its first length byte is 0,
+                # or it is one byte below 0x80; any other value is looked at through a view
+                if used > 1:
+                    if data[start + 1] == 0 or (used == 2 and data[start + 1] < 0x80) or a_vkind[row] != V_BERLEN:
+                        node = tape_view(tape, row)
+                        if node.end - node.start > _minimal_length_size(node.value):
+                            non_minimal.append(node)
+                    extra -= used - 1
+                    if extra == 0:
+                        break
+                at = codecs.find(cid, at + 1)
+    return TreeScan(non_minimal, _has_group_named(tape, top, stop, "tbs_certificate"), root)
+
+
+def _name_column(tape, top: int, stop: int) -> bytes:
+    return tape.a_name[top:stop].tobytes()
+
+
+def _has_group_named(tape, top: int, stop: int, name: str) -> bool:
+    """Whether a group (not an indexed one) called `name` is at or below row `top`."""
+    nid = tape.name_ids.get(name)
+    if nid is None:
+        return False
+    a_index, a_codec = tape.a_index, tape.a_codec
+    for at in rows_with_name(_name_column(tape, top, stop), tape.a_name.itemsize, nid):
+        row = top + at
+        if a_index[row] < 0 and a_codec[row] == 0:
+            return True
+    return False
 
 
 def _is_tbs_certificate(name: str) -> bool:
@@ -227,19 +255,22 @@ def nodes_named(node: Node, match: Callable[[str], bool]) -> list[Node]:
     if tape is None:
         return [n for n in node.descendants() if match(n.name)]
     top = node.row
-    names = tape.a_name[top:tape.after(top)]
+    ids = _matching_ids(tape.names, match)
+    if not ids:
+        return []
+    stop = tape.after(top)
+    if len(ids) > 1:              # several names match: keep those the subtree holds (one C pass)
+        present = set(tape.a_name[top:stop])
+        ids = [nid for nid in ids if nid in present]
     rows = []
-    for nid in _matching_ids(tape.names, match):
-        if nid not in names:
-            continue
-        at = names.index(nid)
-        while True:
-            if tape.a_index[top + at] < 0:
+    a_index = tape.a_index
+    if ids:
+        column = _name_column(tape, top, stop)
+        width = tape.a_name.itemsize
+    for nid in ids:
+        for at in rows_with_name(column, width, nid):
+            if a_index[top + at] < 0:
                 rows.append(top + at)
-            try:
-                at = names.index(nid, at + 1)
-            except ValueError:
-                break
     rows.sort()
     return [tape_view(tape, row) for row in rows]
 

@@ -10,7 +10,12 @@ from gbcs.validate.facts import carried, components, cra_name, facts, non_minima
 _FAMILIES_OF = {"dlms_or_gbz": ("dlms", "gbz")}
 
 
-@rule_check("GBCS-P101")
+def _family_known(cls, spec_set) -> bool:
+    row = facts(spec_set).codes.get(cls.message_code)
+    return row is not None and row["payload"] is not None and cls.payload_type is not None
+
+
+@rule_check("GBCS-P101", applies=_family_known)
 def payload_family(ctx: Context):
     m = carried(ctx.message)
     row = facts(ctx.specs).codes.get(m.message_code)
@@ -24,7 +29,12 @@ def payload_family(ctx: Context):
                           f"but this one is {m.payload_type.upper()}", node.start if node else None, "payload")
 
 
-@rule_check("GBCS-P102")
+def _form_known(cls, spec_set) -> bool:
+    return (facts(spec_set).cra_names.get(cls.cra_flag) is not None
+            and cls.payload_type in ("dlms", "gbz", "asn1"))
+
+
+@rule_check("GBCS-P102", applies=_form_known)
 def payload_form(ctx: Context):
     m = carried(ctx.message)
     f = facts(ctx.specs)
@@ -55,7 +65,13 @@ def payload_form(ctx: Context):
                               f"(it has {', '.join(f'{k}: {v}' for k, v in types.items())})", payload.start, "payload")
 
 
-@rule_check("GBCS-P103")
+def _dlms_command_with_targets(cls, spec_set) -> bool:
+    f = facts(spec_set)
+    return (cls.payload_type == "dlms" and bool(f.dlms_targets.get(cls.message_code))
+            and f.cra_names.get(cls.cra_flag) == "command")
+
+
+@rule_check("GBCS-P103", applies=_dlms_command_with_targets)
 def dlms_targets(ctx: Context):
     m = carried(ctx.message)
     f = facts(ctx.specs)
@@ -78,7 +94,12 @@ def dlms_targets(ctx: Context):
                               "(observed shapes: a warning, not a breach)", node.start, f"payload.{node.name}")
 
 
-@rule_check("GBCS-P104")
+def _gbz_with_commands(cls, spec_set) -> bool:
+    f = facts(spec_set)
+    return cls.payload_type == "gbz" and bool(f.gbz_commands.get((cls.message_code, f.cra_names.get(cls.cra_flag))))
+
+
+@rule_check("GBCS-P104", applies=_gbz_with_commands)
 def gbz_commands(ctx: Context):
     m = carried(ctx.message)
     f = facts(ctx.specs)

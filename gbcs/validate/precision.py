@@ -6,7 +6,15 @@ from gbcs.validate.engine import Context, rule_check
 from gbcs.validate.facts import carried, components, facts, nodes_named, path_of
 
 
-@rule_check("GBCS-N101", "GBCS-N102")
+def _gbz_with_scaled_values(cls, spec_set) -> bool:
+    return cls.payload_type == "gbz" and any(key[0] == cls.message_code for key in facts(spec_set).scaled)
+
+
+def _gbz(cls, spec_set) -> bool:
+    return cls.payload_type == "gbz"
+
+
+@rule_check("GBCS-N101", "GBCS-N102", applies=_gbz_with_scaled_values)
 def prescribed_scaling(ctx: Context):
     m = carried(ctx.message)
     f = facts(ctx.specs)
@@ -32,9 +40,11 @@ def prescribed_scaling(ctx: Context):
                               unit.start, f"{where}.{row['unit_field']}")
 
 
-@rule_check("GBCS-N103", "GBCS-N104")
+@rule_check("GBCS-N103", "GBCS-N104", applies=_gbz)
 def scaling_fields(ctx: Context):
     m = carried(ctx.message)
+    if m.payload_type != "gbz":            # components are GBZ's
+        return
     f = facts(ctx.specs)
     for comp, _, _, _, zcl in ctx.once(components):
         if zcl is None:

@@ -290,3 +290,33 @@ def test_key_pairs_remembered_until_the_keystore_grows():
     other = ks.add_key(b, "ka", public_key=generate_keypair().public_key())
     assert key_pairs(ks, a, b) == [(mine, theirs), (mine, other)]     # a new entry is seen at once
     assert key_pairs(Keystore(), a, b) == []
+
+
+def test_lookups_follow_every_change_to_the_keystore(world):
+    """public_entries, private_entries and kind_of are remembered between messages, and
+    forgotten whenever an entry is added."""
+    ks = Keystore.load([world.folder])
+    other = bytes.fromhex("AB000000000000F1")
+    assert ks.public_entries(other, "ka") == [] and ks.private_entries(other, "ka") == []
+    assert ks.kind_of(other) is None
+    cert = make_certificate(generate_keypair(), other, "ka")
+    added = ks.add_certificate(cert, source="a message")
+    assert ks.public_entries(other, "ka") == [added] and ks.kind_of(other) == "device"
+    assert ks.private_entries(other, "ka") == []
+    key = generate_keypair()
+    mine = ks.add_key(other, "ka", private_key=key, public_key=key.public_key())
+    assert ks.private_entries(other, "ka") == [mine]
+    assert ks.public_entries(other.hex(), "ka") == [mine, added]     # the EUI as text too; message keys last
+    found = ks.public_entries(other, "ka")
+    found.append("changed by the caller")
+    assert ks.public_entries(other, "ka") == [mine, added]           # callers get their own list
+    assert ks.public_entries(bytearray(other), "ka") == [mine, added]  # unhashable EUIs are looked up
+
+
+def test_labels_follow_the_entry(world):
+    ks = Keystore.load([world.folder])
+    entry = next(iter(ks))
+    first = entry.label()
+    assert entry.label() is first                        # made once
+    entry.prepayment = not entry.prepayment
+    assert entry.label() != first and entry.label().startswith(entry.eui.hex().upper())

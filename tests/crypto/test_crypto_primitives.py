@@ -65,6 +65,18 @@ def test_gcm_12_byte_tags(key, aad, plaintext):
     assert gcm.gmac_matches(key, iv, aad, gcm.gmac(key, iv, aad))
 
 
+@given(st.binary(min_size=16, max_size=16), st.binary(min_size=12, max_size=12), st.binary(max_size=300))
+@settings(max_examples=50)
+def test_gmac_is_the_gcm_tag_of_an_empty_plaintext(key, iv, aad):
+    # gmac (one AESGCM call) equals the tag seal() makes through a Cipher object
+    tag = gcm.seal(key, iv, aad)[1]
+    assert gcm.gmac(key, iv, aad) == tag and len(tag) == 12
+    assert gcm.gmac_matches(key, iv, aad, tag)
+    assert not gcm.gmac_matches(key, iv, aad, bytes([tag[0] ^ 0x80]) + tag[1:])
+    assert not gcm.gmac_matches(key, iv, aad + b"\x00", tag)
+    assert not gcm.gmac_matches(key, iv, aad, tag[:11]) and not gcm.gmac_matches(key, iv, aad, tag + b"\x00")
+
+
 def test_iv_carries_the_invocation_counter():
     assert gcm.iv_for(bytes(range(8))) == bytes(range(8)) + bytes(4)
     assert gcm.iv_for(bytes(8), 5)[-4:] == b"\x00\x00\x00\x05"

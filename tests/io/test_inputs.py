@@ -282,3 +282,16 @@ def test_never_crashes_on_any_bytes():
             assert m.encoding in {"hex", "base64", "binary", "xml"}
 
     check()
+
+
+def test_plain_hex_lines_read_as_the_general_path_reads_them():
+    """A line of hex digits alone takes a shortcut (bytes.fromhex, no pattern); lines with
+    separators, whitespace fromhex would skip, odd digits or other characters do not."""
+    from gbcs.io.inputs import _decode_line
+    assert _decode_line("DF09aB", 1) == ("hex", bytes.fromhex("DF09AB"), None)
+    assert _decode_line("DF 09", 1) == ("hex", bytes.fromhex("DF09"), None)          # a separator
+    assert _decode_line("0a\r0b", 1)[0] == "base64"        # whitespace fromhex skips is not a separator
+    assert _decode_line("0a\x0b0b", 1)[0] == "base64"
+    assert _decode_line("DF0", 1)[2] is not None                                      # odd digits
+    assert _decode_line("QUJD", 1) == ("base64", b"ABC", None)
+    assert _decode_line("éé", 1)[0] == "?"

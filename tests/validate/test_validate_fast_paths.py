@@ -24,7 +24,7 @@ from gbcs.validate.facts import (_facts, facts, nodes_named, non_minimal_lengths
                                  scan_tree)
 from gbcs.validate.precision import _scaling_field
 from rule_world import (ECS04A, ECS52, ESME, GCS24A, GSME, adjust_balance, flow_threshold,  # noqa: F401
-                        read_firmware, world)
+                        get_response, read_firmware, world)
 
 
 def plain(node: Node) -> Node:
@@ -223,3 +223,113 @@ def test_lines_escape_exactly_what_escape_text_escapes():
     for text in texts:
         line(text)
     assert out.getvalue() == "".join(escape_text(t) + "\n" for t in texts)
+
+
+def _skipped_checks_find_nothing(data: bytes, keystore=None) -> int:
+    """Run every check whose `applies` rules it out for the message's class: each must find
+    nothing (the plan leaves them out). Returns how many were ruled out."""
+    try:
+        message = gbcs.decode(data)
+    except gbcs.GbcsError:
+        return 0
+    integrity, _ = engine.integrity_of(data, message, keystore)
+    ctx = engine.Context(data, message, None, integrity, keystore, specs())
+    m = message.inner or message
+    cls = engine.MessageClass(m.message_code, m.cra_flag, m.payload_type)
+    ruled_out = 0
+    for c in engine.checks():
+        if c.applies is not None and not c.applies(cls, specs()):
+            assert list(c.function(ctx)) == [], (c.name, data.hex())
+            ruled_out += 1
+    return ruled_out
+
+
+def _mutations(messages: list[bytes], count: int, seed: int) -> list[bytes]:
+    import random
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(count):
+        data = bytearray(rnd.choice(messages))
+        for _ in range(rnd.randint(1, 3)):
+            at = rnd.randrange(len(data))
+            if rnd.random() < 0.8:
+                data[at] = rnd.randrange(256)
+            else:
+                del data[at:]
+                data += bytes([rnd.randrange(256)])
+        out.append(bytes(data))
+    return out
+
+
+def test_checks_left_out_of_a_class_plan_find_nothing(world, messages):
+    built = messages + [world.precommand(ECS04A, adjust_balance()),
+                        world.command(GCS24A, flow_threshold(), recipient=GSME),
+                        world.from_device(2, ECS52, get_response())]
+    ruled_out = sum(_skipped_checks_find_nothing(d, world.keystore) for d in built + _mutations(built, 150, 8))
+    assert ruled_out > 0
+
+
+def test_checks_left_out_find_nothing_on_the_corpus(rtds):
+    corpus = [data for _, data in rtds]
+    assert sum(_skipped_checks_find_nothing(d) for d in corpus + _mutations(corpus, 400, 8)) > 0
+
+
+def test_class_plans_are_made_once_per_class_and_selector(world):
+    data = world.command(ECS52, read_firmware())
+    message = gbcs.decode(data)
+    everything = engine._plan(None)
+    plans: dict = {}
+    first = engine._class_plan(everything, plans, message, specs())
+    assert engine._class_plan(everything, plans, message, specs()) is first and len(plans) == 1
+    names = {c.function.__name__ for c in first}
+    assert "gbz_commands" not in names and "alert_codes" not in names      # a DLMS command
+    assert {c.function for c in everything if c.applies is None} <= {c.function for c in first}
+    chosen = engine.selector(["alert"])
+    engine.check(data, message, None, selector=chosen)
+    assert chosen._plan[3] and all(plan == () for plan in chosen._plan[3].values())
+
+
+def test_json_lines_through_orjson_only_when_the_text_is_json_s():
+    from gbcs.io.jsonout import _orjson_safe
+    for value in ({"a": [1, (2, 3), {"b": None, "c": True}], "d": "x"}, [1 << 63, -(1 << 63)], (), {}):
+        assert _orjson_safe(value)
+    for value in ({"a": 1.5}, [[{"a": [0.0]}]], {1: "a"}, {"a": b"x"}, [Node("x", 0, 1, "u8", 1)]):
+        assert not _orjson_safe(value)
+    for record in ({"n": (1 << 64) - 1, "m": -(1 << 63)}, {"n": 1 << 64}, {"n": -(1 << 63) - 1},
+                   {"f": [1, 2.5]}, {"k": {2: "two"}}, {"deep": [[[[1]]]]}):
+        out = io.StringIO()
+        write_jsonl([record], out)
+        assert out.getvalue() == json.dumps(record, separators=(",", ":")) + "\n"
+
+
+def test_finding_dicts_hold_every_field_in_order():
+    import dataclasses
+    from gbcs.findings import finding
+    f = finding("GBCS-E111", "the counter is 0", 3, "grouping_header")
+    assert list(f.to_dict().items()) == list(dataclasses.asdict(f).items())
+
+
+def test_encrypted_parts_from_the_tape_equal_the_walk_on_the_corpus(rtds):
+    """The tape's search for encrypted parts (groups holding a ciphertext) finds what the walk
+    over Node objects finds, on the corpus messages that carry parts and mutations of them."""
+    carrying = []
+    for _, data in rtds:
+        try:
+            m = gbcs.decode(data)
+        except gbcs.GbcsError:
+            continue
+        m = m.inner or m
+        if locate.find_encrypted(m.root, m.payload_type):
+            carrying.append(data)
+    assert carrying
+    compared = 0
+    for data in carrying + _mutations(carrying, 300, 9):
+        try:
+            m = gbcs.decode(data)
+        except gbcs.GbcsError:
+            continue
+        m = m.inner or m
+        found = locate.find_encrypted(m.root, m.payload_type)
+        assert found == locate.find_encrypted(plain(m.root), m.payload_type)
+        compared += bool(found)
+    assert compared > len(carrying)
