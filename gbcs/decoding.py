@@ -76,8 +76,17 @@ class _Envelope:
         self.gbt_hooks = {"block_control": block_control}
 
 
+_LAST_ENVELOPE: tuple = (None, None)     # (SpecSet, _Envelope) asked for last: every decode asks twice
+
+
 def _envelope(s: SpecSet) -> _Envelope:
-    return s.derived(_Envelope)
+    global _LAST_ENVELOPE
+    last = _LAST_ENVELOPE
+    if last[0] is s:
+        return last[1]
+    env = s.derived(_Envelope)
+    _LAST_ENVELOPE = (s, env)
+    return env
 
 
 # -- the envelope ----------------------------------------------------------------------

@@ -207,6 +207,53 @@ def test_integers_of_every_size_sign_and_byte_order_read_as_int_from_bytes(walke
                 assert (leaf.codec, uleaf.codec) == (f"i{8 * size}{suffix}", f"u{8 * size}{suffix}")
 
 
+def test_tapes_are_reused_only_when_nothing_of_their_tree_is_alive():
+    """A tape nothing holds is emptied for the next tree; whatever a caller keeps (a message, a
+    node, a child list, a tape array) reads the same however many decodes follow, also while
+    threads decode at once."""
+    import threading
+    msgs = [general_signing(Envelope(cra="alert", counter=k, originator="90B3D51F30010000",
+                                     recipient="00DB1234567890A0", message_code=0x00CC),
+                            bytes.fromhex("0F00000001" "00" "02" "83") + (k % 9 + 1).to_bytes(3, "big")
+                            + bytes(k % 9 + 1), b"") for k in range(60)]
+    expected = [gbcs.decode(m).root.to_dict() for m in msgs]
+    kept_message = gbcs.decode(msgs[3])
+    kept_node = gbcs.decode(msgs[4]).find("payload")
+    kept_children = gbcs.decode(msgs[5]).root.children
+    kept_names = gbcs.decode(msgs[6]).root.tape.a_name
+    names_before = kept_names.tobytes()
+    last = None
+    for _ in range(3):
+        for m, want in zip(msgs, expected):
+            assert gbcs.decode(m).root.to_dict() == want            # dropped at once: reusable
+            last = gbcs.decode(m)                                    # the previous one kept
+            assert last.root.to_dict() == want
+    assert kept_message.root.to_dict() == expected[3]
+    assert kept_node.to_dict() == expected[4]["children"][1]
+    assert [c.to_dict() for c in kept_children] == expected[5]["children"]
+    assert kept_names.tobytes() == names_before
+
+    failures = []
+
+    def work(offset: int) -> None:
+        held = []
+        for k in range(300):
+            i = (offset + 7 * k) % len(msgs)
+            message = gbcs.decode(msgs[i])
+            if k % 5 == 0:
+                held.append((i, message))
+            if message.root.to_dict() != expected[i]:
+                failures.append(i)
+        failures.extend(i for i, message in held if message.root.to_dict() != expected[i])
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+
+
 @pytest.mark.parametrize("walker", WALKERS, ids=lambda c: c.__module__)
 def test_the_row_level_walker_steps(walker):
     """open_group/close_group/set_meaning/set_last_meaning/last_start: begin/finish without views."""

@@ -13,6 +13,8 @@ cdef dict _SHARED_CODEC_IDS
 cdef list _SHARED_NAME_SLOTS, _SHARED_CODEC_SLOTS
 cdef Py_ssize_t LOOKUP_SLOTS, _LOOKUP_MASK, INT_KINDS, INT_SIZES, BER_LEN_CODEC, BYTES_CODEC, _CODEC_ID_SLOTS
 cdef list _SHARED_INT_CODEC_IDS
+cdef Py_ssize_t SPARE_ROWS_MAX, SPARE_TAPES, SPARE_DATA_MAX
+cdef object _SPARE_TAPES
 cdef Py_ssize_t INDEXED_CACHE, INDEXED_CACHE_SIZE, INITIAL_ROWS_MAX, GROW_DOUBLING_UP_TO, SHARED_MEANINGS_FROM
 
 cpdef str _uint_codec(Py_ssize_t size, bint little)
@@ -32,6 +34,7 @@ cdef class Tape:
     cdef public list names, codecs, meanings, name_slots, codec_slots, int_codec_ids
     cdef public dict name_ids, codec_ids, meaning_ids, stored
     cdef Py_ssize_t _index
+    cdef object _held
     cdef public object a_name, a_index, a_start, a_end, a_after, a_meaning, a_codec, a_vkind
     cdef unsigned short[::1] v_name
     cdef unsigned int[::1] v_meaning
@@ -42,6 +45,8 @@ cdef class Tape:
     cdef unsigned char[::1] v_codec
     cdef unsigned char[::1] v_vkind
 
+    cpdef _start(self, bytes data)
+    cpdef tuple _holders(self)
     cpdef _bind(self)
     cpdef _release(self)
     cpdef _grow(self)
@@ -85,6 +90,10 @@ cdef class Tape:
     @cython.locals(j=Py_ssize_t, stop=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, index=Py_ssize_t,
                    group=bint, kind=int, names=list, data=bytes, top=dict, lists=list, ends=list, out=dict)
     cpdef dict to_dict(self, Py_ssize_t i)
+
+
+@cython.locals(tape=Tape)
+cpdef Tape _reusable_tape(bytes data, Py_ssize_t rows)
 
 
 @cython.final

@@ -17,7 +17,9 @@ typed memoryviews; the pure-Python twin runs the same code on array.array.
 from __future__ import annotations
 
 import struct
+import sys
 import threading
+from collections import deque
 from array import array
 
 from gbcs.errors import ConstraintError, LengthError, TruncatedError, UnknownCodeError
@@ -32,6 +34,7 @@ COMPILED = not __file__.endswith((".py", ".pyc"))
 NODES_PER_BYTE = 8
 NODE_ALLOWANCE = 4096
 INITIAL_ROWS_MAX = 4096
+SPARE_ROWS_MAX = INITIAL_ROWS_MAX       # a larger tape is not kept for another tree (memory)
 GROW_DOUBLING_UP_TO = 1 << 16
 MAX_INPUT = 0x7FFFFFFF       # offsets are 32-bit on the tape
 
@@ -73,6 +76,9 @@ INDEXED_CACHE = 256
 SHARED_MEANINGS_FROM = 1024
 INDEXED_CACHE_SIZE = 1 << 16
 _NAMES_LOCK = threading.Lock()
+_SPARE_TAPES: deque = deque()  # the last small tapes made, oldest first (_reusable_tape)
+SPARE_TAPES = 40               # more than the messages `gbcs validate` decodes ahead
+SPARE_DATA_MAX = 1 << 16       # bytes of input a pooled tape may keep alive
 
 
 def _uint_codec(size: int, little: bool) -> str:
@@ -140,9 +146,23 @@ class Tape:
     """
 
     def __init__(self, data: bytes, capacity: int = 64):
+        self.cap = capacity
+        self._held = None
+        self.a_name = _ZERO_H * capacity          # repeating a one-item array: no temporary bytes
+        self.a_index = _ZERO_I * capacity
+        self.a_start = _ZERO_I * capacity
+        self.a_end = _ZERO_I * capacity
+        self.a_after = _ZERO_I * capacity
+        self.a_meaning = _ZERO_UI * capacity
+        self.a_codec = _ZERO_B * capacity
+        self.a_vkind = _ZERO_B * capacity
+        self._bind()
+        self._start(data)
+
+    def _start(self, data: bytes) -> None:
+        """No rows yet: a tree over `data` begins (the arrays are kept)."""
         self.data = data
         self.n = 0
-        self.cap = capacity
         self.cur = -1
         # names are shared by the tapes of a process (they come from the specs and decoders,
         # so the table stays small); a fresh table is started when half of the ids are used
@@ -166,15 +186,12 @@ class Tape:
         self.meaning_ids: dict = {}
         self.stored: dict = {}
         self._index = -1
-        self.a_name = _ZERO_H * capacity          # repeating a one-item array: no temporary bytes
-        self.a_index = _ZERO_I * capacity
-        self.a_start = _ZERO_I * capacity
-        self.a_end = _ZERO_I * capacity
-        self.a_after = _ZERO_I * capacity
-        self.a_meaning = _ZERO_UI * capacity
-        self.a_codec = _ZERO_B * capacity
-        self.a_vkind = _ZERO_B * capacity
-        self._bind()
+
+    def _holders(self) -> tuple:
+        """How many references the tape and its arrays have (compared by _reusable_tape)."""
+        return (sys.getrefcount(self), sys.getrefcount(self.a_name), sys.getrefcount(self.a_index),
+                sys.getrefcount(self.a_start), sys.getrefcount(self.a_end), sys.getrefcount(self.a_after),
+                sys.getrefcount(self.a_meaning), sys.getrefcount(self.a_codec), sys.getrefcount(self.a_vkind))
 
     # -- storage ---------------------------------------------------------------------
     def _bind(self) -> None:
@@ -577,6 +594,38 @@ class Tape:
         return tape
 
 
+def _reusable_tape(data: bytes, rows: int) -> Tape:
+    """A tape for a new tree of about `rows` rows: the oldest of the last SPARE_TAPES small tapes
+    made, emptied, when nothing holds it or its arrays any more (no message, node, child list or
+    array of its tree is alive: they would count), since arrays and their views cost more to make
+    than most trees' rows; otherwise a new one. A tape's counts are taken the same way each time:
+    held only by the local name here. One candidate is tried, so a decode costs the same however
+    many trees are alive (a caller keeping the last result, or a batch of results, still finds
+    free tapes at the front)."""
+    if len(data) > SPARE_DATA_MAX:
+        return Tape(data, rows)    # a pooled tape keeps its input alive: only small ones
+    pool = _SPARE_TAPES
+    tape = None
+    if pool:
+        try:
+            tape = pool.popleft()
+        except IndexError:         # another thread took the last one
+            tape = None
+    if tape is not None:
+        if rows <= tape.cap <= SPARE_ROWS_MAX and tape._holders() == tape._held:
+            tape._start(data)
+            pool.append(tape)
+            return tape
+        if tape.cap <= SPARE_ROWS_MAX and len(pool) < SPARE_TAPES:
+            pool.append(tape)      # still in use: look again later
+    tape = Tape(data, rows)
+    if tape.cap <= SPARE_ROWS_MAX:
+        tape._held = tape._holders()
+        if len(pool) < SPARE_TAPES:
+            pool.append(tape)
+    return tape
+
+
 class Walker:
     __slots__ = ("data", "buf", "pos", "end", "budget", "tape", "last_row")
 
@@ -594,7 +643,7 @@ class Walker:
         self.budget = budget if budget is not None else NODE_ALLOWANCE + NODES_PER_BYTE * len(data)
         # room for nearly every tree at once (RTDS: 0.6 nodes per byte, 0.74 at the 90th
         # percentile): growing costs more than the unused rows of a small tree
-        self.tape = Tape(data, min(INITIAL_ROWS_MAX, 32 + len(data) - (len(data) >> 2)))
+        self.tape = _reusable_tape(data, min(INITIAL_ROWS_MAX, 32 + len(data) - (len(data) >> 2)))
         self.last_row = -1
         if root is None:
             self.tape.open("message", pos)
