@@ -32,6 +32,7 @@ COMPILED = (
     "gbcs.wire.layout",
     "gbcs.wire.codecs",
     "gbcs.wire.timefmt",
+    "gbcs.spec.at_hand",
 )
 TWIN_PREFIX = "_c_"
 

@@ -22,8 +22,6 @@ cdef class _Envelope:
     cdef public Py_ssize_t srp_counter_size, soc_size, certificate_tag, gbt_window_mask
 
 
-cdef tuple _LAST_ENVELOPE
-@cython.locals(last=tuple)
 cpdef _Envelope _envelope(s)
 @cython.locals(length_at=Py_ssize_t, outer=Py_ssize_t)
 cpdef Py_ssize_t _mac_header(_CWalker w, _Envelope env) except? -1

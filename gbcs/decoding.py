@@ -17,6 +17,7 @@ from gbcs.message import Message, Node
 from gbcs.payload.context import PayloadContext
 from gbcs.payload.dispatch import decode_payload, payload_family
 from gbcs.spec import specs as _specs
+from gbcs.spec.at_hand import AtHand
 from gbcs.spec.load import SpecSet
 from gbcs.wire.codecs import encode_leaf, universal_tag
 from gbcs.wire.backend import Walker
@@ -76,17 +77,11 @@ class _Envelope:
         self.gbt_hooks = {"block_control": block_control}
 
 
-_LAST_ENVELOPE: tuple = (None, None)     # (SpecSet, _Envelope) asked for last: every decode asks twice
+_ENVELOPE = AtHand(_Envelope)
 
 
 def _envelope(s: SpecSet) -> _Envelope:
-    global _LAST_ENVELOPE
-    last = _LAST_ENVELOPE
-    if last[0] is s:
-        return last[1]
-    env = s.derived(_Envelope)
-    _LAST_ENVELOPE = (s, env)
-    return env
+    return _ENVELOPE.of(s)
 
 
 # -- the envelope ----------------------------------------------------------------------

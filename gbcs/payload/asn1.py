@@ -23,6 +23,7 @@ from gbcs.errors import (ConstraintError, DecodeError, EncodeError, LengthError,
                          SpecReferenceError, TruncatedError, UnknownCodeError)
 from gbcs.message import Node, tape_view
 from gbcs.spec.ast import Call, Name
+from gbcs.spec.at_hand import AtHand
 from gbcs.spec.load import SpecSet
 
 MAX_DEPTH = 64          # nesting of constructed elements (and contained DER)
@@ -579,8 +580,11 @@ class _Tables:
         return f"[{_CLASS_NAMES[cls]} {number}]" + (" constructed" if constructed else "")
 
 
+_TABLES = AtHand(_Tables)
+
+
 def _tables(s: SpecSet) -> _Tables:
-    return s.derived(_Tables)
+    return _TABLES.of(s)
 
 
 def asn1_type_for(s: SpecSet, message_code: int | None, cra_flag: int | None) -> str | None:

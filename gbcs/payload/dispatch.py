@@ -13,6 +13,7 @@ from gbcs.payload.context import PayloadContext
 from gbcs.wire.backend import Walker
 
 from gbcs.spec import specs
+from gbcs.spec.at_hand import AtHand
 from gbcs.spec.load import SpecSet
 
 
@@ -24,6 +25,8 @@ class _Markers:
         self.dlms_tags = frozenset(s.enum("dlms_apdu").by_key)
 
 
+_MARKERS = AtHand(_Markers)
+
 # family -> (module, decoder); imported on first use (the decoders import much of gbcs)
 _DECODERS = {family: (f"gbcs.payload.{family}", f"decode_{family}") for family in ("gbz", "dlms", "asn1")}
 
@@ -31,7 +34,7 @@ _DECODERS = {family: (f"gbcs.payload.{family}", f"decode_{family}") for family i
 def payload_family(first: int | None, second: int | None, spec_set: SpecSet | None = None) -> str | None:
     if first is None:
         return None
-    markers = (spec_set or specs()).derived(_Markers)
+    markers = _MARKERS.of(spec_set or specs())
     if second is not None and ((first << 8) | second) in markers.gbz_profiles:
         return "gbz"
     if first in markers.dlms_tags:

@@ -71,7 +71,6 @@ cpdef str obis_text(raw)
 @cython.locals(b="unsigned char")
 cpdef bint _printable(bytes raw) except -1
 
-cdef tuple _LAST_TABLES
 cpdef _Tables _tables(s)
 cpdef str _class_meaning(_Tables t, cid)
 

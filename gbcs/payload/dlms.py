@@ -21,6 +21,7 @@ from gbcs.errors import (ConstraintError, EncodeError, LengthError, SpecError, S
 from gbcs.message import Node, tape_view
 from gbcs.payload.units import annotate_dlms_scaler_units
 from gbcs.spec.ast import Call, Name
+from gbcs.spec.at_hand import AtHand
 from gbcs.spec.load import SpecSet
 from gbcs.wire.layout import compiled as compiled_layout, struct_size
 
@@ -314,17 +315,11 @@ class _Tables:
                     self._layout_fields(inner, enums, descriptors, seen)
 
 
-_LAST_TABLES: tuple = (None, None)      # the SpecSet met last and its tables (one per process, mostly)
+_TABLES = AtHand(_Tables)
 
 
 def _tables(s: SpecSet) -> _Tables:
-    global _LAST_TABLES
-    last = _LAST_TABLES
-    if last[0] is s:
-        return last[1]
-    t = s.derived(_Tables)
-    _LAST_TABLES = (s, t)
-    return t
+    return _TABLES.of(s)
 
 
 # ======================================================================================

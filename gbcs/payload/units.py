@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from gbcs.message import Node
+from gbcs.spec.at_hand import AtHand
 from gbcs.spec.load import SpecSet
 
 
@@ -20,8 +21,11 @@ class _Units:
             self.scaled.setdefault((r.cells["cluster"], r.cells["command"]), r.cells)
 
 
+_UNITS = AtHand(_Units)
+
+
 def _units(s: SpecSet) -> _Units:
-    return s.derived(_Units)
+    return _UNITS.of(s)
 
 
 def zse_unit_text(unit: int, s: SpecSet) -> str | None:
@@ -76,6 +80,9 @@ class _DlmsUnits:
                                  if r.cells["read"] in ("int", "uint"))
 
 
+_DLMS_UNITS = AtHand(_DlmsUnits)
+
+
 def _typed(tape, row: int, types: dict) -> tuple:
     """(A-XDR type name, value) of the DLMS typed-data group at tape row `row`."""
     tag, value = tape.child_named(row, "tag"), tape.child_named(row, "value")
@@ -86,7 +93,7 @@ def annotate_dlms_scaler_units(tape, rows, s: SpecSet) -> None:
     """Name the scaler_unit structures {integer scaler, enum unit} among Access-Response data
     items (their tape rows), and give the number just before each (the value it scales, as
     registers are read value then scaler_unit) its scaled quantity: `147 × 10^-3 = 0.147 Wh`."""
-    tables = s.derived(_DlmsUnits)
+    tables = _DLMS_UNITS.of(s)
     types, units, numbers = tables.types, tables.units, tables.numbers
     for i in range(len(rows)):
         row = rows[i]

@@ -31,6 +31,7 @@ from typing import Any
 
 from gbcs.errors import ConstraintError, SpecError, SpecReferenceError, UnknownCodeError
 from gbcs.spec.ast import Call, Name
+from gbcs.spec.at_hand import AtHand
 from gbcs.spec.load import SpecSet
 from gbcs.spec.types import INT_TYPES, LAYOUT_TYPES, SHOW_FORMATS
 from gbcs.wire.ops import (OP_BER_LENGTH, OP_BYTES, OP_CHARSTR, OP_CODES, OP_DAY_MINUTES, OP_DLMS_DATETIME,
@@ -395,8 +396,11 @@ def _type_expr(value) -> tuple[str, tuple]:
     return str(value), ()
 
 
+_PLANS = AtHand(_Plans)
+
+
 def _plans(specs: SpecSet) -> _Plans:
-    return specs.derived(_Plans)
+    return _PLANS.of(specs)
 
 
 def program(specs: SpecSet, struct: str) -> list[_Op]:
