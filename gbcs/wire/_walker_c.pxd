@@ -118,7 +118,7 @@ cdef class Walker:
     cpdef need(self, n, name)
     @cython.locals(acc=cython.ulonglong, k=Py_ssize_t)
     cpdef _int(self, Py_ssize_t start, Py_ssize_t size, bint little)
-    @cython.locals(start=Py_ssize_t, n=Py_ssize_t)
+    @cython.locals(start=Py_ssize_t, n=Py_ssize_t, tape=Tape, cid=Py_ssize_t)
     cpdef uint(self, name, Py_ssize_t size, meaning=*)
     @cython.locals(start=Py_ssize_t, n=Py_ssize_t)
     cpdef uint_le(self, name, Py_ssize_t size, meaning=*)

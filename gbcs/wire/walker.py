@@ -812,7 +812,15 @@ class Walker:
         n = size
         self.pos = start + n
         value = self.buf[start] if n == 1 else self._int(start, n, False)
-        self._leaf_id(name, start, self.tape.int_codec_id(0, n), V_UBE, meaning)
+        # _leaf_id written out: the commonest leaf of all
+        tape = self.tape
+        cid = tape.int_codec_ids[n] if 0 <= n < INT_SIZES else 0
+        if not cid:
+            cid = tape.int_codec_id(0, n)
+        self.budget -= 1
+        if self.budget < 0:
+            self.spend(0, name)
+        self.last_row = tape.add(name, start, self.pos, cid, V_UBE, meaning)
         return value
 
     def uint_le(self, name: str, size: int, meaning: str | None = None) -> int:
