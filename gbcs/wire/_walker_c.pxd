@@ -116,8 +116,9 @@ cdef class Walker:
     cpdef _leaf_id(self, name, Py_ssize_t start, Py_ssize_t cid, int vkind, meaning)
     cpdef leaf(self, name, start, codec, value, meaning=*)
     cpdef need(self, n, name)
-    @cython.locals(acc=cython.ulonglong, k=Py_ssize_t)
     cpdef _int(self, Py_ssize_t start, Py_ssize_t size, bint little)
+    @cython.locals(acc=cython.ulonglong, k=Py_ssize_t)
+    cpdef unsigned long long _acc(self, Py_ssize_t start, Py_ssize_t size, bint little) except? 0
     @cython.locals(start=Py_ssize_t, n=Py_ssize_t, tape=Tape, cid=Py_ssize_t)
     cpdef uint(self, name, Py_ssize_t size, meaning=*)
     @cython.locals(start=Py_ssize_t, n=Py_ssize_t)
@@ -125,7 +126,7 @@ cdef class Walker:
     @cython.locals(start=Py_ssize_t)
     cpdef sint(self, name, Py_ssize_t size, bint little=*, meaning=*)
     @cython.locals(acc=cython.ulonglong, one=cython.ulonglong, top=cython.ulonglong,
-                   magnitude=cython.longlong, k=Py_ssize_t)
+                   magnitude=cython.longlong)
     cpdef _sint(self, Py_ssize_t start, Py_ssize_t size, bint little)
     @cython.locals(start=Py_ssize_t)
     cpdef bytes(self, name, n, meaning=*, codec=*)

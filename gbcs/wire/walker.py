@@ -794,15 +794,19 @@ class Walker:
         if size == 1:
             return self.buf[start]
         if COMPILED and size <= 8:          # C arithmetic; in Python int.from_bytes is faster
-            acc = 0
-            if little:
-                for k in range(start + size - 1, start - 1, -1):
-                    acc = (acc << 8) | self.buf[k]
-            else:
-                for k in range(start, start + size):
-                    acc = (acc << 8) | self.buf[k]
-            return acc
+            return self._acc(start, size, little)
         return int.from_bytes(_cut(self.data, start, start + size), "little" if little else "big")
+
+    def _acc(self, start: int, size: int, little: bool) -> int:
+        """The unsigned integer in `size` (at most 8) bytes at `start`, by C arithmetic."""
+        acc = 0
+        if little:
+            for k in range(start + size - 1, start - 1, -1):
+                acc = (acc << 8) | self.buf[k]
+        else:
+            for k in range(start, start + size):
+                acc = (acc << 8) | self.buf[k]
+        return acc
 
     def uint(self, name: str, size: int, meaning: str | None = None) -> int:
         """Big-endian unsigned integer."""
@@ -847,13 +851,7 @@ class Walker:
     def _sint(self, start: int, size: int, little: bool):
         """The two's-complement integer in `size` bytes at `start`."""
         if COMPILED and 0 < size < 8:       # C arithmetic, as in _int
-            acc = 0
-            if little:
-                for k in range(start + size - 1, start - 1, -1):
-                    acc = (acc << 8) | self.buf[k]
-            else:
-                for k in range(start, start + size):
-                    acc = (acc << 8) | self.buf[k]
+            acc = self._acc(start, size, little)
             one = 1
             top = one << (8 * size - 1)
             if acc & top:
