@@ -60,7 +60,7 @@ cdef class Tape:
     cpdef Py_ssize_t fixed_codec_id(self, Py_ssize_t slot, str codec) except -1
     @cython.locals(mid=Py_ssize_t)
     cpdef Py_ssize_t meaning_id(self, meaning) except -1
-    @cython.locals(i=Py_ssize_t, slot=Py_ssize_t, entry=tuple)
+    @cython.locals(i=Py_ssize_t, slot=Py_ssize_t, entry=tuple, packed=cython.longlong)
     cpdef Py_ssize_t add(self, name, Py_ssize_t start, Py_ssize_t end, Py_ssize_t codec, int vkind,
                          meaning) except -1
     @cython.locals(i=Py_ssize_t)

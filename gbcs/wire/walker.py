@@ -58,8 +58,8 @@ _SHARED_CODECS: list = [None]   # codec id 0: a group
 _SHARED_CODEC_IDS: dict = {}
 _SHARED_INDEXED: dict = {}     # "elements[3]" -> (id of "elements", 3), for small indexes
 # The compiled twin first looks a name or codec up by hash slot and identity in these
-# (name, id, index) entries: a hit costs far less in C than a dict look-up. They belong
-# to the shared tables and are replaced with them.
+# entries, (name, id | (index + 1) << 16) and (codec, id): a hit costs far less in C than a
+# dict look-up. They belong to the shared tables and are replaced with them.
 LOOKUP_SLOTS = 1024            # a power of two
 _LOOKUP_MASK = LOOKUP_SLOTS - 1
 _SHARED_NAME_SLOTS: list = [None] * LOOKUP_SLOTS
@@ -307,10 +307,12 @@ class Tape:
             entry = self.name_slots[slot]
             # equal names need not be one object (spec tables, f-strings): compare them too
             if entry is None or (entry[0] is not name and entry[0] != name):
-                entry = (name, self._intern_name(name), self._index)
+                # the id and index packed in one int: one conversion per row, not two
+                entry = (name, self._intern_name(name) | ((self._index + 1) << 16))
                 self.name_slots[slot] = entry
-            self.v_name[i] = entry[1]
-            self.v_index[i] = entry[2]
+            packed = entry[1]
+            self.v_name[i] = packed & 0xFFFF
+            self.v_index[i] = (packed >> 16) - 1
         else:
             nid = self.name_ids.get(name)
             if nid is None:
