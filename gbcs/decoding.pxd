@@ -15,7 +15,7 @@ cdef class _Envelope:
     cdef public Program other_information_srp_counter_layout, other_information_soc_layout
     cdef public Program content_length_layout, signature_layout, mac_layout
     cdef public Program gbt_routing_header_layout, gbt_routing_tail_layout, gbt_header_layout
-    cdef public dict tags, cra, cra_codes, other_info_forms, message_codes, gbt_bits, code_hooks, gbt_hooks
+    cdef public dict tags, cra, cra_codes, other_info_forms, gbt_bits, code_hooks, gbt_hooks
     cdef public dict code_names
     cdef public list gbt_bit_titles
     cdef public Py_ssize_t transaction_id, security_header, mac, message_code_size, srp_id_size

@@ -49,7 +49,6 @@ class _Envelope:
         self.cra_codes = {v: k for k, v in self.cra.items()}
         self.other_info_forms = values("other_information_form")
         codes = s.get("message_codes", "gbcs").by_key
-        self.message_codes = codes
         size = {name: row.cells["bytes"] for name, row in s.get("envelope_size", "gbcs").by_key.items()}
         self.transaction_id = size["transaction_id"]
         self.security_header, self.mac = size["security_header"], size["mac"]
@@ -62,9 +61,8 @@ class _Envelope:
         self.gbt_bit_titles = [(r.cells["value"], r.cells["title"].lower()) for r in s.enum("gbt_block_control").rows]
         self.gbt_window_mask = 0xFF & ~sum(self.gbt_bits.values())
 
-        code_texts = {code: " ".join(filter(None, (row.cells["use_case"], row.cells["title"])))
-                      for code, row in codes.items()}
         self.code_names = {code: (row.cells["use_case"], row.cells["title"]) for code, row in codes.items()}
+        code_texts = {code: " ".join(filter(None, names)) for code, names in self.code_names.items()}
 
         def message_code(value, scope):
             return code_texts.get(value)

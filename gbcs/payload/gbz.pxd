@@ -20,8 +20,6 @@ cdef class _Facts:
     cpdef command(self, cluster, frame_control, command_id)
 
 
-cdef tuple _LAST
-
 cpdef _Facts _facts(s)
 cpdef dict _zcl_hooks(_Facts f, cluster, frame_control)
 cpdef decode_gbz(_CWalker w, ctx)

@@ -12,13 +12,13 @@ values (ZCL payloads from field dicts through the construct Structs of gbcs.comp
 """
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from gbcs.errors import EncodeError, LengthError
 from gbcs.payload.context import PayloadContext
 from gbcs.payload.units import annotate_zse, has_zse_scaling
+from gbcs.spec.at_hand import AtHand
 from gbcs.spec.load import SpecSet
 from gbcs.wire.layout import bits_text, compiled, struct_size, walk_struct
 from gbcs.wire.timefmt import EPOCH_2000
@@ -129,25 +129,14 @@ class _Facts:
         return None
 
 
-_FACTS: "weakref.WeakKeyDictionary[SpecSet, _Facts]" = weakref.WeakKeyDictionary()
-
-
-_LAST: tuple = (None, None)       # (SpecSet, _Facts) asked for last: a weak-dict look-up costs more
+_FACTS = AtHand(_Facts)
 
 
 def _facts(s: SpecSet | None) -> _Facts:
-    global _LAST
     if s is None:
         from gbcs.spec import specs
         s = specs()
-    last = _LAST
-    if last[0] is s:
-        return last[1]
-    f = _FACTS.get(s)
-    if f is None:
-        f = _FACTS[s] = _Facts(s)
-    _LAST = (s, f)
-    return f
+    return _FACTS.of(s)
 
 
 def zcl_commands(specs: SpecSet | None = None) -> list[ZclCommand]:
