@@ -4,6 +4,7 @@ same fields (built here from the views, field by field), assignments write back 
 pickles round-trip, and memory stays a small multiple of the input."""
 from __future__ import annotations
 
+import sys
 import io
 import pickle
 import tracemalloc
@@ -344,3 +345,17 @@ def test_whole_tree_checks_hold_one_view_at_a_time():
     # naming every child of the 100,000-element structure took ~70 bytes per input byte; a
     # list of the child rows (8 bytes each) is allowed
     assert peak / len(data) < 20, f"{peak / len(data):.1f} bytes per input byte at the peak"
+
+
+@pytest.mark.parametrize("walker", WALKERS, ids=lambda c: c.__module__)
+def test_the_tape_pool_comes_to_fit_the_trees_decoded(walker):
+    """A free pooled tape too small for a tree gives way to a new one that fits, so once a few
+    dozen such trees were made the next one reuses a pooled tape (its capacity is another tree's)."""
+    reusable_tape = sys.modules[walker.__module__]._reusable_tape
+    data = bytes(100)
+    held = [reusable_tape(data, 10) for _ in range(60)]     # the pool full of small tapes...
+    del held                                                # ...then free
+    for _ in range(100):
+        assert reusable_tape(data, 1000).cap >= 1000
+    tape = reusable_tape(data, 900)
+    assert tape.cap == 1000 and tape.n == 0 and tape.data is data

@@ -13,8 +13,8 @@ cdef dict _SHARED_CODEC_IDS
 cdef list _SHARED_NAME_SLOTS, _SHARED_CODEC_SLOTS
 cdef Py_ssize_t LOOKUP_SLOTS, _LOOKUP_MASK, INT_KINDS, INT_SIZES, BER_LEN_CODEC, BYTES_CODEC, _CODEC_ID_SLOTS
 cdef list _SHARED_INT_CODEC_IDS
-cdef Py_ssize_t SPARE_ROWS_MAX, SPARE_TAPES, SPARE_DATA_MAX
-cdef object _SPARE_TAPES
+cdef Py_ssize_t SPARE_ROWS_MAX, SPARE_ROWS_MIN, SPARE_TAPES, SPARE_DATA_MAX
+cdef object _SPARE_TAPES, _refcount
 cdef Py_ssize_t INDEXED_CACHE, INDEXED_CACHE_SIZE, INITIAL_ROWS_MAX, GROW_DOUBLING_UP_TO, SHARED_MEANINGS_FROM
 
 cpdef str _uint_codec(Py_ssize_t size, bint little)
@@ -34,7 +34,7 @@ cdef class Tape:
     cdef public list names, codecs, meanings, name_slots, codec_slots, int_codec_ids
     cdef public dict name_ids, codec_ids, meaning_ids, stored
     cdef Py_ssize_t _index
-    cdef object _held
+    cdef Py_ssize_t _held
     cdef public object a_name, a_index, a_start, a_end, a_after, a_meaning, a_codec, a_vkind
     cdef unsigned short[::1] v_name
     cdef unsigned int[::1] v_meaning
@@ -46,7 +46,7 @@ cdef class Tape:
     cdef unsigned char[::1] v_vkind
 
     cpdef _start(self, bytes data)
-    cpdef tuple _holders(self)
+    cpdef Py_ssize_t _holders(self) except -1
     cpdef _bind(self)
     cpdef _release(self)
     cpdef _grow(self)
@@ -116,9 +116,9 @@ cdef class Walker:
     cpdef _leaf_id(self, name, Py_ssize_t start, Py_ssize_t cid, int vkind, meaning)
     cpdef leaf(self, name, start, codec, value, meaning=*)
     cpdef need(self, n, name)
-    cpdef _int(self, Py_ssize_t start, Py_ssize_t size, bint little)
+    cdef _int(self, Py_ssize_t start, Py_ssize_t size, bint little)
     @cython.locals(acc=cython.ulonglong, k=Py_ssize_t)
-    cpdef unsigned long long _acc(self, Py_ssize_t start, Py_ssize_t size, bint little) except? 0
+    cdef unsigned long long _acc(self, Py_ssize_t start, Py_ssize_t size, bint little) except? 0
     @cython.locals(start=Py_ssize_t, n=Py_ssize_t, tape=Tape, cid=Py_ssize_t)
     cpdef uint(self, name, Py_ssize_t size, meaning=*)
     @cython.locals(start=Py_ssize_t, n=Py_ssize_t)
@@ -127,7 +127,7 @@ cdef class Walker:
     cpdef sint(self, name, Py_ssize_t size, bint little=*, meaning=*)
     @cython.locals(acc=cython.ulonglong, one=cython.ulonglong, top=cython.ulonglong,
                    magnitude=cython.longlong)
-    cpdef _sint(self, Py_ssize_t start, Py_ssize_t size, bint little)
+    cdef _sint(self, Py_ssize_t start, Py_ssize_t size, bint little)
     @cython.locals(start=Py_ssize_t)
     cpdef bytes(self, name, n, meaning=*, codec=*)
     cpdef rest(self, name, codec=*, meaning=*)

@@ -28,6 +28,10 @@ from gbcs.message import Children, Node, json_value, tape_view
 # The compiled twin is an extension module (setup.py); importing cython to ask would cost the
 # pure twin milliseconds where Cython is installed. Both branches it picks give the same results.
 COMPILED = not __file__.endswith((".py", ".pyc"))
+if COMPILED:
+    import cython
+else:
+    from gbcs.wire.compiler_hints import cython
 
 # Cap on nodes per input byte: keeps hostile counts (e.g. arrays of zero-width items)
 # linear in the input size.
@@ -35,6 +39,7 @@ NODES_PER_BYTE = 8
 NODE_ALLOWANCE = 4096
 INITIAL_ROWS_MAX = 4096
 SPARE_ROWS_MAX = INITIAL_ROWS_MAX       # a larger tape is not kept for another tree (memory)
+SPARE_ROWS_MIN = 256           # RTDS trees: median 54 rows, 88% at most 256; the pool adapts to the rest
 GROW_DOUBLING_UP_TO = 1 << 16
 MAX_INPUT = 0x7FFFFFFF       # offsets are 32-bit on the tape
 
@@ -76,6 +81,7 @@ INDEXED_CACHE = 256
 SHARED_MEANINGS_FROM = 1024
 INDEXED_CACHE_SIZE = 1 << 16
 _NAMES_LOCK = threading.Lock()
+_refcount = sys.getrefcount
 _SPARE_TAPES: deque = deque()  # the last small tapes made, oldest first (_reusable_tape)
 SPARE_TAPES = 40               # more than the messages `gbcs validate` decodes ahead
 SPARE_DATA_MAX = 1 << 16       # bytes of input a pooled tape may keep alive
@@ -147,7 +153,7 @@ class Tape:
 
     def __init__(self, data: bytes, capacity: int = 64):
         self.cap = capacity
-        self._held = None
+        self._held = -1               # not pooled (_reusable_tape)
         self.a_name = _ZERO_H * capacity          # repeating a one-item array: no temporary bytes
         self.a_index = _ZERO_I * capacity
         self.a_start = _ZERO_I * capacity
@@ -187,11 +193,13 @@ class Tape:
         self.stored: dict = {}
         self._index = -1
 
-    def _holders(self) -> tuple:
-        """How many references the tape and its arrays have (compared by _reusable_tape)."""
-        return (sys.getrefcount(self), sys.getrefcount(self.a_name), sys.getrefcount(self.a_index),
-                sys.getrefcount(self.a_start), sys.getrefcount(self.a_end), sys.getrefcount(self.a_after),
-                sys.getrefcount(self.a_meaning), sys.getrefcount(self.a_codec), sys.getrefcount(self.a_vkind))
+    def _holders(self) -> int:
+        """How many references the tape and its arrays have, summed (compared by
+        _reusable_tape): each count is at its least when only the tape holds them, so any
+        holder more raises the sum."""
+        return (_refcount(self) + _refcount(self.a_name) + _refcount(self.a_index)
+                + _refcount(self.a_start) + _refcount(self.a_end) + _refcount(self.a_after)
+                + _refcount(self.a_meaning) + _refcount(self.a_codec) + _refcount(self.a_vkind))
 
     # -- storage ---------------------------------------------------------------------
     def _bind(self) -> None:
@@ -297,6 +305,8 @@ class Tape:
         self.meanings.append(meaning)
         return mid
 
+    @cython.boundscheck(False)  # i < cap: _grow() made room
+    @cython.wraparound(False)
     def add(self, name, start: int, end: int, codec: int, vkind: int, meaning) -> int:
         """A new row (a leaf, or a group when `codec` is 0); returns its number."""
         i = self.n
@@ -337,6 +347,8 @@ class Tape:
         self.cur = i
         return i
 
+    @cython.boundscheck(False)  # cur is a row this tape opened
+    @cython.wraparound(False)
     def close(self, pos: int) -> int:
         """The current group ends at `pos`; its parent becomes current."""
         i = self.cur
@@ -614,13 +626,16 @@ def _reusable_tape(data: bytes, rows: int) -> Tape:
         except IndexError:         # another thread took the last one
             tape = None
     if tape is not None:
-        if rows <= tape.cap <= SPARE_ROWS_MAX and tape._holders() == tape._held:
+        if tape._holders() != tape._held:
+            if len(pool) < SPARE_TAPES:
+                pool.append(tape)  # still in use: look again later
+        elif rows <= tape.cap <= SPARE_ROWS_MAX:
             tape._start(data)
             pool.append(tape)
             return tape
-        if tape.cap <= SPARE_ROWS_MAX and len(pool) < SPARE_TAPES:
-            pool.append(tape)      # still in use: look again later
-    tape = Tape(data, rows)
+        # a free tape too small for this tree is dropped: the new one takes its place, so the
+        # pool's tapes come to fit the trees decoded
+    tape = Tape(data, max(rows, SPARE_ROWS_MIN))
     if tape.cap <= SPARE_ROWS_MAX:
         tape._held = tape._holders()
         if len(pool) < SPARE_TAPES:
@@ -692,6 +707,8 @@ class Walker:
         return tape_view(self.tape, self.tape.close(self.pos))
 
     # begin/finish without making a view: the decoders' hot path
+    @cython.boundscheck(False)  # the row add() returned
+    @cython.wraparound(False)
     def open_group(self, name: str) -> int:
         """A new group, now current; returns its row."""
         self.budget -= 1
@@ -799,6 +816,8 @@ class Walker:
             return self._acc(start, size, little)
         return int.from_bytes(_cut(self.data, start, start + size), "little" if little else "big")
 
+    @cython.boundscheck(False)  # every caller checked start + size <= end
+    @cython.wraparound(False)
     def _acc(self, start: int, size: int, little: bool) -> int:
         """The unsigned integer in `size` (at most 8) bytes at `start`, by C arithmetic."""
         acc = 0
@@ -810,6 +829,8 @@ class Walker:
                 acc = (acc << 8) | self.buf[k]
         return acc
 
+    @cython.boundscheck(False)  # need() checked the bytes
+    @cython.wraparound(False)
     def uint(self, name: str, size: int, meaning: str | None = None) -> int:
         """Big-endian unsigned integer."""
         if size > self.end - self.pos:
