@@ -22,6 +22,15 @@ cdef class _Envelope:
     cdef public Py_ssize_t srp_counter_size, soc_size, certificate_tag, gbt_window_mask
 
 
+@cython.final
+cdef class _Info:
+    cdef public object payloads, cra, counter, originator, recipient, date_time, message_code
+    cdef public object family, notes, signature, mac, srp_id, srp_counter, soc
+    cdef public Py_ssize_t content_length_at, content_start, content_end
+    cpdef dict extras(self)
+
+
+cdef object _ABSENT
 cpdef _Envelope _envelope(s)
 @cython.locals(length_at=Py_ssize_t, outer=Py_ssize_t)
 cpdef Py_ssize_t _mac_header(_CWalker w, _Envelope env) except? -1
@@ -29,11 +38,11 @@ cpdef tuple _routing(dict values)
 @cython.locals(length_at=Py_ssize_t, outer=Py_ssize_t)
 cpdef tuple _other_information_start(_CWalker w, _Envelope env, dict hooks)
 @cython.locals(length_at=Py_ssize_t, outer=Py_ssize_t)
-cpdef _other_information(_CWalker w, _Envelope env, dict info)
-cpdef _grouping_header(_CWalker w, _Envelope env, dict info)
+cpdef _other_information(_CWalker w, _Envelope env, _Info info)
+cpdef _grouping_header(_CWalker w, _Envelope env, _Info info)
 @cython.locals(outer=Py_ssize_t)
-cpdef _signing_apdu(_CWalker w, _Envelope env, dict info, bint in_mac)
-cpdef str _message_kind(dict info, bint mac, _Envelope env)
+cpdef _signing_apdu(_CWalker w, _Envelope env, _Info info, bint in_mac)
+cpdef str _message_kind(_Info info, bint mac, _Envelope env)
 @cython.locals(env=_Envelope, w=_CWalker, outer=Py_ssize_t, inner_outer=Py_ssize_t)
 cpdef _decode_plain(bytes data, s, bint payloads=*)
 @cython.locals(outer=Py_ssize_t, length_at=Py_ssize_t, data_at=Py_ssize_t)

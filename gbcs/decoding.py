@@ -121,7 +121,7 @@ def _other_information_start(w: Walker, env: _Envelope, hooks: dict | None) -> t
     return code, length, outer
 
 
-def _other_information(w: Walker, env: _Envelope, info: dict) -> int:
+def _other_information(w: Walker, env: _Envelope, info: _Info) -> int:
     w.open_group("other_information")
     length_at = w.pos
     code, length, outer = _other_information_start(w, env, env.code_hooks)
@@ -131,12 +131,12 @@ def _other_information(w: Walker, env: _Envelope, info: dict) -> int:
         if w.remaining < env.srp_id_size:
             raise LengthError(f"length {length} is not one GBCS allows ({', '.join(map(str, sorted(form)))}, "
                               "or more with a certificate)", length_at, w.path("length"), actual=length)
-        info["srp_id"] = env.other_information_srp_id_layout.walk(w)["supplementary_remote_party_id"]
+        info.srp_id = env.other_information_srp_id_layout.walk(w)["supplementary_remote_party_id"]
     if w.remaining:
         if w.remaining < env.srp_counter_size:
             raise LengthError(f"length {length} leaves {w.remaining} bytes where an {env.srp_counter_size}-byte "
                               "counter belongs", length_at, w.path("length"), actual=length)
-        info["srp_counter"] = env.other_information_srp_counter_layout.walk(w)["supplementary_remote_party_counter"]
+        info.srp_counter = env.other_information_srp_counter_layout.walk(w)["supplementary_remote_party_counter"]
     if w.remaining:
         # A DER certificate (30 82 …) may follow the SRP counter directly (as RTDS shows);
         # otherwise the supplementary originator counter comes first.
@@ -144,59 +144,86 @@ def _other_information(w: Walker, env: _Envelope, info: dict) -> int:
             if w.remaining < env.soc_size:
                 raise LengthError(f"length {length} leaves {w.remaining} bytes where an {env.soc_size}-byte "
                                   "counter belongs", length_at, w.path("length"), actual=length)
-            info["soc"] = env.other_information_soc_layout.walk(w)["supplementary_originator_counter"]
+            info.soc = env.other_information_soc_layout.walk(w)["supplementary_originator_counter"]
     if w.remaining:
         from gbcs.payload.asn1 import decode_der
-        info["certificate_at"] = w.pos
         decode_der(w, "certificate", "Certificate")
     w.pop_limit(outer, None)
     w.close_group()
     return code
 
 
-def _grouping_header(w: Walker, env: _Envelope, info: dict) -> int:
+class _Info:
+    """What the envelope walk learns of one message, for its Message (an extension type in the
+    compiled twin: C attribute slots, not a dict). Extras not in the message stay _ABSENT."""
+    __slots__ = ("payloads", "cra", "counter", "originator", "recipient", "date_time", "message_code",
+                 "content_length_at", "content_start", "content_end", "family", "notes", "signature",
+                 "mac", "srp_id", "srp_counter", "soc")
+
+    def __init__(self, payloads: bool):
+        self.payloads = payloads
+        self.cra = self.counter = self.originator = self.recipient = self.date_time = None
+        self.message_code = self.family = None
+        self.content_length_at = self.content_start = self.content_end = 0
+        self.notes = self.signature = self.mac = self.srp_id = self.srp_counter = self.soc = _ABSENT
+
+    def extras(self) -> dict:
+        out = {}
+        for key, value in (("srp_id", self.srp_id), ("srp_counter", self.srp_counter), ("soc", self.soc),
+                           ("notes", self.notes), ("signature", self.signature), ("mac", self.mac)):
+            if value is not _ABSENT:
+                out[key] = value
+        out["content_start"] = self.content_start
+        out["content_end"] = self.content_end
+        return out
+
+
+_ABSENT = object()
+
+
+def _grouping_header(w: Walker, env: _Envelope, info: _Info) -> int:
     """Walk the grouping header up to the content length; returns the content length."""
     w.open_group("grouping_header")
     head = env.grouping_header_layout.walk(w)
-    info["cra"], info["counter"], info["originator"], info["recipient"], info["date_time"] = _routing(head)
-    info["message_code"] = _other_information(w, env, info)
-    info["content_length_at"] = w.pos
+    info.cra, info.counter, info.originator, info.recipient, info.date_time = _routing(head)
+    info.message_code = _other_information(w, env, info)
+    info.content_length_at = w.pos
     length = env.content_length_layout.walk(w)["content_length"]
     w.close_group()
     return length
 
 
-def _signing_apdu(w: Walker, env: _Envelope, info: dict, in_mac: bool) -> None:
+def _signing_apdu(w: Walker, env: _Envelope, info: _Info, in_mac: bool) -> None:
     """General-Signing APDU: grouping header, content, signature field (if any)."""
     content_length = _grouping_header(w, env, info)
-    outer = w.push_limit(content_length, "grouping_header.content_length", info["content_length_at"])
+    outer = w.push_limit(content_length, "grouping_header.content_length", info.content_length_at)
     w.open_group("payload")
-    info["content_start"] = w.pos
+    info.content_start = w.pos
     notes: list = []
     if not content_length:
-        info["family"] = None
-    elif info["payloads"]:
-        ctx = PayloadContext(env.specs, info["message_code"], info["cra"], info["counter"],
-                             info["originator"], info["recipient"], notes)
-        info["family"] = decode_payload(w, ctx)
+        info.family = None
+    elif info.payloads:
+        ctx = PayloadContext(env.specs, info.message_code, info.cra, info.counter,
+                             info.originator, info.recipient, notes)
+        info.family = decode_payload(w, ctx)
     else:                                   # envelope only: the content stays one opaque leaf
-        info["family"] = payload_family(w.peek(0), w.peek(1), env.specs)
+        info.family = payload_family(w.peek(0), w.peek(1), env.specs)
         w.rest("content", codec="unparsed")
-    info["notes"] = notes
+    info.notes = notes
     w.close_group()
     w.pop_limit(outer, "payload")
-    info["content_end"] = w.pos
+    info.content_end = w.pos
     # What follows the content: nothing (pre-command), 00 (unsigned) or 40 + r||s.
-    if w.remaining == 0 and not in_mac and info["cra"] == env.cra_codes["command"]:
-        info["signature"] = None         # a pre-command: the field is added when it is signed
+    if w.remaining == 0 and not in_mac and info.cra == env.cra_codes["command"]:
+        info.signature = None         # a pre-command: the field is added when it is signed
         return
     value = env.signature_layout.walk_group(w)["value"]
-    info["signature"] = b"" if value is None else value
+    info.signature = b"" if value is None else value
 
 
-def _message_kind(info: dict, mac: bool, env: _Envelope) -> str:
-    kind = env.cra[info["cra"]]
-    if kind == "command" and not mac and not info.get("signature"):
+def _message_kind(info: _Info, mac: bool, env: _Envelope) -> str:
+    kind = env.cra[info.cra]
+    if kind == "command" and not mac and (info.signature is _ABSENT or not info.signature):
         return "precommand"
     return kind
 
@@ -204,7 +231,7 @@ def _message_kind(info: dict, mac: bool, env: _Envelope) -> str:
 def _decode_plain(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
     env = _envelope(s)
     w = Walker(data)
-    info: dict = {"payloads": payloads}
+    info = _Info(payloads)
     first = w.peek(0)
     if first is None:
         raise TruncatedError("the input is empty; give a GBCS message (hex, base64 or binary)", 0,
@@ -216,7 +243,7 @@ def _decode_plain(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
         inner_outer = w.push_limit(w.remaining - env.mac, "grouping_header")
         _signing_apdu(w, env, info, in_mac=True)
         w.pop_limit(inner_outer, "signature")
-        info["mac"] = env.mac_layout.walk(w)["mac"]
+        info.mac = env.mac_layout.walk(w)["mac"]
         w.pop_limit(outer, "message")
     elif first == signing:
         _signing_apdu(w, env, info, in_mac=False)
@@ -230,16 +257,10 @@ def _decode_plain(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
                           "trailing garbage, or two messages run together", w.pos, "message",
                           rule="GBCS-D005", actual=left)
     w.root.end = w.pos
-    use_case, message_name = env.code_names.get(info["message_code"], (None, None))
-    return Message(
-        data=data, root=w.root, kind=_message_kind(info, mac, env), cra_flag=info["cra"],
-        originator=info["originator"], recipient=info["recipient"], originator_counter=info["counter"],
-        date_time=info["date_time"], message_code=info["message_code"],
-        use_case=use_case, message_name=message_name,
-        payload_type=info["family"],
-        extras={k: info[k] for k in ("srp_id", "srp_counter", "soc", "notes", "signature", "mac",
-                                     "content_start", "content_end") if k in info},
-    )
+    use_case, message_name = env.code_names.get(info.message_code, (None, None))
+    return Message(data, w.root, _message_kind(info, mac, env), info.cra, info.originator, info.recipient,
+                   info.counter, info.date_time, info.message_code, use_case, message_name, info.family,
+                   None, info.extras())
 
 
 # -- GBT ----------------------------------------------------------------------------------
