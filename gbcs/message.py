@@ -354,7 +354,7 @@ def json_value(value: Any) -> Any:
     return value
 
 
-@dataclass(init=False)
+@dataclass(init=False, slots=True)     # slots: one per message, no instance dict to fill
 class Message:
     """A decoded GBCS message: the tree plus the header facts users ask for first."""
 

@@ -350,7 +350,7 @@ def test_whole_tree_checks_hold_one_view_at_a_time():
 @pytest.mark.parametrize("walker", WALKERS, ids=lambda c: c.__module__)
 def test_the_tape_pool_comes_to_fit_the_trees_decoded(walker):
     """A free pooled tape too small for a tree gives way to a new one that fits, so once a few
-    dozen such trees were made the next one reuses a pooled tape (its capacity is another tree's)."""
+    dozen such trees were made the next one reuses a pooled tape (its capacity is an earlier tree's)."""
     reusable_tape = sys.modules[walker.__module__]._reusable_tape
     data = bytes(100)
     held = [reusable_tape(data, 10) for _ in range(60)]     # the pool full of small tapes...
@@ -358,4 +358,4 @@ def test_the_tape_pool_comes_to_fit_the_trees_decoded(walker):
     for _ in range(100):
         assert reusable_tape(data, 1000).cap >= 1000
     tape = reusable_tape(data, 900)
-    assert tape.cap == 1000 and tape.n == 0 and tape.data is data
+    assert tape.cap >= 1000 and tape.n == 0 and tape.data is data     # a new one would have 900
