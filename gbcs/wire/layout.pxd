@@ -29,26 +29,32 @@ cdef class _Op:
     cdef public object name, type, where, ref, if_ref, block, struct, choices, allowed
     cdef public dict meanings
     cdef public object what, bits, members, title
-    cdef public dict template
+    cdef public dict template, texts
 
 
 cdef Scope _scope(dict values, object parent)
+cdef Py_ssize_t MAX_STRUCT_DEPTH, MAX_REMEMBERED_TEXTS
+
+cpdef str zcl_date_meaning(year, month, day, day_of_week)
+cpdef object day_minutes_meaning(minutes)
+cpdef object octets_meaning(raw, bint text=*)
+cpdef str bits_text(value, bits)
 
 
 @cython.final
 cdef class Program:
     cdef public object name
     cdef public list ops
-    cdef public dict template
+    cdef public dict template, texts
     cpdef dict walk(self, Walker w, dict hooks=*)
     cpdef dict walk_group(self, Walker w, object name=*, object meaning=*, dict hooks=*)
 
 
-@cython.locals(op=_Op, fast=cython.int, fields=dict, text=object, n=object)
+@cython.locals(op=_Op, fast=cython.int, fields=dict, text=object, n=object, hook=object)
 cdef object _walk(Walker w, list ops, dict values, Scope outer, dict hooks, int depth)
 @cython.locals(s=Scope)
 cdef object _ref(Walker w, _Op op, dict values, Scope outer, object ref, int up)
-cdef object _meaning(Walker w, _Op op, object value, dict values, Scope outer, dict hooks)
+cdef object _meaning(Walker w, _Op op, object value, dict values, Scope outer, object hook)
 cdef dict _block(Walker w, _Op op, object name, dict values, Scope outer, dict hooks, int depth)
 @cython.locals(code=cython.int, choice=_Op, node=object, fields=dict, items=list)
-cdef object _one(Walker w, _Op op, object name, dict values, Scope outer, dict hooks, int depth)
+cdef object _one(Walker w, _Op op, object name, dict values, Scope outer, dict hooks, object hook, int depth)

@@ -49,9 +49,11 @@ __all__ = ["walk_struct", "walk_fields", "compiled", "Program", "check_layouts",
 BLOCK_TYPES = frozenset({"repeat", "repeat_to_end", "if_remaining", "when", "when_eq", "when_ne"})
 CONDITIONAL_TYPES = frozenset({"if_remaining", "when", "when_eq", "when_ne"})
 MAX_STRUCT_DEPTH = 32      # struct(...) inside struct(...): a cycle in the specs, not a layout
+MAX_REMEMBERED_TEXTS = 256  # show(bits) texts kept per field (a byte's worth of values)
 
 Hooks = dict  # field name -> Callable[[value, Scope], str | None]: a meaning that needs context
-#               (a struct(...) field's hook gets its values dict and gives its group's meaning)
+#               (a struct(...) field's hook gets its values dict and gives its group's meaning),
+#               or, for a scalar field, a dict of value -> meaning (None / missing: the field's own)
 
 
 # -- meanings ---------------------------------------------------------------------------
@@ -76,12 +78,17 @@ def day_minutes_meaning(minutes: int) -> str | None:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+# each byte as itself when printable ASCII, else "."
+_DOTTED = bytes(b if 0x20 <= b < 0x7F else 0x2E for b in range(256))
+
+
 def octets_meaning(raw: bytes, text: bool = False) -> str | None:
     """Printable ASCII as text; a character string shows its non-printables as '.'."""
-    if raw and all(0x20 <= b < 0x7F for b in raw):
+    dotted = raw.translate(_DOTTED)
+    if raw and dotted == raw:
         return raw.decode("ascii")
     if text:
-        return "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in raw)
+        return dotted.decode("ascii")
     return None
 
 
@@ -141,7 +148,8 @@ FAST_STRUCT = 4        # struct(...)
 class _Op:
     __slots__ = ("fast", "code", "name", "type", "where", "size", "signed", "little", "count", "ref", "ref_up",
                  "mask", "block", "struct", "meanings", "choices", "allowed", "what", "unknown_code",
-                 "if_ref", "if_mask", "if_up", "show", "bits", "members", "title", "annotated", "template")
+                 "if_ref", "if_mask", "if_up", "show", "bits", "members", "title", "annotated", "template",
+                 "texts")
 
     def __init__(self, name: str, type_: str, where: str):
         # interned: the tape finds a name it has seen by identity first
@@ -165,6 +173,7 @@ class _Op:
         self.title: str | None = None
         self.annotated = False               # has a meaning of its own (enum, table or show)
         self.template: dict | None = None    # struct: its field names, copied as the values dict
+        self.texts: dict = {}                # show(bits) texts made so far, by value
 
 
 def resolve_table(specs: SpecSet, ref: str):
@@ -530,8 +539,10 @@ def _walk(w, ops: list, values: dict, outer: "Scope | None", hooks: dict, depth:
                 values[name] = None
                 continue
         fast = op.fast
-        if fast == FAST_NONE or (hooks and name in hooks):
-            values[name] = _one(w, op, name, values, outer, hooks, depth)
+        hook = hooks.get(name) if hooks else None
+        # a dict hook (value -> meaning) keeps a scalar field on the fast path
+        if fast == FAST_NONE or (hook is not None and (fast == FAST_STRUCT or type(hook) is not dict)):
+            values[name] = _one(w, op, name, values, outer, hooks, hook, depth)
             continue
         if fast == FAST_STRUCT:
             if depth >= MAX_STRUCT_DEPTH:
@@ -552,13 +563,18 @@ def _walk(w, ops: list, values: dict, outer: "Scope | None", hooks: dict, depth:
             n = values.get(op.ref) if op.ref_up == 0 else None
             value = w.bytes(name, n if type(n) is int else _ref(w, op, values, outer, op.ref, op.ref_up))
         values[name] = value
+        if hook is not None:
+            text = hook.get(value)
+            if text is not None:
+                w.set_last_meaning(text)
+                continue
         if op.annotated:
-            if op.show == SHOW_DEFAULT and not hooks:      # an enum or table meaning
+            if op.show == SHOW_DEFAULT:          # an enum or table meaning
                 text = op.meanings.get(value)
                 if text is not None:
                     w.set_last_meaning(text)
             else:
-                _meaning(w, op, value, values, outer, hooks)
+                _meaning(w, op, value, values, outer, None)
 
 
 def _ref(w, op: _Op, values: dict, outer: "Scope | None", ref: str, up: int) -> int:
@@ -577,11 +593,14 @@ def _ref(w, op: _Op, values: dict, outer: "Scope | None", ref: str, up: int) -> 
     return value
 
 
-def _meaning(w, op: _Op, value, values: dict, outer: "Scope | None", hooks: dict) -> None:
+def _meaning(w, op: _Op, value, values: dict, outer: "Scope | None", hook) -> None:
+    """The meaning of the leaf just read: its hook's (a callable, or a dict of value -> meaning),
+    else its enum/table's, else its show(...) format's."""
     text = None
-    if hooks:
-        hook = hooks.get(op.name)
-        if hook is not None:
+    if hook is not None:
+        if type(hook) is dict:
+            text = hook.get(value)
+        else:
             text = hook(value, _scope(values, outer))
     if text is None:
         show = op.show
@@ -592,7 +611,11 @@ def _meaning(w, op: _Op, value, values: dict, outer: "Scope | None", hooks: dict
         elif show == SHOW_HEX:
             text = value.hex().upper()
         elif show == SHOW_BITS:
-            text = bits_text(value, op.bits)
+            text = op.texts.get(value)
+            if text is None:
+                text = bits_text(value, op.bits)
+                if len(op.texts) < MAX_REMEMBERED_TEXTS:
+                    op.texts[value] = text
         else:
             text = dlms_datetime_meaning(value)
     if text is not None:
@@ -607,21 +630,22 @@ def _block(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: di
     return inner
 
 
-def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict, depth: int):
+def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict, hook, depth: int):
+    """One field of any type; `hook` is hooks' entry for it (or None)."""
     code = op.code
     if code == OP_UINT:
         if op.allowed is not None:
             value = w.expect(name, op.size, op.allowed, op.what, None, op.unknown_code)
         else:
             value = w.uint(name, op.size)
-        if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, values, outer, hooks)
+        if op.annotated or hook is not None:
+            _meaning(w, op, value, values, outer, hook)
         return value
     if code == OP_BYTES:
         n = op.count if op.ref is None else _ref(w, op, values, outer, op.ref, op.ref_up)
         raw = w.bytes(name, n)
-        if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, raw, values, outer, hooks)
+        if op.annotated or hook is not None:
+            _meaning(w, op, raw, values, outer, hook)
         return raw
     if code == OP_STRUCT:
         if depth >= MAX_STRUCT_DEPTH:
@@ -630,22 +654,22 @@ def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict
         fields = op.template.copy()
         _walk(w, op.block, fields, None, hooks, depth + 1)
         w.close_group()
-        if hooks:
-            hook = hooks.get(op.name)
-            if hook is not None:
-                text = hook(fields, _scope(values, outer))
-                if text is not None:
-                    w.set_meaning(row, text)
+        if hook is not None:
+            if type(hook) is dict:
+                raise TypeError(f"{op.where}: a struct field's hook must be a callable, not a dict")
+            text = hook(fields, _scope(values, outer))
+            if text is not None:
+                w.set_meaning(row, text)
         return fields
     if code == OP_UINT_LE:
         value = w.uint_le(name, op.size)
-        if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, values, outer, hooks)
+        if op.annotated or hook is not None:
+            _meaning(w, op, value, values, outer, hook)
         return value
     if code == OP_SINT:
         value = w.sint(name, op.size, little=op.little)
-        if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, values, outer, hooks)
+        if op.annotated or hook is not None:
+            _meaning(w, op, value, values, outer, hook)
         return value
     if code == OP_BER_LENGTH:
         at = w.pos
@@ -655,14 +679,14 @@ def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict
             cls = UnknownCodeError if op.unknown_code else ConstraintError
             raise cls(f"{value} is not {op.what} (expected {shown})", at, w.path(name),
                       expected=sorted(op.allowed), actual=value)
-        if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, values, outer, hooks)
+        if op.annotated or hook is not None:
+            _meaning(w, op, value, values, outer, hook)
         return value
     if code == OP_UTC2000 or code == OP_UTC2000_LE:
         value = w.uint_le(name, 4) if code == OP_UTC2000_LE else w.uint(name, 4)
         w.set_last_meaning(utc2000_meaning(value))
-        if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, values, outer, hooks)
+        if op.annotated or hook is not None:
+            _meaning(w, op, value, values, outer, hook)
         return value
     if code == OP_OCTSTR or code == OP_CHARSTR:
         row = w.open_group(name)
@@ -678,8 +702,8 @@ def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict
     if code == OP_DAY_MINUTES:
         value = w.uint_le(name, 2)
         w.set_last_meaning(day_minutes_meaning(value))
-        if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, values, outer, hooks)
+        if op.annotated or hook is not None:
+            _meaning(w, op, value, values, outer, hook)
         return value
     if code == OP_ZCL_DATE:
         row = w.open_group(name)
@@ -724,5 +748,5 @@ def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict
         if choice is None:
             raise UnknownCodeError(f"data type 0x{type_code:02X} is not in the ZCL data type table, so the size "
                                    "of this value is unknown", w.pos, w.path(name), actual=type_code)
-        return _one(w, choice, name, values, outer, hooks, depth)
+        return _one(w, choice, name, values, outer, hooks, hook, depth)
     raise SpecError(f"{op.where}: field type {op.type!r} has no walker")      # types.py grew a type
