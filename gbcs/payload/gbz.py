@@ -297,7 +297,7 @@ def _component(w, ctx: PayloadContext, f: _Facts, name: str) -> None:
         f.from_date_time.walk(w)
     encrypted = control & f.encrypted_bit
     if encrypted:
-        f.additional_header.walk_group(w, "additional_header")
+        f.additional_header.read(w, "additional_header")
     zcl = f.zcl_header.walk_group(w, None, None, f.zcl_header_hooks)
     e = f.entry(cluster, zcl["frame_control"], zcl["command_id"])
     if e.title is not None:
@@ -320,7 +320,7 @@ def _ciphered(w, f: _Facts, what: str) -> None:
                           f"security header and the {tag}-byte tag", length_at, w.path("length"),
                           actual=length)
     outer = w.push_limit(length, "length", length_at)
-    f.security_header.walk_group(w, "security_header")
+    f.security_header.read(w, "security_header")
     w.bytes("ciphertext", length - header - tag, meaning=what)
     w.bytes("tag", tag)
     w.pop_limit(outer, "ciphered_information")
@@ -341,7 +341,7 @@ def _payload(w, ctx: PayloadContext, f: _Facts, e: _Command) -> None:
         w.rest("zcl_payload", codec="unparsed", meaning=e.what)
         ctx.notes.append(f"GBZ: {e.what}")
         return
-    e.program.walk_group(w, "zcl_payload", e.title, e.hooks)
+    e.program.read(w, "zcl_payload", e.title, e.hooks)
     if e.zse:
         annotate_zse(w.current.children[-1], f.specs, e.cluster, e.command_id)
 

@@ -3,6 +3,7 @@
 # are C functions, so running a program costs Walker calls and little else.
 cimport cython
 from gbcs.wire._walker_c cimport Walker
+from gbcs.wire.timefmt cimport utc2000_meaning
 
 cdef int OP_UINT, OP_UINT_LE, OP_SINT, OP_UTC2000, OP_UTC2000_LE, OP_OCTSTR, OP_CHARSTR, OP_BYTES
 cdef int OP_REST, OP_DAY_MINUTES, OP_ZCL_DATE, OP_DLMS_DATETIME, OP_STRUCT, OP_REPEAT
@@ -30,6 +31,8 @@ cdef class _Op:
     cdef public dict meanings
     cdef public object what, bits, members, title
     cdef public dict template, texts
+    cdef public bint kept
+    cdef public list item_names
 
 
 cdef Scope _scope(dict values, object parent)
@@ -45,16 +48,21 @@ cpdef str bits_text(value, bits)
 cdef class Program:
     cdef public object name
     cdef public list ops
-    cdef public dict template, texts
+    cdef public dict template
     cpdef dict walk(self, Walker w, dict hooks=*)
     cpdef dict walk_group(self, Walker w, object name=*, object meaning=*, dict hooks=*)
+    @cython.locals(keep=bint)
+    cpdef read(self, Walker w, object name=*, object meaning=*, dict hooks=*)
 
 
 @cython.locals(op=_Op, fast=cython.int, fields=dict, text=object, n=object, hook=object)
-cdef object _walk(Walker w, list ops, dict values, Scope outer, dict hooks, int depth)
+cdef object _walk(Walker w, list ops, dict values, Scope outer, dict hooks, int depth, bint keep)
 @cython.locals(s=Scope)
 cdef object _ref(Walker w, _Op op, dict values, Scope outer, object ref, int up)
 cdef object _meaning(Walker w, _Op op, object value, dict values, Scope outer, object hook)
-cdef dict _block(Walker w, _Op op, object name, dict values, Scope outer, dict hooks, int depth)
+cdef dict _block(Walker w, _Op op, object name, dict values, Scope outer, dict hooks, int depth, bint keep)
 @cython.locals(code=cython.int, choice=_Op, node=object, fields=dict, items=list)
-cdef object _one(Walker w, _Op op, object name, dict values, Scope outer, dict hooks, object hook, int depth)
+cdef object _one(Walker w, _Op op, object name, dict values, Scope outer, dict hooks, object hook, int depth,
+                 bint keep)
+@cython.locals(names=list)
+cdef object _item_name(_Op op, object name, Py_ssize_t i)
