@@ -27,7 +27,8 @@ cdef class _Op:
     cdef public int fast, code, size, count, ref_up, if_up, show
     cdef public bint signed, little, unknown_code, annotated
     cdef public object mask, if_mask
-    cdef public object name, type, where, ref, if_ref, block, struct, choices, allowed
+    cdef public object name, type, where, ref, if_ref, block, struct, allowed
+    cdef public dict choices
     cdef public dict meanings
     cdef public object what, bits, members, title
     cdef public dict template, texts
@@ -55,10 +56,11 @@ cdef class Program:
     cpdef read(self, Walker w, object name=*, object meaning=*, dict hooks=*)
 
 
-@cython.locals(op=_Op, fast=cython.int, fields=dict, text=object, n=object, hook=object)
+@cython.locals(op=_Op, fast=cython.int, fields=dict, text=object, n=object, hook=object, table=dict)
 cdef object _walk(Walker w, list ops, dict values, Scope outer, dict hooks, int depth, bint keep)
 @cython.locals(s=Scope)
 cdef object _ref(Walker w, _Op op, dict values, Scope outer, object ref, int up)
+@cython.locals(table=dict)
 cdef object _meaning(Walker w, _Op op, object value, dict values, Scope outer, object hook)
 cdef dict _block(Walker w, _Op op, object name, dict values, Scope outer, dict hooks, int depth, bint keep)
 @cython.locals(code=cython.int, choice=_Op, node=object, fields=dict, items=list)

@@ -610,7 +610,8 @@ def _walk(w, ops: list, values: dict, outer: "Scope | None", hooks: dict, depth:
         if keep or op.kept:
             values[name] = value
         if hook is not None:
-            text = hook.get(value)
+            table = hook                 # a dict here (a callable went to _one)
+            text = table.get(value)
             if text is not None:
                 w.set_last_meaning(text)
                 continue
@@ -645,7 +646,8 @@ def _meaning(w, op: _Op, value, values: dict, outer: "Scope | None", hook) -> No
     text = None
     if hook is not None:
         if type(hook) is dict:
-            text = hook.get(value)
+            table = hook
+            text = table.get(value)
         else:
             text = hook(value, _scope(values, outer))
     if text is None:
