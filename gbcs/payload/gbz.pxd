@@ -6,7 +6,7 @@ cimport cython
 from gbcs.wire._walker_c cimport Walker as _CWalker
 from gbcs.wire.layout cimport Program
 
-cdef Py_ssize_t MAX_REMEMBERED_COMMANDS
+cdef Py_ssize_t MAX_REMEMBERED
 
 
 @cython.final

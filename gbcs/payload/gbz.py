@@ -30,7 +30,7 @@ __all__ = ["decode_gbz", "decode_zcl_payload", "command_for", "zcl_commands", "Z
            "utc2000_seconds", "NOT_IN_SPEC"]
 
 NOT_IN_SPEC = "not in specs/zigbee.gbspec"
-MAX_REMEMBERED_COMMANDS = 4096   # _Command entries kept for header triples the spec does not know
+MAX_REMEMBERED = 4096    # _Command entries and payload hooks kept (mutated input must not grow them)
 
 @dataclass(frozen=True)
 class ZclCommand:
@@ -127,8 +127,9 @@ class _Facts:
             e = self.entries.get(key)
             if e is None:
                 e = self._entry(cluster, frame_control, command_id)
-                if e.cmd is not None or len(self.entries) < MAX_REMEMBERED_COMMANDS:
-                    self.entries[key] = e
+                if len(self.entries) >= MAX_REMEMBERED:
+                    self.entries.clear()         # the triples real traffic uses come back at once
+                self.entries[key] = e
             return e
         return self._entry(cluster, frame_control, command_id)
 
@@ -215,6 +216,8 @@ def _zcl_hooks(f: _Facts, cluster: int, frame_control: int) -> dict:
     """Meanings of attribute ids and answered command ids in a ZCL payload (made once per pair)."""
     hooks = f.zcl_payload_hooks.get((cluster, frame_control))
     if hooks is None:
+        if len(f.zcl_payload_hooks) >= MAX_REMEMBERED:
+            f.zcl_payload_hooks.clear()
         hooks = f.zcl_payload_hooks[cluster, frame_control] = _new_zcl_hooks(f, cluster, frame_control)
     return hooks
 

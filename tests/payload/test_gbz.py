@@ -211,6 +211,15 @@ def test_command_entries_are_worked_out_once_and_only_for_header_values():
     assert len(f.entries) == before
 
 
+def test_command_entries_stay_bounded_under_mutated_headers():
+    from gbcs.payload import gbz
+    f = gbz._facts(specs())
+    for cluster in range(5000):                      # general commands are found in any cluster
+        assert f.entry(cluster, GENERAL_C2S, 0x00).title == "Read Attributes"
+    assert 0 < len(f.entries) <= 4096 and len(f.zcl_payload_hooks) <= 4096
+    assert f.entry(PRICE, GENERAL_C2S, 0x00) is f.entry(PRICE, GENERAL_C2S, 0x00)
+
+
 def test_frame_control_texts_cover_every_byte():
     from gbcs.payload.gbz import frame_control_text
     texts = [frame_control_text(fc) for fc in range(0x100)]
