@@ -29,7 +29,7 @@ cdef class _Facts:
     cdef public Program header, alert_header, component_header, from_date_time, additional_header
     cdef public Program zcl_header, ciphered_length, security_header
     cdef public tuple bit_pairs, component_names
-    @cython.locals(e=_Command)
+    @cython.locals(e=_Command, c=cython.long, fc=cython.long, cid=cython.long, key=cython.long)
     cpdef _Command entry(self, cluster, frame_control, command_id)
     @cython.locals(e=_Command)
     cpdef _Command _entry(self, cluster, frame_control, command_id)

@@ -123,7 +123,8 @@ class _Facts:
     def entry(self, cluster: int, frame_control: int, command_id: int) -> _Command:
         """The _Command of a ZCL header (one int-keyed look-up once seen)."""
         if 0 <= cluster <= 0xFFFF and 0 <= frame_control <= 0xFF and 0 <= command_id <= 0xFF:
-            key = (cluster << 16) | (frame_control << 8) | command_id
+            c, fc, cid = cluster, frame_control, command_id       # C integers in the compiled twin
+            key = (c << 16) | (fc << 8) | cid
             e = self.entries.get(key)
             if e is None:
                 e = self._entry(cluster, frame_control, command_id)
