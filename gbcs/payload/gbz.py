@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from gbcs.errors import EncodeError, LengthError
+from gbcs.errors import EncodeError, LengthError, SpecError
 from gbcs.payload.context import PayloadContext
 from gbcs.payload.units import annotate_zse, has_zse_scaling
 from gbcs.spec.at_hand import AtHand
@@ -30,6 +30,7 @@ __all__ = ["decode_gbz", "decode_zcl_payload", "command_for", "zcl_commands", "Z
            "utc2000_seconds", "NOT_IN_SPEC"]
 
 NOT_IN_SPEC = "not in specs/zigbee.gbspec"
+MAX_REMEMBERED = 4096    # _Command entries and payload hooks kept (mutated input must not grow them)
 
 @dataclass(frozen=True)
 class ZclCommand:
@@ -40,6 +41,12 @@ class ZclCommand:
     name: str
     title: str
     layout: str | None
+
+
+class _Command:
+    """What decoding one ZCL command needs (from its cluster, frame control and command id),
+    worked out once: the spec's command, the program and meanings of its payload."""
+    __slots__ = ("cluster", "command_id", "cmd", "title", "program", "hooks", "zse", "what", "encrypted_what")
 
 
 class _Facts:
@@ -100,22 +107,50 @@ class _Facts:
         self.frame_type_mask = next(r.cells["value"] for r in s.enum("zcl_frame_control_field").rows
                                     if r.cells["name"] == "frame_type")
         self.fc_reserved = 0xFF & ~(self.frame_type_mask | sum(self.fc_bits.values()))
-        self._zcl_header_hooks: dict[int, dict] = {}
         self.zcl_payload_hooks: dict[tuple, dict] = {}
-        self.frame_control_texts: dict[int, str] = {}
+        self.frame_control_texts: dict[int, str] = {fc: _frame_control_text(fc, self) for fc in range(0x100)}
+        # the ZCL header's frame control means the same in every cluster; its command id's
+        # meaning needs the cluster, so _component gives it after the header (its last field)
+        self.zcl_header_hooks = {"frame_control": self.frame_control_texts}
+        last = self.zcl_header.ops[-1]
+        if last.name != "command_id" or last.if_ref is not None or last.block is not None:
+            raise SpecError("struct zcl_header must end with an unconditional command_id field")
+        self.from_date_time_bit = self.bits["from_date_time"]
+        self.encrypted_bit = self.bits["encrypted"]
+        self.component_names = tuple(f"components[{i}]" for i in range(0x100))
+        self.entries: dict[int, _Command] = {}
 
-    def zcl_header_hooks(self, cluster: int) -> dict:
-        """Meanings of a ZCL header's frame control and command id (the command needs the cluster)."""
-        hooks = self._zcl_header_hooks.get(cluster)
-        if hooks is None:
-            def frame_control(value, scope):
-                return frame_control_text(value, self.specs)
+    def entry(self, cluster: int, frame_control: int, command_id: int) -> _Command:
+        """The _Command of a ZCL header (one int-keyed look-up once seen)."""
+        if 0 <= cluster <= 0xFFFF and 0 <= frame_control <= 0xFF and 0 <= command_id <= 0xFF:
+            c, fc, cid = cluster, frame_control, command_id       # C integers in the compiled twin
+            key = (c << 16) | (fc << 8) | cid
+            e = self.entries.get(key)
+            if e is None:
+                e = self._entry(cluster, frame_control, command_id)
+                if len(self.entries) >= MAX_REMEMBERED:
+                    self.entries.clear()         # the triples real traffic uses come back at once
+                self.entries[key] = e
+            return e
+        return self._entry(cluster, frame_control, command_id)
 
-            def command(value, scope):
-                cmd = self.command(cluster, scope.get("frame_control"), value)
-                return cmd.title if cmd is not None else None
-            hooks = self._zcl_header_hooks[cluster] = {"frame_control": frame_control, "command_id": command}
-        return hooks
+    def _entry(self, cluster: int, frame_control: int, command_id: int) -> _Command:
+        e = _Command()
+        cmd = self.command(cluster, frame_control, command_id)
+        e.cluster, e.command_id, e.cmd = cluster, command_id, cmd
+        e.title = cmd.title if cmd is not None else None
+        e.encrypted_what = f"encrypted {cmd.title}" if cmd is not None else "encrypted ZCL payload"
+        if cmd is not None and cmd.layout is not None:
+            e.program = compiled(self.specs, cmd.layout)
+            e.hooks = _zcl_hooks(self, cluster, frame_control)
+            e.zse = has_zse_scaling(self.specs, cluster, command_id)
+            e.what = None
+        else:
+            e.program, e.hooks, e.zse = None, None, False
+            e.what = (f"payload layout of {cmd.title} {NOT_IN_SPEC}" if cmd is not None else
+                      f"command 0x{command_id:02X} ({frame_control_text(frame_control, self.specs)}) of cluster "
+                      f"0x{cluster:04X} {NOT_IN_SPEC}")
+        return e
 
     def command(self, cluster: int, frame_control: int, command_id: int) -> ZclCommand | None:
         if frame_control & self.fc_bits["manufacturer_specific"]:
@@ -182,6 +217,8 @@ def _zcl_hooks(f: _Facts, cluster: int, frame_control: int) -> dict:
     """Meanings of attribute ids and answered command ids in a ZCL payload (made once per pair)."""
     hooks = f.zcl_payload_hooks.get((cluster, frame_control))
     if hooks is None:
+        if len(f.zcl_payload_hooks) >= MAX_REMEMBERED:
+            f.zcl_payload_hooks.clear()
         hooks = f.zcl_payload_hooks[cluster, frame_control] = _new_zcl_hooks(f, cluster, frame_control)
     return hooks
 
@@ -194,14 +231,8 @@ def _new_zcl_hooks(f: _Facts, cluster: int, frame_control: int) -> dict:
     back = 0 if frame_control & f.fc_bits["server_to_client"] else 1
     answered_titles = {command: cmd.title for (c, direction, command), cmd in f.commands.items()
                        if c == cluster and direction == back}
-
-    def attribute(value, scope):
-        return attribute_titles.get(value)
-
-    def answered(value, scope):
-        return answered_titles.get(value)
-
-    return {"attribute_id": attribute, "command_id": answered}
+    # value -> meaning dicts: the layout interpreter looks them up itself
+    return {"attribute_id": attribute_titles, "command_id": answered_titles}
 
 
 def _alert_hooks(f: _Facts) -> dict:
@@ -225,8 +256,9 @@ def decode_gbz(w, ctx: PayloadContext) -> None:
         _alert(w, ctx, f)
     else:
         w.open_group("components")
+        names = f.component_names
         for i in range(count):
-            _component(w, ctx, f, f"components[{i}]")
+            _component(w, ctx, f, names[i] if i < len(names) else f"components[{i}]")
         w.close_group()
         if w.remaining:
             raise LengthError(f"{w.remaining} bytes follow the {count} component{'s' if count != 1 else ''} "
@@ -265,22 +297,24 @@ def _component(w, ctx: PayloadContext, f: _Facts, name: str) -> None:
     header = f.component_header.walk(w)
     control, cluster = header["control"], header["cluster_id"]
     outer = w.push_limit(header["length"], "length", w.last_start)
-    if control & f.bits["from_date_time"]:
+    if control & f.from_date_time_bit:
         f.from_date_time.walk(w)
-    encrypted = bool(control & f.bits["encrypted"])
+    encrypted = control & f.encrypted_bit
     if encrypted:
-        f.additional_header.walk_group(w, "additional_header")
-    zcl = f.zcl_header.walk_group(w, None, None, f.zcl_header_hooks(cluster))
-    frame_control, command_id = zcl["frame_control"], zcl["command_id"]
+        f.additional_header.read(w, "additional_header")
+    zcl = f.zcl_header.walk_group(w, None, None, f.zcl_header_hooks)
+    e = f.entry(cluster, zcl["frame_control"], zcl["command_id"])
+    if e.title is not None:
+        w.set_last_meaning(e.title)              # of the command id, the header's last field
     if encrypted:
-        _ciphered(w, f, f.command(cluster, frame_control, command_id))
+        _ciphered(w, f, e.encrypted_what)
     else:
-        decode_zcl_payload(w, ctx, cluster=cluster, frame_control=frame_control, command_id=command_id)
+        _payload(w, ctx, f, e)
     w.pop_limit(outer, name)
     w.close_group()
 
 
-def _ciphered(w, f: _Facts, cmd: ZclCommand | None) -> None:
+def _ciphered(w, f: _Facts, what: str) -> None:
     w.open_group("ciphered_information")
     length = f.ciphered_length.walk(w)["length"]
     length_at = w.last_start
@@ -290,8 +324,7 @@ def _ciphered(w, f: _Facts, cmd: ZclCommand | None) -> None:
                           f"security header and the {tag}-byte tag", length_at, w.path("length"),
                           actual=length)
     outer = w.push_limit(length, "length", length_at)
-    f.security_header.walk_group(w, "security_header")
-    what = f"encrypted {cmd.title}" if cmd is not None else "encrypted ZCL payload"
+    f.security_header.read(w, "security_header")
     w.bytes("ciphertext", length - header - tag, meaning=what)
     w.bytes("tag", tag)
     w.pop_limit(outer, "ciphered_information")
@@ -304,18 +337,17 @@ def decode_zcl_payload(w, ctx: PayloadContext, cluster: int, frame_control: int,
     Commands the spec does not lay out keep their bytes as one `unparsed` leaf `zcl_payload`.
     """
     f = _facts(ctx.specs)
-    cmd = f.command(cluster, frame_control, command_id)
-    if cmd is None or cmd.layout is None:
-        what = (f"payload layout of {cmd.title} {NOT_IN_SPEC}" if cmd is not None else
-                f"command 0x{command_id:02X} ({frame_control_text(frame_control, f.specs)}) of cluster "
-                f"0x{cluster:04X} {NOT_IN_SPEC}")
-        w.rest("zcl_payload", codec="unparsed", meaning=what)
-        ctx.notes.append(f"GBZ: {what}")
+    _payload(w, ctx, f, f.entry(cluster, frame_control, command_id))
+
+
+def _payload(w, ctx: PayloadContext, f: _Facts, e: _Command) -> None:
+    if e.program is None:
+        w.rest("zcl_payload", codec="unparsed", meaning=e.what)
+        ctx.notes.append(f"GBZ: {e.what}")
         return
-    walk_struct(w, f.specs, cmd.layout, "zcl_payload", meaning=cmd.title,
-                hooks=_zcl_hooks(f, cluster, frame_control))
-    if has_zse_scaling(f.specs, cluster, command_id):
-        annotate_zse(w.current.children[-1], f.specs, cluster, command_id)
+    e.program.read(w, "zcl_payload", e.title, e.hooks)
+    if e.zse:
+        annotate_zse(w.current.children[-1], f.specs, e.cluster, e.command_id)
 
 
 # -- builders ---------------------------------------------------------------------------

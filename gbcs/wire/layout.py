@@ -49,9 +49,11 @@ __all__ = ["walk_struct", "walk_fields", "compiled", "Program", "check_layouts",
 BLOCK_TYPES = frozenset({"repeat", "repeat_to_end", "if_remaining", "when", "when_eq", "when_ne"})
 CONDITIONAL_TYPES = frozenset({"if_remaining", "when", "when_eq", "when_ne"})
 MAX_STRUCT_DEPTH = 32      # struct(...) inside struct(...): a cycle in the specs, not a layout
+MAX_REMEMBERED_TEXTS = 256  # show(hex/bits) texts and repeat item names kept per field
 
 Hooks = dict  # field name -> Callable[[value, Scope], str | None]: a meaning that needs context
-#               (a struct(...) field's hook gets its values dict and gives its group's meaning)
+#               (a struct(...) field's hook gets its values dict and gives its group's meaning),
+#               or, for a scalar field, a dict of value -> meaning (None / missing: the field's own)
 
 
 # -- meanings ---------------------------------------------------------------------------
@@ -76,12 +78,17 @@ def day_minutes_meaning(minutes: int) -> str | None:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+# each byte as itself when printable ASCII, else "."
+_DOTTED = bytes(b if 0x20 <= b < 0x7F else 0x2E for b in range(256))
+
+
 def octets_meaning(raw: bytes, text: bool = False) -> str | None:
     """Printable ASCII as text; a character string shows its non-printables as '.'."""
-    if raw and all(0x20 <= b < 0x7F for b in raw):
+    dotted = raw.translate(_DOTTED)
+    if raw and dotted == raw:
         return raw.decode("ascii")
     if text:
-        return "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in raw)
+        return dotted.decode("ascii")
     return None
 
 
@@ -141,7 +148,8 @@ FAST_STRUCT = 4        # struct(...)
 class _Op:
     __slots__ = ("fast", "code", "name", "type", "where", "size", "signed", "little", "count", "ref", "ref_up",
                  "mask", "block", "struct", "meanings", "choices", "allowed", "what", "unknown_code",
-                 "if_ref", "if_mask", "if_up", "show", "bits", "members", "title", "annotated", "template")
+                 "if_ref", "if_mask", "if_up", "show", "bits", "members", "title", "annotated", "template",
+                 "texts", "kept", "item_names")
 
     def __init__(self, name: str, type_: str, where: str):
         # interned: the tape finds a name it has seen by identity first
@@ -165,6 +173,9 @@ class _Op:
         self.title: str | None = None
         self.annotated = False               # has a meaning of its own (enum, table or show)
         self.template: dict | None = None    # struct: its field names, copied as the values dict
+        self.texts: dict = {}                # show(hex/bits) texts made so far, by value
+        self.kept = True                     # a field of its struct refers to this one's value
+        self.item_names: list = []           # repeat: "name[i]" made so far
 
 
 def resolve_table(specs: SpecSet, ref: str):
@@ -234,7 +245,9 @@ class _Plans:
                                          item.pos.column)
             self._building.add(name)
             try:
-                ops = self.structs[name] = self._rows(item.rows, f"struct {name}", [])
+                ops = self._rows(item.rows, f"struct {name}", [])
+                _mark_kept(ops, _referred(ops, set()))
+                self.structs[name] = ops
             finally:
                 self._building.discard(name)
         return ops
@@ -383,6 +396,24 @@ class _Plans:
         return ref, up
 
 
+def _referred(ops: list, names: set) -> set:
+    """The names the fields of a struct (its blocks included) refer to."""
+    for op in ops:
+        for ref in (op.ref, op.if_ref):
+            if ref is not None:
+                names.add(ref)
+        if op.block is not None and op.code != OP_STRUCT:       # struct(...) is a scope of its own
+            _referred(op.block, names)
+    return names
+
+
+def _mark_kept(ops: list, names: set) -> None:
+    for op in ops:
+        op.kept = op.name in names
+        if op.block is not None and op.code != OP_STRUCT:
+            _mark_kept(op.block, names)
+
+
 def _keyed(table) -> dict:
     if not table.by_key and table.rows:
         raise SpecError(f"table({table.kind}.{table.name}): its schema has no key column to look values up by")
@@ -470,7 +501,7 @@ class Program:
     def walk(self, w, hooks: dict | None = None) -> dict:
         """The fields, into the walker's current group; returns their values."""
         values = self.template.copy()
-        _walk(w, self.ops, values, None, hooks if hooks is not None else _NO_HOOKS, 0)
+        _walk(w, self.ops, values, None, hooks if hooks is not None else _NO_HOOKS, 0, True)
         return values
 
     def walk_group(self, w, name: str | None = None, meaning: str | None = None,
@@ -478,11 +509,28 @@ class Program:
         """The fields as a group node `name` (default: the struct's name); returns their values."""
         row = w.open_group(name if name is not None else self.name)
         values = self.template.copy()
-        _walk(w, self.ops, values, None, hooks if hooks is not None else _NO_HOOKS, 0)
+        _walk(w, self.ops, values, None, hooks if hooks is not None else _NO_HOOKS, 0, True)
         w.close_group()
         if meaning is not None:
             w.set_meaning(row, meaning)
         return values
+
+
+    def read(self, w, name: str | None = None, meaning: str | None = None, hooks: dict | None = None) -> None:
+        """walk_group for a caller that needs the tree, not the values: a value is kept only
+        where the struct refers to it (all of them when a hook is a callable, which may look)."""
+        keep = False
+        if hooks is None:
+            hooks = _NO_HOOKS
+        else:
+            for hook in hooks.values():
+                if type(hook) is not dict:
+                    keep = True
+        row = w.open_group(name if name is not None else self.name)
+        _walk(w, self.ops, self.template.copy(), None, hooks, 0, keep)
+        w.close_group()
+        if meaning is not None:
+            w.set_meaning(row, meaning)
 
 
 def compiled(specs: SpecSet, struct: str) -> Program:
@@ -521,26 +569,34 @@ def bits_text(value: int, bits) -> str:
 # A block's values are a dict; the enclosing blocks' values (`outer`, a Scope chain) are only
 # linked when a block nests inside another. A Scope for the current block is made only for a hook.
 
-def _walk(w, ops: list, values: dict, outer: "Scope | None", hooks: dict, depth: int) -> None:
+def _walk(w, ops: list, values: dict, outer: "Scope | None", hooks: dict, depth: int, keep: bool) -> None:
+    """Walk ops into the current group, their values into `values` (only those the struct
+    refers to unless `keep`)."""
     for op in ops:
         name = op.name
         if op.if_ref is not None:
             v = _ref(w, op, values, outer, op.if_ref, op.if_up)
             if not (v & op.if_mask if op.if_mask else v):
-                values[name] = None
+                if keep or op.kept:
+                    values[name] = None
                 continue
         fast = op.fast
-        if fast == FAST_NONE or (hooks and name in hooks):
-            values[name] = _one(w, op, name, values, outer, hooks, depth)
+        hook = hooks.get(name) if hooks else None
+        # a dict hook (value -> meaning) keeps a scalar field on the fast path
+        if fast == FAST_NONE or (hook is not None and (fast == FAST_STRUCT or type(hook) is not dict)):
+            value = _one(w, op, name, values, outer, hooks, hook, depth, keep)
+            if keep or op.kept:
+                values[name] = value
             continue
         if fast == FAST_STRUCT:
             if depth >= MAX_STRUCT_DEPTH:
                 raise SpecError(f"{op.where}: structs nested more than {MAX_STRUCT_DEPTH} deep")
             w.open_group(name)
             fields = op.template.copy()
-            _walk(w, op.block, fields, None, hooks, depth + 1)
+            _walk(w, op.block, fields, None, hooks, depth + 1, keep)
             w.close_group()
-            values[name] = fields
+            if keep or op.kept:
+                values[name] = fields
             continue
         if fast == FAST_UINT:
             value = w.uint(name, op.size)
@@ -551,14 +607,21 @@ def _walk(w, ops: list, values: dict, outer: "Scope | None", hooks: dict, depth:
         else:
             n = values.get(op.ref) if op.ref_up == 0 else None
             value = w.bytes(name, n if type(n) is int else _ref(w, op, values, outer, op.ref, op.ref_up))
-        values[name] = value
+        if keep or op.kept:
+            values[name] = value
+        if hook is not None:
+            table = hook                 # a dict here (a callable went to _one)
+            text = table.get(value)
+            if text is not None:
+                w.set_last_meaning(text)
+                continue
         if op.annotated:
-            if op.show == SHOW_DEFAULT and not hooks:      # an enum or table meaning
+            if op.show == SHOW_DEFAULT:          # an enum or table meaning
                 text = op.meanings.get(value)
                 if text is not None:
                     w.set_last_meaning(text)
             else:
-                _meaning(w, op, value, values, outer, hooks)
+                _meaning(w, op, value, values, outer, None)
 
 
 def _ref(w, op: _Op, values: dict, outer: "Scope | None", ref: str, up: int) -> int:
@@ -577,11 +640,15 @@ def _ref(w, op: _Op, values: dict, outer: "Scope | None", ref: str, up: int) -> 
     return value
 
 
-def _meaning(w, op: _Op, value, values: dict, outer: "Scope | None", hooks: dict) -> None:
+def _meaning(w, op: _Op, value, values: dict, outer: "Scope | None", hook) -> None:
+    """The meaning of the leaf just read: its hook's (a callable, or a dict of value -> meaning),
+    else its enum/table's, else its show(...) format's."""
     text = None
-    if hooks:
-        hook = hooks.get(op.name)
-        if hook is not None:
+    if hook is not None:
+        if type(hook) is dict:
+            table = hook
+            text = table.get(value)
+        else:
             text = hook(value, _scope(values, outer))
     if text is None:
         show = op.show
@@ -589,63 +656,78 @@ def _meaning(w, op: _Op, value, values: dict, outer: "Scope | None", hooks: dict
             if op.meanings is None:
                 return
             text = op.meanings.get(value)
-        elif show == SHOW_HEX:
-            text = value.hex().upper()
-        elif show == SHOW_BITS:
-            text = bits_text(value, op.bits)
+        elif show == SHOW_HEX or show == SHOW_BITS:      # the same ids and flags recur
+            text = op.texts.get(value)
+            if text is None:
+                text = value.hex().upper() if show == SHOW_HEX else bits_text(value, op.bits)
+                if len(op.texts) < MAX_REMEMBERED_TEXTS:
+                    op.texts[value] = text
         else:
             text = dlms_datetime_meaning(value)
     if text is not None:
         w.set_last_meaning(text)
 
 
-def _block(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict, depth: int) -> dict:
+def _block(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict, depth: int,
+           keep: bool) -> dict:
     w.open_group(name)
     inner: dict = {}
-    _walk(w, op.block, inner, _scope(values, outer), hooks, depth)
+    _walk(w, op.block, inner, _scope(values, outer), hooks, depth, keep)
     w.close_group()
     return inner
 
 
-def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict, depth: int):
+def _item_name(op: _Op, name: str, i: int) -> str:
+    """`name[i]`, the i-th item of a repeat (the same string each time: the tape knows it)."""
+    names = op.item_names
+    if i < len(names) and name is op.name:
+        return names[i]
+    text = f"{name}[{i}]"
+    if i == len(names) and i < MAX_REMEMBERED_TEXTS and name is op.name:
+        names.append(text)
+    return text
+
+
+def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict, hook, depth: int, keep: bool):
+    """One field of any type; `hook` is hooks' entry for it (or None)."""
     code = op.code
     if code == OP_UINT:
         if op.allowed is not None:
             value = w.expect(name, op.size, op.allowed, op.what, None, op.unknown_code)
         else:
             value = w.uint(name, op.size)
-        if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, values, outer, hooks)
+        if op.annotated or hook is not None:
+            _meaning(w, op, value, values, outer, hook)
         return value
     if code == OP_BYTES:
         n = op.count if op.ref is None else _ref(w, op, values, outer, op.ref, op.ref_up)
         raw = w.bytes(name, n)
-        if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, raw, values, outer, hooks)
+        if op.annotated or hook is not None:
+            _meaning(w, op, raw, values, outer, hook)
         return raw
     if code == OP_STRUCT:
         if depth >= MAX_STRUCT_DEPTH:
             raise SpecError(f"{op.where}: structs nested more than {MAX_STRUCT_DEPTH} deep")
         row = w.open_group(name)
         fields = op.template.copy()
-        _walk(w, op.block, fields, None, hooks, depth + 1)
+        _walk(w, op.block, fields, None, hooks, depth + 1, keep)
         w.close_group()
-        if hooks:
-            hook = hooks.get(op.name)
-            if hook is not None:
-                text = hook(fields, _scope(values, outer))
-                if text is not None:
-                    w.set_meaning(row, text)
+        if hook is not None:
+            if type(hook) is dict:
+                raise TypeError(f"{op.where}: a struct field's hook must be a callable, not a dict")
+            text = hook(fields, _scope(values, outer))
+            if text is not None:
+                w.set_meaning(row, text)
         return fields
     if code == OP_UINT_LE:
         value = w.uint_le(name, op.size)
-        if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, values, outer, hooks)
+        if op.annotated or hook is not None:
+            _meaning(w, op, value, values, outer, hook)
         return value
     if code == OP_SINT:
         value = w.sint(name, op.size, little=op.little)
-        if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, values, outer, hooks)
+        if op.annotated or hook is not None:
+            _meaning(w, op, value, values, outer, hook)
         return value
     if code == OP_BER_LENGTH:
         at = w.pos
@@ -655,14 +737,14 @@ def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict
             cls = UnknownCodeError if op.unknown_code else ConstraintError
             raise cls(f"{value} is not {op.what} (expected {shown})", at, w.path(name),
                       expected=sorted(op.allowed), actual=value)
-        if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, values, outer, hooks)
+        if op.annotated or hook is not None:
+            _meaning(w, op, value, values, outer, hook)
         return value
     if code == OP_UTC2000 or code == OP_UTC2000_LE:
         value = w.uint_le(name, 4) if code == OP_UTC2000_LE else w.uint(name, 4)
         w.set_last_meaning(utc2000_meaning(value))
-        if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, values, outer, hooks)
+        if op.annotated or hook is not None:
+            _meaning(w, op, value, values, outer, hook)
         return value
     if code == OP_OCTSTR or code == OP_CHARSTR:
         row = w.open_group(name)
@@ -678,8 +760,8 @@ def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict
     if code == OP_DAY_MINUTES:
         value = w.uint_le(name, 2)
         w.set_last_meaning(day_minutes_meaning(value))
-        if op.annotated or (hooks and op.name in hooks):
-            _meaning(w, op, value, values, outer, hooks)
+        if op.annotated or hook is not None:
+            _meaning(w, op, value, values, outer, hook)
         return value
     if code == OP_ZCL_DATE:
         row = w.open_group(name)
@@ -698,7 +780,7 @@ def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict
         w.open_group(name)
         items = []
         for i in range(count):
-            items.append(_block(w, op, f"{name}[{i}]", values, outer, hooks, depth))
+            items.append(_block(w, op, _item_name(op, name, i), values, outer, hooks, depth, keep))
         w.close_group()
         return items
     if code == OP_REPEAT_TO_END:
@@ -706,23 +788,23 @@ def _one(w, op: _Op, name: str, values: dict, outer: "Scope | None", hooks: dict
         items = []
         while w.remaining > 0:
             start = w.pos
-            items.append(_block(w, op, f"{name}[{len(items)}]", values, outer, hooks, depth))
+            items.append(_block(w, op, _item_name(op, name, len(items)), values, outer, hooks, depth, keep))
             if w.pos == start:
                 raise ConstraintError("an item of this list takes no bytes, so the list would never end",
                                       start, w.path(name), rule="GBCS-D006")
         w.close_group()
         return items
     if code == OP_IF_REMAINING:
-        return _block(w, op, name, values, outer, hooks, depth) if w.remaining > 0 else None
+        return _block(w, op, name, values, outer, hooks, depth, keep) if w.remaining > 0 else None
     if code == OP_WHEN or code == OP_WHEN_EQ or code == OP_WHEN_NE:
         v = _ref(w, op, values, outer, op.ref, op.ref_up)
         present = (v & op.mask) if code == OP_WHEN else (v == op.mask) if code == OP_WHEN_EQ else (v != op.mask)
-        return _block(w, op, name, values, outer, hooks, depth) if present else None
+        return _block(w, op, name, values, outer, hooks, depth, keep) if present else None
     if code == OP_ZCL_VALUE:
         type_code = _ref(w, op, values, outer, op.ref, op.ref_up)
         choice = op.choices.get(type_code)
         if choice is None:
             raise UnknownCodeError(f"data type 0x{type_code:02X} is not in the ZCL data type table, so the size "
                                    "of this value is unknown", w.pos, w.path(name), actual=type_code)
-        return _one(w, choice, name, values, outer, hooks, depth)
+        return _one(w, choice, name, values, outer, hooks, hook, depth, keep)
     raise SpecError(f"{op.where}: field type {op.type!r} has no walker")      # types.py grew a type

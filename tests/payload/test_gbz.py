@@ -187,6 +187,46 @@ def test_unknown_commands_keep_their_payload_as_one_unparsed_leaf():
     assert len(ctx.notes) == 2
 
 
+def test_command_entries_are_worked_out_once_and_only_for_header_values():
+    """decode_zcl_payload finds a command's program and meanings by one look-up, remembered per
+    (cluster, frame control, command id); values no header can hold are decoded, not remembered."""
+    from gbcs.payload import gbz
+    f = gbz._facts(specs())
+    first = f.entry(PRICE, GENERAL_C2S, 0x00)
+    assert f.entry(PRICE, GENERAL_C2S, 0x00) is first
+    assert first.title == "Read Attributes" and first.program is not None and first.what is None
+    assert f.entry(PRICE, SPECIFIC_S2C, 0x7E).program is None
+    before = len(f.entries)
+    for cluster, frame_control, command_id, parsed in ((0x10000, SPECIFIC_C2S, 0, False), (PRICE, 0, -1, False),
+                                                       (PRICE, 0x100 | GENERAL_C2S, 0, True)):
+        w = Walker(b"\x01\x02")
+        w.begin("payload")
+        ctx = PayloadContext(specs(), None, COMMAND)
+        decode_zcl_payload(w, ctx, cluster=cluster, frame_control=frame_control, command_id=command_id)
+        payload = w.finish().get("zcl_payload")
+        if parsed:        # frame type bits 0-1 say general: Read Attributes
+            assert payload.find("attributes.attributes[0].attribute_id").value == 0x0201 and not ctx.notes
+        else:
+            assert payload.codec == "unparsed" and NOT_IN_SPEC in payload.meaning and len(ctx.notes) == 1
+    assert len(f.entries) == before
+
+
+def test_command_entries_stay_bounded_under_mutated_headers():
+    from gbcs.payload import gbz
+    f = gbz._facts(specs())
+    for cluster in range(5000):                      # general commands are found in any cluster
+        assert f.entry(cluster, GENERAL_C2S, 0x00).title == "Read Attributes"
+    assert 0 < len(f.entries) <= 4096 and len(f.zcl_payload_hooks) <= 4096
+    assert f.entry(PRICE, GENERAL_C2S, 0x00) is f.entry(PRICE, GENERAL_C2S, 0x00)
+
+
+def test_frame_control_texts_cover_every_byte():
+    from gbcs.payload.gbz import frame_control_text
+    texts = [frame_control_text(fc) for fc in range(0x100)]
+    assert texts[GENERAL_C2S] == "general, client to server"
+    assert all(t for t in texts) and "reserved bits 0xE0" in texts[0xE0]
+
+
 def test_commands_named_without_a_layout_stay_unparsed():
     fc = build_frame_control(True, False)
     assert command_for(0x0704, fc, 0x00).title == "Request Tunnel"
