@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from gbcs.spec.load import SpecSet
 
 
-@dataclass(init=False)
+@dataclass(init=False, slots=True)     # slots: one per message, no instance dict to fill
 class PayloadContext:
     specs: SpecSet
     message_code: int | None = None
