@@ -5,12 +5,14 @@
 cimport cython
 from libc.stdint cimport int64_t
 from gbcs.wire._walker_c cimport Tape, Walker
+from gbcs.spec.at_hand cimport AtHand
 
 cdef int _NONE, _LIST, _BOOLEAN, _INT, _UINT, _BCD, _FLOAT, _BITS, _OCTETS, _ASCII, _UTF8, _COMPACT
 cdef int _DATETIME, _DATE, _TIME
 cdef Py_ssize_t _MAX_DEPTH, _COUNTED
 cdef bint _COMPILED
-cdef list _ELEMENT_NAMES, _DATA_NAMES
+cdef list _ELEMENT_NAMES, _DATA_NAMES, _REQUEST_SPEC_NAMES, _RESPONSE_SPEC_NAMES
+cdef AtHand _TABLES
 
 cpdef str _element_name(Py_ssize_t i)
 cpdef str _data_name(Py_ssize_t i)
@@ -32,8 +34,20 @@ cdef class _Shape:
     cdef public _Shape star
     cdef public bint is_shape_ref, is_any, is_der
     cdef public Py_ssize_t want_count
+    cdef public int type_tag
+    cdef public _Shape ref
     cdef public object read_call
     cpdef _Shape child(self, Py_ssize_t index)
+
+
+@cython.final
+cdef class _Choice:
+    cdef public object code, name, title
+    cdef public bint is_action, selects, parameters
+    cdef public dict results, result_meanings
+
+
+cpdef long long _member_key(long long cid, bint is_method, long long idx)
 
 
 @cython.final
@@ -54,7 +68,8 @@ cdef class _Tables:
     cdef public object protected_codes
     cdef public list by_tag, invoke_flag_titles
     cdef public object invoke_known, date_time_length_codes, optional_codes, invoke_flag_bits
-    cdef public dict invoke_words
+    cdef public dict invoke_words, member_titles, parameter_shape_by_key
+    cdef public list request_by_code, response_by_code
     cdef public int class_id_tag, logical_name_tag, der_sequence_tag
     cdef public dict date_time_lengths, optional, object_meanings, month_special, day_special, days_of_week
     cpdef dict enum(self, name)
@@ -106,13 +121,14 @@ cdef class _Dlms:
     cpdef invoke_id(self)
     cpdef date_time(self)
     @cython.locals(target=str, text=str)
-    cpdef tuple descriptor(self, str kind)
+    cpdef tuple descriptor(self, bint is_method)
     cpdef class_note(self, cid, raw)
-    cpdef tuple request_spec(self, Py_ssize_t i)
+    @cython.locals(choice=_Choice)
+    cpdef _Shape request_spec(self, Py_ssize_t i)
     cpdef list request_specs(self)
-    @cython.locals(n="long long", i="long long")
+    @cython.locals(n="long long", i="long long", choice=_Choice, result=tuple)
     cpdef response_specs(self)
-    @cython.locals(n="long long", i="long long", item_shape=_Shape, rows=list)
+    @cython.locals(n="long long", i="long long", given=Py_ssize_t, item_shape=_Shape, rows=list)
     cpdef list data_list(self, _Shape shape=*, bint quiet=*, list specs=*)
     cpdef mismatch(self, _Shape shape, why, name=*)
     cpdef peek_count(self)

@@ -66,7 +66,7 @@ class _Type:
 class _Shape:
     """One element of a shape: its node name, expected type, how to read it, its children."""
     __slots__ = ("item", "path", "name", "type", "read", "children", "star", "count", "is_shape_ref",
-                 "is_any", "is_der", "want_count", "read_call")
+                 "is_any", "is_der", "want_count", "read_call", "type_tag", "ref")
 
     def __init__(self, item, path, name, type_, read):
         self.item, self.path, self.name, self.type, self.read = item, path, name, type_, read
@@ -78,11 +78,32 @@ class _Shape:
         self.read_call = read[0] if isinstance(read, tuple) else None       # "enum", "layout", ...
         self.is_any = type_ == "any"
         self.is_der = type_ == "der_sequence"
+        self.type_tag = -1                       # tag of `type` (set by _Tables): compared as an int
+        self.ref: _Shape | None = None           # the shape read(shape(S)) names (set by _Tables)
 
     def child(self, index: int) -> "_Shape | None":
         if self.children:
             return self.children.get(index, self.star)
         return self.star
+
+
+class _Choice:
+    """A request- or response-specification choice from specs: what its name implies, found once."""
+    __slots__ = ("code", "name", "title", "is_action", "selects", "parameters", "results", "result_meanings")
+
+    def __init__(self, code, name, title, results=None):
+        self.code, self.name, self.title = code, name, title
+        self.is_action = name == "action"                   # addresses a method, not an attribute
+        self.selects = name.endswith("_with_selection")     # an access selector and its parameters follow
+        self.parameters = name != "get"                     # its data item is a value to set or parameters
+        self.results: dict = results or {}                  # response: result code -> (name, title)
+        # "get: success", the meanings of its response specifications, made once
+        self.result_meanings = {code: f"{title}: {entry[1]}" for code, entry in self.results.items()}
+
+
+def _member_key(cid: int, is_method: bool, idx: int) -> int:
+    """A class member (attribute or method `idx` of class `cid`) as one integer dict key."""
+    return ((cid * 2 + is_method) << 32) | idx
 
 
 class _Layout:
@@ -119,6 +140,16 @@ class _Tables:
         self.apdus = self.enum("dlms_apdu")
         self.request_choices = self.enum("dlms_request_choice")
         self.response_choices = self.enum("dlms_response_choice")
+        # the choices by code (indexed by the choice byte)
+        self.request_by_code: list = [None] * 256
+        for code, (name, title) in self.request_choices.items():
+            if 0 <= code < 256:
+                self.request_by_code[code] = _Choice(code, name, title)
+        self.response_by_code: list = [None] * 256
+        for code, (name, title) in self.response_choices.items():
+            if 0 <= code < 256:
+                results = self.enum("dlms_action_result" if name == "action" else "dlms_data_access_result")
+                self.response_by_code[code] = _Choice(code, name, title, results)
         self.invoke_flags = self.enum("dlms_invoke_flag")
         self.invoke_flag_titles = [(bit, title) for bit, (_, title) in sorted(self.invoke_flags.items())]
         self.invoke_known = 0xFFFFFF                # the invoke id itself
@@ -145,6 +176,8 @@ class _Tables:
         for row in s.get("dlms_class_member", "gbcs").rows:
             c = row.cells
             self.members[(c["class_id"], c["member"], c["index"])] = (c["name"], c["title"] or c["name"])
+        self.member_titles: dict[int, str] = {_member_key(cid, kind == "method", idx): entry[1]
+                                              for (cid, kind, idx), entry in self.members.items()}
         self.objects: dict[bytes, tuple[int, str | None, str | None]] = {}
         for row in s.get("dlms_object", "gbcs").rows:
             c = row.cells
@@ -168,6 +201,8 @@ class _Tables:
         self.parameter_shapes = {(r.cells["class_id"], r.cells["member"], r.cells["index"]):
                                  self._shape_ref(r.cells["shape"], r)
                                  for r in s.get("dlms_parameter_shape", "gbcs").rows}
+        self.parameter_shape_by_key = {_member_key(cid, kind == "method", idx): shape
+                                       for (cid, kind, idx), shape in self.parameter_shapes.items()}
         self.selector_shapes = {(r.cells["class_id"], r.cells["selector"]): self._shape_ref(r.cells["shape"], r)
                                 for r in s.get("dlms_selector_shape", "gbcs").rows}
         sc = s.find("enum", "security_control")
@@ -246,6 +281,8 @@ class _Tables:
             elif read is not None and read not in _SHAPE_READS:
                 raise SpecError(f"unknown read {read!r}", row.pos.file, row.pos.line, row.pos.column)
             node = _Shape(item.name, path, c["name"], typ, read)
+            if typ in self.type_by_name:
+                node.type_tag = self.type_by_name[typ].tag
             if path == "":
                 node.count = item.prop("count")
                 node.want_count = -1 if node.count is None else node.count
@@ -270,8 +307,10 @@ class _Tables:
         return nodes[""]
 
     def _check_shape(self, node: _Shape) -> None:
-        if isinstance(node.read, tuple) and node.read[0] == "shape" and node.read[1] not in self.shapes:
-            raise SpecReferenceError(f"shape {node.item} refers to undefined dlms_shape {node.read[1]!r}")
+        if isinstance(node.read, tuple) and node.read[0] == "shape":
+            if node.read[1] not in self.shapes:
+                raise SpecReferenceError(f"shape {node.item} refers to undefined dlms_shape {node.read[1]!r}")
+            node.ref = self.shapes[node.read[1]]
         for child in list(node.children.values()) + ([node.star] if node.star else []):
             self._check_shape(child)
 
@@ -575,7 +614,7 @@ class _Dlms:
             w.set_last_meaning(_datetime_text(t, raw) or "not a valid DLMS date-time")
 
     # -- COSEM descriptors ---------------------------------------------------------------
-    def descriptor(self, kind: str) -> tuple[int, int, str]:
+    def descriptor(self, is_method: bool) -> tuple[int, int, str]:
         """class id, instance id, attribute/method id into the current group; returns the class
         id, the member id and "member of object"."""
         w, t = self.w, self.t
@@ -584,9 +623,10 @@ class _Dlms:
         raw = w.bytes("instance_id", 6)
         target = _object_meaning(t, raw)
         w.set_last_meaning(target)
-        idx = w.uint("attribute_id" if kind == "attribute" else "method_id", 1)
-        member = t.members.get((cid, kind, idx))
-        text = member[1] if member else f"{kind} {idx}"
+        idx = w.uint("method_id" if is_method else "attribute_id", 1)
+        text = t.member_titles.get(_member_key(cid, is_method, idx))
+        if text is None:
+            text = f"{'method' if is_method else 'attribute'} {idx}"
         w.set_last_meaning(text)
         self.class_note(cid, raw)
         return cid, idx, text + " of " + target
@@ -600,29 +640,32 @@ class _Dlms:
             self.note(f"{self.w.path('class_id')}: {obis_text(raw)} is addressed as class {cid}; specs list it "
                       f"as class {obj[0]}{f' ({other[1]})' if other else ''}")
 
-    def request_spec(self, i: int) -> tuple[str, int, int]:
+    def request_spec(self, i: int) -> _Shape | None:
+        """One Access-Request-Specification; returns the shape its data item is read with."""
         w, t = self.w, self.t
-        row = w.open_group(f"request_specs[{i}]")
+        row = w.open_group(_REQUEST_SPEC_NAMES[i] if i < _COUNTED else f"request_specs[{i}]")
         at = w.pos
-        choice = w.uint("choice", 1)
-        entry = t.request_choices.get(choice)
-        if entry is None:
-            raise UnknownCodeError(f"0x{choice:02X} is not an Access-Request-Specification choice "
+        code = w.uint("choice", 1)
+        choice = t.request_by_code[code]
+        if choice is None:
+            raise UnknownCodeError(f"0x{code:02X} is not an Access-Request-Specification choice "
                                    f"(expected {_hex_codes(t.request_choices)})",
-                                   at, w.path("choice"), actual=choice)
-        w.set_last_meaning(entry[1])
-        kind = "method" if entry[0] == "action" else "attribute"
-        cid, idx, target = self.descriptor(kind)
-        selector = None
-        if entry[0].endswith("_with_selection"):
+                                   at, w.path("choice"), actual=code)
+        w.set_last_meaning(choice.title)
+        cid, idx, target = self.descriptor(choice.is_action)
+        if choice.selects:
             selector = w.uint("access_selector", 1)
-            shape = t.selector_shapes.get((cid, selector))
-            self.data("access_parameters", 0, shape)
-        w.set_meaning(row, f"{entry[1]} {target}" + (f", selector {selector}" if selector is not None else ""))
+            self.data("access_parameters", 0, t.selector_shapes.get((cid, selector)))
+            w.set_meaning(row, f"{choice.title} {target}, selector {selector}")
+        else:
+            w.set_meaning(row, choice.title + " " + target)
         w.close_group()
-        return entry[0], cid, idx
+        if not choice.parameters:
+            return None
+        return t.parameter_shape_by_key.get(_member_key(cid, choice.is_action, idx))
 
     def request_specs(self) -> list:
+        """The request specifications; returns the shapes of their data items."""
         n = self.count("request_spec_count", "request specifications", 10)
         return [self.request_spec(i) for i in range(n)]
 
@@ -630,35 +673,35 @@ class _Dlms:
         w, t = self.w, self.t
         n = self.count("response_spec_count", "response specifications", 2)
         for i in range(n):
-            row = w.open_group(f"response_specs[{i}]")
+            row = w.open_group(_RESPONSE_SPEC_NAMES[i] if i < _COUNTED else f"response_specs[{i}]")
             at = w.pos
-            choice = w.uint("choice", 1)
-            entry = t.response_choices.get(choice)
-            if entry is None:
-                raise UnknownCodeError(f"0x{choice:02X} is not an Access-Response-Specification choice "
+            code = w.uint("choice", 1)
+            choice = t.response_by_code[code]
+            if choice is None:
+                raise UnknownCodeError(f"0x{code:02X} is not an Access-Response-Specification choice "
                                        f"(expected {_hex_codes(t.response_choices)})",
-                                       at, w.path("choice"), actual=choice)
-            w.set_last_meaning(entry[1])
-            results = t.enum("dlms_action_result" if entry[0] == "action" else "dlms_data_access_result")
+                                       at, w.path("choice"), actual=code)
+            w.set_last_meaning(choice.title)
             code = w.uint("result", 1)
-            result = results.get(code)
-            text = result[1] if result else f"result {code} (not in specs)"
-            w.set_last_meaning(text)
-            w.set_meaning(row, f"{entry[1]}: {text}")
+            result = choice.results.get(code)
+            if result is None:
+                text = f"result {code} (not in specs)"
+                w.set_last_meaning(text)
+                w.set_meaning(row, f"{choice.title}: {text}")
+            else:
+                w.set_last_meaning(result[1])
+                w.set_meaning(row, choice.result_meanings[code])
             w.close_group()
 
     def data_list(self, shape: _Shape | None = None, quiet: bool = False, specs: list | None = None) -> list:
-        """The data items (their rows); with the request specs, set values and action parameters get names."""
-        t = self.t
+        """The data items (their rows); `specs`: the shapes request_specs gave, item by item (set values
+        and action parameters get names)."""
         n = self.count("data_count", "data items")
+        given = len(specs) if specs is not None else 0
         rows = []
         for i in range(n):
-            item_shape = shape
-            if specs is not None and i < len(specs):
-                choice, cid, idx = specs[i]
-                kind = "method" if choice == "action" else "attribute"
-                item_shape = t.parameter_shapes.get((cid, kind, idx)) if choice != "get" else None
-            name = _data_name(i)
+            item_shape = specs[i] if i < given else shape
+            name = _DATA_NAMES[i] if i < _COUNTED else _data_name(i)
             rows.append(self.data(name, 0, item_shape, quiet, name))     # list items keep their index
         return rows
 
@@ -703,7 +746,7 @@ class _Dlms:
                                    actual=tag)
         if shape is not None:
             why = None
-            if not shape.is_any and shape.type != typ.name:
+            if not shape.is_any and shape.type_tag != tag:
                 why = f"expected {shape.type}, found {typ.name}"
             elif shape.want_count >= 0 and self.peek_count() != shape.want_count:
                 why = f"expected {shape.count} elements"
@@ -712,7 +755,7 @@ class _Dlms:
                     self.mismatch(shape, why, name)
                 shape = None
         if shape is not None and shape.is_shape_ref:
-            return self.data(name, depth, t.shapes[shape.read[1]], quiet, override or shape.name)
+            return self.data(name, depth, shape.ref, quiet, override or shape.name)
         own = override or (shape.name if shape is not None and shape.name else None) or name
         row = w.open_group(own)
         w.uint("tag", 1, typ.title)
@@ -730,7 +773,7 @@ class _Dlms:
             for i in range(n):
                 child = shape.child(i) if shape is not None else None
                 at = w.pos
-                j = self.data(_element_name(i), depth + 1, child)
+                j = self.data(_ELEMENT_NAMES[i] if i < _COUNTED else _element_name(i), depth + 1, child)
                 if pairs:
                     tag = w.buf[at]
                     if before_tag == class_id_tag and tag == logical_name_tag:
@@ -1027,6 +1070,8 @@ class _Dlms:
 
 _ELEMENT_NAMES = [f"elements[{i}]" for i in range(_COUNTED)]
 _DATA_NAMES = [f"data[{i}]" for i in range(_COUNTED)]
+_REQUEST_SPEC_NAMES = [f"request_specs[{i}]" for i in range(_COUNTED)]
+_RESPONSE_SPEC_NAMES = [f"response_specs[{i}]" for i in range(_COUNTED)]
 
 
 def _element_name(i: int) -> str:
