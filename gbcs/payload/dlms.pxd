@@ -77,7 +77,7 @@ cdef class _Tables:
 
 
 @cython.locals(n=Py_ssize_t, text=str)
-cpdef _octets_meaning(_Tables t, bytes raw)
+cpdef str _octets_meaning(_Tables t, bytes raw)
 
 @cython.locals(text=str)
 cpdef str _object_meaning(_Tables t, raw)
@@ -96,13 +96,13 @@ cpdef str _bit_digits(bytes raw)
 
 cpdef str _date_field(int value, int highest, dict special)
 
-@cython.locals(year=int, month=int, day=int, dow=int, exact=bint, mtext=str, dtext=str, ytext=str, text=str)
-cpdef tuple _date_parts(_Tables t, bytes raw, Py_ssize_t at=*)
+@cython.locals(year=int, month=int, day=int, dow=int, exact=bint, mtext=str, dtext=str, ytext=str)
+cpdef str _date_text(_Tables t, bytes raw, Py_ssize_t at=*)
 
-@cython.locals(hour=int, minute=int, second=int, hundredths=int, text=str, htext=str, mtext=str, stext=str)
-cpdef tuple _time_parts(bytes raw, Py_ssize_t at=*)
+@cython.locals(hour=int, minute=int, second=int, hundredths=int, htext=str, mtext=str, stext=str)
+cpdef str _time_text(bytes raw, Py_ssize_t at=*)
 
-@cython.locals(deviation=int, offset=int, size=int, status=int, date=tuple, time=tuple, text=str)
+@cython.locals(deviation=int, offset=int, size=int, status=int, date=str, time=str, text=str)
 cpdef _datetime_text(_Tables t, bytes raw)
 
 

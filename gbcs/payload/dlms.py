@@ -406,8 +406,8 @@ def _date_field(value: int, highest: int, special: dict) -> str | None:
     return None if named is None else named[1]
 
 
-def _date_parts(t: _Tables, raw: bytes, at: int = 0) -> tuple[str, bool] | None:
-    """(text, fully specified) of the 5-byte DLMS date at `at`, or None if a byte is out of range."""
+def _date_text(t: _Tables, raw: bytes, at: int = 0) -> str | None:
+    """The text of the 5-byte DLMS date at `at`, or None if a byte is out of range."""
     year = (raw[at] << 8) | raw[at + 1]
     month, day, dow = raw[at + 2], raw[at + 3], raw[at + 4]
     mtext = _date_field(month, 12, t.month_special)
@@ -423,20 +423,20 @@ def _date_parts(t: _Tables, raw: bytes, at: int = 0) -> tuple[str, bool] | None:
             _dt.date(year, month, day)
         except ValueError:
             return None
+    # each text made in one join (f-strings), not by adding piece to piece
     if year == 0xFFFF:
         ytext = "*"
     elif year < 10000:
-        ytext = _TWO_DIGITS[year // 100] + _TWO_DIGITS[year % 100]
+        ytext = f"{_TWO_DIGITS[year // 100]}{_TWO_DIGITS[year % 100]}"
     else:
         ytext = str(year)
-    text = ytext + "-" + mtext + "-" + dtext
     if dow != 0xFF and not exact:
-        text += " (" + days[dow][1] + ")"
-    return text, exact
+        return f"{ytext}-{mtext}-{dtext} ({days[dow][1]})"
+    return f"{ytext}-{mtext}-{dtext}"
 
 
-def _time_parts(raw: bytes, at: int = 0) -> tuple[str, bool] | None:
-    """(text, hour minute and second given) of the 4-byte DLMS time at `at`, or None."""
+def _time_text(raw: bytes, at: int = 0) -> str | None:
+    """The text of the 4-byte DLMS time at `at`, or None if a byte is out of range."""
     hour, minute, second, hundredths = raw[at], raw[at + 1], raw[at + 2], raw[at + 3]
     if (hour > 23 and hour != 0xFF) or (minute > 59 and minute != 0xFF) or (second > 59 and second != 0xFF) \
             or (hundredths > 99 and hundredths != 0xFF):
@@ -444,18 +444,17 @@ def _time_parts(raw: bytes, at: int = 0) -> tuple[str, bool] | None:
     htext = "*" if hour == 0xFF else _TWO_DIGITS[hour]
     mtext = "*" if minute == 0xFF else _TWO_DIGITS[minute]
     stext = "*" if second == 0xFF else _TWO_DIGITS[second]
-    text = htext + ":" + mtext + ":" + stext
     if hundredths != 0 and hundredths != 0xFF:
-        text += "." + _TWO_DIGITS[hundredths]
-    return text, hour != 0xFF and minute != 0xFF and second != 0xFF
+        return f"{htext}:{mtext}:{stext}.{_TWO_DIGITS[hundredths]}"
+    return f"{htext}:{mtext}:{stext}"
 
 
 def _datetime_text(t: _Tables, raw: bytes) -> str | None:
     special = t.special_datetimes.get(raw)
     if special is not None:
         return special
-    date = _date_parts(t, raw, 0)
-    time = _time_parts(raw, 5)
+    date = _date_text(t, raw, 0)
+    time = _time_text(raw, 5)
     if date is None or time is None:
         return None
     deviation = (raw[9] << 8) | raw[10]
@@ -463,11 +462,12 @@ def _datetime_text(t: _Tables, raw: bytes) -> str | None:
         deviation -= 0x10000              # signed; -0x8000: not specified
     if deviation != -0x8000 and not -720 <= deviation <= 720:
         return None
-    text = date[0] + "T" + time[0]
     if deviation != -0x8000:
         offset = -deviation          # DLMS deviation: minutes local time is behind UTC
         size = -offset if offset < 0 else offset
-        text += ("+" if offset >= 0 else "-") + _TWO_DIGITS[size // 60] + ":" + _TWO_DIGITS[size % 60]
+        text = f"{date}T{time}{'+' if offset >= 0 else '-'}{_TWO_DIGITS[size // 60]}:{_TWO_DIGITS[size % 60]}"
+    else:
+        text = f"{date}T{time}"
     status = raw[11]
     if status != 0x00 and status != 0xFF:
         names = [title for bit, (_, title) in sorted(t.enum("dlms_clock_status").items()) if status & bit]
@@ -514,17 +514,17 @@ def _octets_meaning(t: _Tables, raw: bytes) -> str | None:
         if text is not None:
             return text
     if n > 1 and _printable(raw):
-        return '"' + raw.decode("ascii") + '"'
+        return f'"{raw.decode("ascii")}"'
     if n == 6 and (raw in t.objects or (raw[0] <= 15 and raw[5] == 0xFF)):
         return _object_meaning(t, raw)         # a known object, or the usual A-B:C.D.E.255 form
     if n == 5:
-        date = _date_parts(t, raw)
-        if date is not None:
-            return f"date {date[0]}"
+        text = _date_text(t, raw)
+        if text is not None:
+            return f"date {text}"
     if n == 4:
-        time = _time_parts(raw)
-        if time is not None:
-            return f"time {time[0]}"
+        text = _time_text(raw)
+        if text is not None:
+            return f"time {text}"
     return None
 
 
@@ -601,7 +601,7 @@ class _Dlms:
     def invoke_id(self) -> None:
         w, t = self.w, self.t
         v = w.uint("long_invoke_id_and_priority", 4)
-        w.set_last_meaning(f"invoke id {v & 0xFFFFFF}" + t.invoke_flags_text(v))
+        w.set_last_meaning(f"invoke id {v & 0xFFFFFF}{t.invoke_flags_text(v)}")
 
     def date_time(self) -> None:
         w, t = self.w, self.t
@@ -614,9 +614,9 @@ class _Dlms:
             w.set_last_meaning(_datetime_text(t, raw) or "not a valid DLMS date-time")
 
     # -- COSEM descriptors ---------------------------------------------------------------
-    def descriptor(self, is_method: bool) -> tuple[int, int, str]:
+    def descriptor(self, is_method: bool) -> tuple[int, int, str, str]:
         """class id, instance id, attribute/method id into the current group; returns the class
-        id, the member id and "member of object"."""
+        id, the member id, the member's and the object's meanings."""
         w, t = self.w, self.t
         cid = w.uint("class_id", 2)
         w.set_last_meaning(_class_meaning(t, cid))
@@ -629,7 +629,7 @@ class _Dlms:
             text = f"{'method' if is_method else 'attribute'} {idx}"
         w.set_last_meaning(text)
         self.class_note(cid, raw)
-        return cid, idx, text + " of " + target
+        return cid, idx, text, target
 
     def class_note(self, cid: int, raw: bytes) -> None:
         """Note an object addressed under another class than the one the specs list it with."""
@@ -652,13 +652,13 @@ class _Dlms:
                                    f"(expected {_hex_codes(t.request_choices)})",
                                    at, w.path("choice"), actual=code)
         w.set_last_meaning(choice.title)
-        cid, idx, target = self.descriptor(choice.is_action)
+        cid, idx, member, target = self.descriptor(choice.is_action)
         if choice.selects:
             selector = w.uint("access_selector", 1)
             self.data("access_parameters", 0, t.selector_shapes.get((cid, selector)))
-            w.set_meaning(row, f"{choice.title} {target}, selector {selector}")
+            w.set_meaning(row, f"{choice.title} {member} of {target}, selector {selector}")
         else:
-            w.set_meaning(row, choice.title + " " + target)
+            w.set_meaning(row, f"{choice.title} {member} of {target}")
         w.close_group()
         if not choice.parameters:
             return None
@@ -859,11 +859,9 @@ class _Dlms:
             if kind == _DATETIME:
                 w.set_last_meaning(_datetime_text(t, raw))
             elif kind == _DATE:
-                d = _date_parts(t, raw)
-                w.set_last_meaning(d[0] if d else None)
+                w.set_last_meaning(_date_text(t, raw))
             else:
-                tm = _time_parts(raw)
-                w.set_last_meaning(tm[0] if tm else None)
+                w.set_last_meaning(_time_text(raw))
             return
         else:
             raise ConstraintError(f"{typ.title} cannot be read here", w.pos, w.path(name))
