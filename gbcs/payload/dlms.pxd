@@ -28,6 +28,13 @@ cdef class _Type:
 
 
 @cython.final
+cdef class _Layout:
+    cdef public object name, title, program, size
+    cdef public dict enums
+    cdef public frozenset descriptors
+
+
+@cython.final
 cdef class _Shape:
     cdef public object item, path, name, type, read, count
     cdef public dict children
@@ -36,6 +43,7 @@ cdef class _Shape:
     cdef public Py_ssize_t want_count
     cdef public int type_tag
     cdef public _Shape ref
+    cdef public _Layout layout
     cdef public object read_call
     cpdef _Shape child(self, Py_ssize_t index)
 
@@ -48,13 +56,6 @@ cdef class _Choice:
 
 
 cpdef long long _member_key(long long cid, bint is_method, long long idx)
-
-
-@cython.final
-cdef class _Layout:
-    cdef public object name, title, program, size
-    cdef public dict enums
-    cdef public frozenset descriptors
 
 
 @cython.final
@@ -81,6 +82,7 @@ cpdef str _octets_meaning(_Tables t, bytes raw)
 
 @cython.locals(text=str)
 cpdef str _object_meaning(_Tables t, raw)
+@cython.locals(a=int, b=int, c=int, d=int, e=int, f=int, dec=list)
 cpdef str obis_text(raw)
 
 @cython.locals(b="unsigned char")
@@ -89,7 +91,7 @@ cpdef bint _printable(bytes raw) except -1
 cpdef _Tables _tables(s)
 cpdef str _class_meaning(_Tables t, cid)
 
-cdef list _TWO_DIGITS, _BYTE_BITS
+cdef list _TWO_DIGITS, _BYTE_BITS, _DECIMAL
 
 @cython.locals(b="unsigned char")
 cpdef str _bit_digits(bytes raw)

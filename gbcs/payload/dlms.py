@@ -66,7 +66,7 @@ class _Type:
 class _Shape:
     """One element of a shape: its node name, expected type, how to read it, its children."""
     __slots__ = ("item", "path", "name", "type", "read", "children", "star", "count", "is_shape_ref",
-                 "is_any", "is_der", "want_count", "read_call", "type_tag", "ref")
+                 "is_any", "is_der", "want_count", "read_call", "type_tag", "ref", "layout")
 
     def __init__(self, item, path, name, type_, read):
         self.item, self.path, self.name, self.type, self.read = item, path, name, type_, read
@@ -80,6 +80,7 @@ class _Shape:
         self.is_der = type_ == "der_sequence"
         self.type_tag = -1                       # tag of `type` (set by _Tables): compared as an int
         self.ref: _Shape | None = None           # the shape read(shape(S)) names (set by _Tables)
+        self.layout: _Layout | None = None       # the struct read(layout(S)) names (set by _Tables)
 
     def child(self, index: int) -> "_Shape | None":
         if self.children:
@@ -272,15 +273,15 @@ class _Tables:
                     raise SpecError(f"unknown read {read.name}(…); expected enum(E), lookup(K, I), layout(S), "
                                     "shape(S), class_id, obis or ciphered", row.pos.file, row.pos.line, row.pos.column)
                 read = (read.name,) + tuple(a.text if isinstance(a, Name) else a for a in read.args)
-                if read[0] == "layout":
-                    self.layout(read[1], row)
-                elif read[0] == "enum":
+                if read[0] == "enum":
                     self.enum(read[1])
                 elif read[0] == "lookup":
                     self.specs.get(read[1], read[2])
             elif read is not None and read not in _SHAPE_READS:
                 raise SpecError(f"unknown read {read!r}", row.pos.file, row.pos.line, row.pos.column)
             node = _Shape(item.name, path, c["name"], typ, read)
+            if isinstance(read, tuple) and read[0] == "layout":
+                node.layout = self.layout(read[1], row)
             if typ in self.type_by_name:
                 node.type_tag = self.type_by_name[typ].tag
             if path == "":
@@ -375,10 +376,14 @@ def _parse_obis(text: str) -> bytes | None:
     return bytes(int(g) for g in m.groups())
 
 
+_DECIMAL = [str(v) for v in range(256)]           # a byte's decimal text, made once
+
+
 def obis_text(raw: bytes) -> str:
     """A 6-byte logical name as A-B:C.D.E.F."""
     a, b, c, d, e, f = raw
-    return f"{a}-{b}:{c}.{d}.{e}.{f}"
+    dec = _DECIMAL
+    return f"{dec[a]}-{dec[b]}:{dec[c]}.{dec[d]}.{dec[e]}.{dec[f]}"
 
 
 def obis_bytes(value: str | bytes) -> bytes:
@@ -808,13 +813,12 @@ class _Dlms:
         at = w.pos
         n = w.ber_length("length")
         outer = w.push_limit(n, "length", at)
-        read = shape.read
-        found = t.layout(read[1]) if isinstance(read, tuple) and read[0] == "layout" else None
+        found = shape.layout
         if found is not None and found.size == n:
             self.fields(found)
         else:
             if found is not None:
-                self.mismatch(shape, f"{n} bytes, layout {read[1]} takes {found.size}")
+                self.mismatch(shape, f"{n} bytes, layout {found.name} takes {found.size}")
             if n:
                 w.bytes("value", n)
         w.pop_limit(outer, "length")
@@ -918,30 +922,30 @@ class _Dlms:
         read = shape.read if shape is not None else None
         if read is None:
             pass
-        elif shape.read_call == "layout":
-            found = t.layout(read[1])
+        elif shape.layout is not None:
+            found = shape.layout
             if found.size == n:
-                group = w.begin(name)
+                row = w.open_group(name)
                 self.fields(found)
                 w.close_group()
-                group.meaning = found.title
+                w.set_meaning(row, found.title)
                 return
-            self.mismatch(shape, f"{n} bytes, layout {read[1]} takes {found.size}")
+            self.mismatch(shape, f"{n} bytes, layout {found.name} takes {found.size}")
         elif read == "ciphered":
             header_size, tag_length = t.security_header_size, t.tag_length
             if n >= header_size + tag_length:
-                group = w.begin(name)
-                header = w.begin("security_header")
+                row = w.open_group(name)
+                header = w.open_group("security_header")
                 sc = w.uint("security_control", 1)
                 w.set_last_meaning(t.security_control.get(sc))
                 w.uint("invocation_counter", header_size - 1)
                 w.close_group()
-                header.meaning = "security control + invocation counter"
+                w.set_meaning(header, "security control + invocation counter")
                 w.bytes("ciphertext", n - header_size - tag_length)
                 w.bytes("tag", tag_length)
                 w.set_last_meaning("GCM authentication tag")
                 w.close_group()
-                group.meaning = "ciphered (security header, ciphertext, tag)"
+                w.set_meaning(row, "ciphered (security header, ciphertext, tag)")
                 return
             self.mismatch(shape, f"{n} bytes is too short for security header + tag")
         if n == 0:
