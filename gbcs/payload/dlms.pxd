@@ -71,7 +71,7 @@ cdef class _Tables:
     cdef public object invoke_known, date_time_length_codes, optional_codes, invoke_flag_bits
     cdef public dict invoke_words, member_titles, parameter_shape_by_key
     cdef public list request_by_code, response_by_code
-    cdef public int class_id_tag, logical_name_tag, der_sequence_tag
+    cdef public int class_id_tag, logical_name_tag, der_sequence_tag, structure_tag
     cdef public dict date_time_lengths, optional, object_meanings, month_special, day_special, days_of_week
     cpdef dict enum(self, name)
     cpdef str invoke_flags_text(self, v)
@@ -113,6 +113,7 @@ cdef class _Dlms:
     cdef public Walker w
     cdef public object ctx
     cdef public _Tables t
+    cdef public Py_ssize_t structures
 
     cpdef note(self, str text)
     # lengths and counts take up to 4 bytes: 64-bit integers hold them on 32-bit builds too
@@ -130,7 +131,8 @@ cdef class _Dlms:
     cpdef list request_specs(self)
     @cython.locals(n="long long", i="long long", choice=_Choice, result=tuple)
     cpdef response_specs(self)
-    @cython.locals(n="long long", i="long long", given=Py_ssize_t, item_shape=_Shape, rows=list)
+    @cython.locals(n="long long", i="long long", given=Py_ssize_t, item_shape=_Shape, rows=list, w=Walker,
+                   at=Py_ssize_t, structure_tag=int)
     cpdef list data_list(self, _Shape shape=*, bint quiet=*, list specs=*)
     cpdef mismatch(self, _Shape shape, why, name=*)
     cpdef peek_count(self)

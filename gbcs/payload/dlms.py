@@ -135,6 +135,7 @@ class _Tables:
         self.by_tag = [self.types.get(tag) for tag in range(256)]      # indexed by a tag byte
         self.type_by_name = {t.name: t for t in self.types.values()}
         self.class_id_tag = self.type_by_name["long_unsigned"].tag     # COSEM class id + logical name pairs
+        self.structure_tag = self.type_by_name["structure"].tag
         self.logical_name_tag = self.type_by_name["octet_string"].tag
         self.der_sequence_tag = universal_tag(s, "SEQUENCE")   # raw DER where A-XDR would be (8F84)
         self.enums: dict[str, dict[int, tuple[str, str]]] = {}
@@ -574,10 +575,11 @@ def _object_meaning(t: _Tables, raw: bytes) -> str:
 # ======================================================================================
 
 class _Dlms:
-    __slots__ = ("w", "t", "ctx")
+    __slots__ = ("w", "t", "ctx", "structures")
 
     def __init__(self, w, t: _Tables, ctx):
         self.w, self.t, self.ctx = w, t, ctx
+        self.structures = 0              # data_list items that are structures
 
     def note(self, text: str) -> None:
         if self.ctx is not None:
@@ -701,13 +703,18 @@ class _Dlms:
     def data_list(self, shape: _Shape | None = None, quiet: bool = False, specs: list | None = None) -> list:
         """The data items (their rows); `specs`: the shapes request_specs gave, item by item (set values
         and action parameters get names)."""
+        w = self.w
         n = self.count("data_count", "data items")
         given = len(specs) if specs is not None else 0
+        structure_tag = self.t.structure_tag
         rows = []
         for i in range(n):
             item_shape = specs[i] if i < given else shape
             name = _DATA_NAMES[i] if i < _COUNTED else _data_name(i)
+            at = w.pos
             rows.append(self.data(name, 0, item_shape, quiet, name))     # list items keep their index
+            if w.buf[at] == structure_tag:
+                self.structures += 1
         return rows
 
     # -- Data ----------------------------------------------------------------------------
@@ -1117,7 +1124,8 @@ def decode_dlms(w, ctx) -> None:
             d.request_specs()
         protected = ctx.message_code in t.protected_codes
         rows = d.data_list(t.protected_shape if protected else None, True, None)
-        annotate_dlms_scaler_units(w.tape, rows, t.specs)
+        if d.structures:                 # it names structures (and the items before them) only
+            annotate_dlms_scaler_units(w.tape, rows, t.specs)
         d.response_specs()
     else:
         shape = t.alert_bodies.get(ctx.message_code, t.default_alert)
