@@ -66,7 +66,7 @@ class _Type:
 class _Shape:
     """One element of a shape: its node name, expected type, how to read it, its children."""
     __slots__ = ("item", "path", "name", "type", "read", "children", "star", "count", "is_shape_ref",
-                 "is_any", "is_der", "want_count", "read_call")
+                 "is_any", "is_der", "want_count", "read_call", "type_tag", "ref", "layout")
 
     def __init__(self, item, path, name, type_, read):
         self.item, self.path, self.name, self.type, self.read = item, path, name, type_, read
@@ -78,11 +78,33 @@ class _Shape:
         self.read_call = read[0] if isinstance(read, tuple) else None       # "enum", "layout", ...
         self.is_any = type_ == "any"
         self.is_der = type_ == "der_sequence"
+        self.type_tag = -1                       # tag of `type` (set by _Tables): compared as an int
+        self.ref: _Shape | None = None           # the shape read(shape(S)) names (set by _Tables)
+        self.layout: _Layout | None = None       # the struct read(layout(S)) names (set by _Tables)
 
     def child(self, index: int) -> "_Shape | None":
         if self.children:
             return self.children.get(index, self.star)
         return self.star
+
+
+class _Choice:
+    """A request- or response-specification choice from specs: what its name implies, found once."""
+    __slots__ = ("code", "name", "title", "is_action", "selects", "parameters", "results", "result_meanings")
+
+    def __init__(self, code, name, title, results=None):
+        self.code, self.name, self.title = code, name, title
+        self.is_action = name == "action"                   # addresses a method, not an attribute
+        self.selects = name.endswith("_with_selection")     # an access selector and its parameters follow
+        self.parameters = name != "get"                     # its data item is a value to set or parameters
+        self.results: dict = results or {}                  # response: result code -> (name, title)
+        # "get: success", the meanings of its response specifications, made once
+        self.result_meanings = {code: f"{title}: {entry[1]}" for code, entry in self.results.items()}
+
+
+def _member_key(cid: int, is_method: bool, idx: int) -> int:
+    """A class member (attribute or method `idx` of class `cid`) as one integer dict key."""
+    return ((cid * 2 + is_method) << 32) | idx
 
 
 class _Layout:
@@ -113,12 +135,23 @@ class _Tables:
         self.by_tag = [self.types.get(tag) for tag in range(256)]      # indexed by a tag byte
         self.type_by_name = {t.name: t for t in self.types.values()}
         self.class_id_tag = self.type_by_name["long_unsigned"].tag     # COSEM class id + logical name pairs
+        self.structure_tag = self.type_by_name["structure"].tag
         self.logical_name_tag = self.type_by_name["octet_string"].tag
         self.der_sequence_tag = universal_tag(s, "SEQUENCE")   # raw DER where A-XDR would be (8F84)
         self.enums: dict[str, dict[int, tuple[str, str]]] = {}
         self.apdus = self.enum("dlms_apdu")
         self.request_choices = self.enum("dlms_request_choice")
         self.response_choices = self.enum("dlms_response_choice")
+        # the choices by code (indexed by the choice byte)
+        self.request_by_code: list = [None] * 256
+        for code, (name, title) in self.request_choices.items():
+            if 0 <= code < 256:
+                self.request_by_code[code] = _Choice(code, name, title)
+        self.response_by_code: list = [None] * 256
+        for code, (name, title) in self.response_choices.items():
+            if 0 <= code < 256:
+                results = self.enum("dlms_action_result" if name == "action" else "dlms_data_access_result")
+                self.response_by_code[code] = _Choice(code, name, title, results)
         self.invoke_flags = self.enum("dlms_invoke_flag")
         self.invoke_flag_titles = [(bit, title) for bit, (_, title) in sorted(self.invoke_flags.items())]
         self.invoke_known = 0xFFFFFF                # the invoke id itself
@@ -145,6 +178,8 @@ class _Tables:
         for row in s.get("dlms_class_member", "gbcs").rows:
             c = row.cells
             self.members[(c["class_id"], c["member"], c["index"])] = (c["name"], c["title"] or c["name"])
+        self.member_titles: dict[int, str] = {_member_key(cid, kind == "method", idx): entry[1]
+                                              for (cid, kind, idx), entry in self.members.items()}
         self.objects: dict[bytes, tuple[int, str | None, str | None]] = {}
         for row in s.get("dlms_object", "gbcs").rows:
             c = row.cells
@@ -168,6 +203,8 @@ class _Tables:
         self.parameter_shapes = {(r.cells["class_id"], r.cells["member"], r.cells["index"]):
                                  self._shape_ref(r.cells["shape"], r)
                                  for r in s.get("dlms_parameter_shape", "gbcs").rows}
+        self.parameter_shape_by_key = {_member_key(cid, kind == "method", idx): shape
+                                       for (cid, kind, idx), shape in self.parameter_shapes.items()}
         self.selector_shapes = {(r.cells["class_id"], r.cells["selector"]): self._shape_ref(r.cells["shape"], r)
                                 for r in s.get("dlms_selector_shape", "gbcs").rows}
         sc = s.find("enum", "security_control")
@@ -237,15 +274,17 @@ class _Tables:
                     raise SpecError(f"unknown read {read.name}(…); expected enum(E), lookup(K, I), layout(S), "
                                     "shape(S), class_id, obis or ciphered", row.pos.file, row.pos.line, row.pos.column)
                 read = (read.name,) + tuple(a.text if isinstance(a, Name) else a for a in read.args)
-                if read[0] == "layout":
-                    self.layout(read[1], row)
-                elif read[0] == "enum":
+                if read[0] == "enum":
                     self.enum(read[1])
                 elif read[0] == "lookup":
                     self.specs.get(read[1], read[2])
             elif read is not None and read not in _SHAPE_READS:
                 raise SpecError(f"unknown read {read!r}", row.pos.file, row.pos.line, row.pos.column)
             node = _Shape(item.name, path, c["name"], typ, read)
+            if isinstance(read, tuple) and read[0] == "layout":
+                node.layout = self.layout(read[1], row)
+            if typ in self.type_by_name:
+                node.type_tag = self.type_by_name[typ].tag
             if path == "":
                 node.count = item.prop("count")
                 node.want_count = -1 if node.count is None else node.count
@@ -270,8 +309,10 @@ class _Tables:
         return nodes[""]
 
     def _check_shape(self, node: _Shape) -> None:
-        if isinstance(node.read, tuple) and node.read[0] == "shape" and node.read[1] not in self.shapes:
-            raise SpecReferenceError(f"shape {node.item} refers to undefined dlms_shape {node.read[1]!r}")
+        if isinstance(node.read, tuple) and node.read[0] == "shape":
+            if node.read[1] not in self.shapes:
+                raise SpecReferenceError(f"shape {node.item} refers to undefined dlms_shape {node.read[1]!r}")
+            node.ref = self.shapes[node.read[1]]
         for child in list(node.children.values()) + ([node.star] if node.star else []):
             self._check_shape(child)
 
@@ -336,10 +377,14 @@ def _parse_obis(text: str) -> bytes | None:
     return bytes(int(g) for g in m.groups())
 
 
+_DECIMAL = [str(v) for v in range(256)]           # a byte's decimal text, made once
+
+
 def obis_text(raw: bytes) -> str:
     """A 6-byte logical name as A-B:C.D.E.F."""
     a, b, c, d, e, f = raw
-    return f"{a}-{b}:{c}.{d}.{e}.{f}"
+    dec = _DECIMAL
+    return f"{dec[a]}-{dec[b]}:{dec[c]}.{dec[d]}.{dec[e]}.{dec[f]}"
 
 
 def obis_bytes(value: str | bytes) -> bytes:
@@ -367,8 +412,8 @@ def _date_field(value: int, highest: int, special: dict) -> str | None:
     return None if named is None else named[1]
 
 
-def _date_parts(t: _Tables, raw: bytes, at: int = 0) -> tuple[str, bool] | None:
-    """(text, fully specified) of the 5-byte DLMS date at `at`, or None if a byte is out of range."""
+def _date_text(t: _Tables, raw: bytes, at: int = 0) -> str | None:
+    """The text of the 5-byte DLMS date at `at`, or None if a byte is out of range."""
     year = (raw[at] << 8) | raw[at + 1]
     month, day, dow = raw[at + 2], raw[at + 3], raw[at + 4]
     mtext = _date_field(month, 12, t.month_special)
@@ -384,20 +429,20 @@ def _date_parts(t: _Tables, raw: bytes, at: int = 0) -> tuple[str, bool] | None:
             _dt.date(year, month, day)
         except ValueError:
             return None
+    # each text made in one join (f-strings), not by adding piece to piece
     if year == 0xFFFF:
         ytext = "*"
     elif year < 10000:
-        ytext = _TWO_DIGITS[year // 100] + _TWO_DIGITS[year % 100]
+        ytext = f"{_TWO_DIGITS[year // 100]}{_TWO_DIGITS[year % 100]}"
     else:
         ytext = str(year)
-    text = ytext + "-" + mtext + "-" + dtext
     if dow != 0xFF and not exact:
-        text += " (" + days[dow][1] + ")"
-    return text, exact
+        return f"{ytext}-{mtext}-{dtext} ({days[dow][1]})"
+    return f"{ytext}-{mtext}-{dtext}"
 
 
-def _time_parts(raw: bytes, at: int = 0) -> tuple[str, bool] | None:
-    """(text, hour minute and second given) of the 4-byte DLMS time at `at`, or None."""
+def _time_text(raw: bytes, at: int = 0) -> str | None:
+    """The text of the 4-byte DLMS time at `at`, or None if a byte is out of range."""
     hour, minute, second, hundredths = raw[at], raw[at + 1], raw[at + 2], raw[at + 3]
     if (hour > 23 and hour != 0xFF) or (minute > 59 and minute != 0xFF) or (second > 59 and second != 0xFF) \
             or (hundredths > 99 and hundredths != 0xFF):
@@ -405,18 +450,17 @@ def _time_parts(raw: bytes, at: int = 0) -> tuple[str, bool] | None:
     htext = "*" if hour == 0xFF else _TWO_DIGITS[hour]
     mtext = "*" if minute == 0xFF else _TWO_DIGITS[minute]
     stext = "*" if second == 0xFF else _TWO_DIGITS[second]
-    text = htext + ":" + mtext + ":" + stext
     if hundredths != 0 and hundredths != 0xFF:
-        text += "." + _TWO_DIGITS[hundredths]
-    return text, hour != 0xFF and minute != 0xFF and second != 0xFF
+        return f"{htext}:{mtext}:{stext}.{_TWO_DIGITS[hundredths]}"
+    return f"{htext}:{mtext}:{stext}"
 
 
 def _datetime_text(t: _Tables, raw: bytes) -> str | None:
     special = t.special_datetimes.get(raw)
     if special is not None:
         return special
-    date = _date_parts(t, raw, 0)
-    time = _time_parts(raw, 5)
+    date = _date_text(t, raw, 0)
+    time = _time_text(raw, 5)
     if date is None or time is None:
         return None
     deviation = (raw[9] << 8) | raw[10]
@@ -424,11 +468,12 @@ def _datetime_text(t: _Tables, raw: bytes) -> str | None:
         deviation -= 0x10000              # signed; -0x8000: not specified
     if deviation != -0x8000 and not -720 <= deviation <= 720:
         return None
-    text = date[0] + "T" + time[0]
     if deviation != -0x8000:
         offset = -deviation          # DLMS deviation: minutes local time is behind UTC
         size = -offset if offset < 0 else offset
-        text += ("+" if offset >= 0 else "-") + _TWO_DIGITS[size // 60] + ":" + _TWO_DIGITS[size % 60]
+        text = f"{date}T{time}{'+' if offset >= 0 else '-'}{_TWO_DIGITS[size // 60]}:{_TWO_DIGITS[size % 60]}"
+    else:
+        text = f"{date}T{time}"
     status = raw[11]
     if status != 0x00 and status != 0xFF:
         names = [title for bit, (_, title) in sorted(t.enum("dlms_clock_status").items()) if status & bit]
@@ -475,17 +520,17 @@ def _octets_meaning(t: _Tables, raw: bytes) -> str | None:
         if text is not None:
             return text
     if n > 1 and _printable(raw):
-        return '"' + raw.decode("ascii") + '"'
+        return f'"{raw.decode("ascii")}"'
     if n == 6 and (raw in t.objects or (raw[0] <= 15 and raw[5] == 0xFF)):
         return _object_meaning(t, raw)         # a known object, or the usual A-B:C.D.E.255 form
     if n == 5:
-        date = _date_parts(t, raw)
-        if date is not None:
-            return f"date {date[0]}"
+        text = _date_text(t, raw)
+        if text is not None:
+            return f"date {text}"
     if n == 4:
-        time = _time_parts(raw)
-        if time is not None:
-            return f"time {time[0]}"
+        text = _time_text(raw)
+        if text is not None:
+            return f"time {text}"
     return None
 
 
@@ -530,10 +575,11 @@ def _object_meaning(t: _Tables, raw: bytes) -> str:
 # ======================================================================================
 
 class _Dlms:
-    __slots__ = ("w", "t", "ctx")
+    __slots__ = ("w", "t", "ctx", "structures")
 
     def __init__(self, w, t: _Tables, ctx):
         self.w, self.t, self.ctx = w, t, ctx
+        self.structures = 0              # data_list items that are structures
 
     def note(self, text: str) -> None:
         if self.ctx is not None:
@@ -562,7 +608,7 @@ class _Dlms:
     def invoke_id(self) -> None:
         w, t = self.w, self.t
         v = w.uint("long_invoke_id_and_priority", 4)
-        w.set_last_meaning(f"invoke id {v & 0xFFFFFF}" + t.invoke_flags_text(v))
+        w.set_last_meaning(f"invoke id {v & 0xFFFFFF}{t.invoke_flags_text(v)}")
 
     def date_time(self) -> None:
         w, t = self.w, self.t
@@ -575,21 +621,22 @@ class _Dlms:
             w.set_last_meaning(_datetime_text(t, raw) or "not a valid DLMS date-time")
 
     # -- COSEM descriptors ---------------------------------------------------------------
-    def descriptor(self, kind: str) -> tuple[int, int, str]:
+    def descriptor(self, is_method: bool) -> tuple[int, int, str, str]:
         """class id, instance id, attribute/method id into the current group; returns the class
-        id, the member id and "member of object"."""
+        id, the member id, the member's and the object's meanings."""
         w, t = self.w, self.t
         cid = w.uint("class_id", 2)
         w.set_last_meaning(_class_meaning(t, cid))
         raw = w.bytes("instance_id", 6)
         target = _object_meaning(t, raw)
         w.set_last_meaning(target)
-        idx = w.uint("attribute_id" if kind == "attribute" else "method_id", 1)
-        member = t.members.get((cid, kind, idx))
-        text = member[1] if member else f"{kind} {idx}"
+        idx = w.uint("method_id" if is_method else "attribute_id", 1)
+        text = t.member_titles.get(_member_key(cid, is_method, idx))
+        if text is None:
+            text = f"{'method' if is_method else 'attribute'} {idx}"
         w.set_last_meaning(text)
         self.class_note(cid, raw)
-        return cid, idx, text + " of " + target
+        return cid, idx, text, target
 
     def class_note(self, cid: int, raw: bytes) -> None:
         """Note an object addressed under another class than the one the specs list it with."""
@@ -600,29 +647,32 @@ class _Dlms:
             self.note(f"{self.w.path('class_id')}: {obis_text(raw)} is addressed as class {cid}; specs list it "
                       f"as class {obj[0]}{f' ({other[1]})' if other else ''}")
 
-    def request_spec(self, i: int) -> tuple[str, int, int]:
+    def request_spec(self, i: int) -> _Shape | None:
+        """One Access-Request-Specification; returns the shape its data item is read with."""
         w, t = self.w, self.t
-        row = w.open_group(f"request_specs[{i}]")
+        row = w.open_group(_REQUEST_SPEC_NAMES[i] if i < _COUNTED else f"request_specs[{i}]")
         at = w.pos
-        choice = w.uint("choice", 1)
-        entry = t.request_choices.get(choice)
-        if entry is None:
-            raise UnknownCodeError(f"0x{choice:02X} is not an Access-Request-Specification choice "
+        code = w.uint("choice", 1)
+        choice = t.request_by_code[code]
+        if choice is None:
+            raise UnknownCodeError(f"0x{code:02X} is not an Access-Request-Specification choice "
                                    f"(expected {_hex_codes(t.request_choices)})",
-                                   at, w.path("choice"), actual=choice)
-        w.set_last_meaning(entry[1])
-        kind = "method" if entry[0] == "action" else "attribute"
-        cid, idx, target = self.descriptor(kind)
-        selector = None
-        if entry[0].endswith("_with_selection"):
+                                   at, w.path("choice"), actual=code)
+        w.set_last_meaning(choice.title)
+        cid, idx, member, target = self.descriptor(choice.is_action)
+        if choice.selects:
             selector = w.uint("access_selector", 1)
-            shape = t.selector_shapes.get((cid, selector))
-            self.data("access_parameters", 0, shape)
-        w.set_meaning(row, f"{entry[1]} {target}" + (f", selector {selector}" if selector is not None else ""))
+            self.data("access_parameters", 0, t.selector_shapes.get((cid, selector)))
+            w.set_meaning(row, f"{choice.title} {member} of {target}, selector {selector}")
+        else:
+            w.set_meaning(row, f"{choice.title} {member} of {target}")
         w.close_group()
-        return entry[0], cid, idx
+        if not choice.parameters:
+            return None
+        return t.parameter_shape_by_key.get(_member_key(cid, choice.is_action, idx))
 
     def request_specs(self) -> list:
+        """The request specifications; returns the shapes of their data items."""
         n = self.count("request_spec_count", "request specifications", 10)
         return [self.request_spec(i) for i in range(n)]
 
@@ -630,36 +680,41 @@ class _Dlms:
         w, t = self.w, self.t
         n = self.count("response_spec_count", "response specifications", 2)
         for i in range(n):
-            row = w.open_group(f"response_specs[{i}]")
+            row = w.open_group(_RESPONSE_SPEC_NAMES[i] if i < _COUNTED else f"response_specs[{i}]")
             at = w.pos
-            choice = w.uint("choice", 1)
-            entry = t.response_choices.get(choice)
-            if entry is None:
-                raise UnknownCodeError(f"0x{choice:02X} is not an Access-Response-Specification choice "
+            code = w.uint("choice", 1)
+            choice = t.response_by_code[code]
+            if choice is None:
+                raise UnknownCodeError(f"0x{code:02X} is not an Access-Response-Specification choice "
                                        f"(expected {_hex_codes(t.response_choices)})",
-                                       at, w.path("choice"), actual=choice)
-            w.set_last_meaning(entry[1])
-            results = t.enum("dlms_action_result" if entry[0] == "action" else "dlms_data_access_result")
+                                       at, w.path("choice"), actual=code)
+            w.set_last_meaning(choice.title)
             code = w.uint("result", 1)
-            result = results.get(code)
-            text = result[1] if result else f"result {code} (not in specs)"
-            w.set_last_meaning(text)
-            w.set_meaning(row, f"{entry[1]}: {text}")
+            result = choice.results.get(code)
+            if result is None:
+                text = f"result {code} (not in specs)"
+                w.set_last_meaning(text)
+                w.set_meaning(row, f"{choice.title}: {text}")
+            else:
+                w.set_last_meaning(result[1])
+                w.set_meaning(row, choice.result_meanings[code])
             w.close_group()
 
     def data_list(self, shape: _Shape | None = None, quiet: bool = False, specs: list | None = None) -> list:
-        """The data items (their rows); with the request specs, set values and action parameters get names."""
-        t = self.t
+        """The data items (their rows); `specs`: the shapes request_specs gave, item by item (set values
+        and action parameters get names)."""
+        w = self.w
         n = self.count("data_count", "data items")
+        given = len(specs) if specs is not None else 0
+        structure_tag = self.t.structure_tag
         rows = []
         for i in range(n):
-            item_shape = shape
-            if specs is not None and i < len(specs):
-                choice, cid, idx = specs[i]
-                kind = "method" if choice == "action" else "attribute"
-                item_shape = t.parameter_shapes.get((cid, kind, idx)) if choice != "get" else None
-            name = _data_name(i)
+            item_shape = specs[i] if i < given else shape
+            name = _DATA_NAMES[i] if i < _COUNTED else _data_name(i)
+            at = w.pos
             rows.append(self.data(name, 0, item_shape, quiet, name))     # list items keep their index
+            if w.buf[at] == structure_tag:
+                self.structures += 1
         return rows
 
     # -- Data ----------------------------------------------------------------------------
@@ -703,7 +758,7 @@ class _Dlms:
                                    actual=tag)
         if shape is not None:
             why = None
-            if not shape.is_any and shape.type != typ.name:
+            if not shape.is_any and shape.type_tag != tag:
                 why = f"expected {shape.type}, found {typ.name}"
             elif shape.want_count >= 0 and self.peek_count() != shape.want_count:
                 why = f"expected {shape.count} elements"
@@ -712,7 +767,7 @@ class _Dlms:
                     self.mismatch(shape, why, name)
                 shape = None
         if shape is not None and shape.is_shape_ref:
-            return self.data(name, depth, t.shapes[shape.read[1]], quiet, override or shape.name)
+            return self.data(name, depth, shape.ref, quiet, override or shape.name)
         own = override or (shape.name if shape is not None and shape.name else None) or name
         row = w.open_group(own)
         w.uint("tag", 1, typ.title)
@@ -730,7 +785,7 @@ class _Dlms:
             for i in range(n):
                 child = shape.child(i) if shape is not None else None
                 at = w.pos
-                j = self.data(_element_name(i), depth + 1, child)
+                j = self.data(_ELEMENT_NAMES[i] if i < _COUNTED else _element_name(i), depth + 1, child)
                 if pairs:
                     tag = w.buf[at]
                     if before_tag == class_id_tag and tag == logical_name_tag:
@@ -765,13 +820,12 @@ class _Dlms:
         at = w.pos
         n = w.ber_length("length")
         outer = w.push_limit(n, "length", at)
-        read = shape.read
-        found = t.layout(read[1]) if isinstance(read, tuple) and read[0] == "layout" else None
+        found = shape.layout
         if found is not None and found.size == n:
             self.fields(found)
         else:
             if found is not None:
-                self.mismatch(shape, f"{n} bytes, layout {read[1]} takes {found.size}")
+                self.mismatch(shape, f"{n} bytes, layout {found.name} takes {found.size}")
             if n:
                 w.bytes("value", n)
         w.pop_limit(outer, "length")
@@ -816,11 +870,9 @@ class _Dlms:
             if kind == _DATETIME:
                 w.set_last_meaning(_datetime_text(t, raw))
             elif kind == _DATE:
-                d = _date_parts(t, raw)
-                w.set_last_meaning(d[0] if d else None)
+                w.set_last_meaning(_date_text(t, raw))
             else:
-                tm = _time_parts(raw)
-                w.set_last_meaning(tm[0] if tm else None)
+                w.set_last_meaning(_time_text(raw))
             return
         else:
             raise ConstraintError(f"{typ.title} cannot be read here", w.pos, w.path(name))
@@ -877,30 +929,30 @@ class _Dlms:
         read = shape.read if shape is not None else None
         if read is None:
             pass
-        elif shape.read_call == "layout":
-            found = t.layout(read[1])
+        elif shape.layout is not None:
+            found = shape.layout
             if found.size == n:
-                group = w.begin(name)
+                row = w.open_group(name)
                 self.fields(found)
                 w.close_group()
-                group.meaning = found.title
+                w.set_meaning(row, found.title)
                 return
-            self.mismatch(shape, f"{n} bytes, layout {read[1]} takes {found.size}")
+            self.mismatch(shape, f"{n} bytes, layout {found.name} takes {found.size}")
         elif read == "ciphered":
             header_size, tag_length = t.security_header_size, t.tag_length
             if n >= header_size + tag_length:
-                group = w.begin(name)
-                header = w.begin("security_header")
+                row = w.open_group(name)
+                header = w.open_group("security_header")
                 sc = w.uint("security_control", 1)
                 w.set_last_meaning(t.security_control.get(sc))
                 w.uint("invocation_counter", header_size - 1)
                 w.close_group()
-                header.meaning = "security control + invocation counter"
+                w.set_meaning(header, "security control + invocation counter")
                 w.bytes("ciphertext", n - header_size - tag_length)
                 w.bytes("tag", tag_length)
                 w.set_last_meaning("GCM authentication tag")
                 w.close_group()
-                group.meaning = "ciphered (security header, ciphertext, tag)"
+                w.set_meaning(row, "ciphered (security header, ciphertext, tag)")
                 return
             self.mismatch(shape, f"{n} bytes is too short for security header + tag")
         if n == 0:
@@ -1027,6 +1079,8 @@ class _Dlms:
 
 _ELEMENT_NAMES = [f"elements[{i}]" for i in range(_COUNTED)]
 _DATA_NAMES = [f"data[{i}]" for i in range(_COUNTED)]
+_REQUEST_SPEC_NAMES = [f"request_specs[{i}]" for i in range(_COUNTED)]
+_RESPONSE_SPEC_NAMES = [f"response_specs[{i}]" for i in range(_COUNTED)]
 
 
 def _element_name(i: int) -> str:
@@ -1070,7 +1124,8 @@ def decode_dlms(w, ctx) -> None:
             d.request_specs()
         protected = ctx.message_code in t.protected_codes
         rows = d.data_list(t.protected_shape if protected else None, True, None)
-        annotate_dlms_scaler_units(w.tape, rows, t.specs)
+        if d.structures:                 # it names structures (and the items before them) only
+            annotate_dlms_scaler_units(w.tape, rows, t.specs)
         d.response_specs()
     else:
         shape = t.alert_bodies.get(ctx.message_code, t.default_alert)

@@ -655,3 +655,19 @@ def test_scaler_unit_names_the_value_it_scales():
     assert message.find("payload.data[1]").meaning == "scaler_unit: × 10^-3 Wh"
     assert "scaler_unit" not in (message.find("payload.data[2]").meaning or "")   # 200 is no Blue Book unit
     assert gbcs.encode(message) == data
+
+
+def test_attribute_and_method_of_one_index_keep_their_own_names():
+    # members are looked up by one integer key per (class, attribute or method, index): an
+    # attribute must never take the name of the method with its index, nor the other way round
+    from gbcs.payload import dlms
+    t = dlms._t(None)
+    objects = {cid: raw for raw, (cid, _, _) in sorted(t.objects.items())}
+    both = sorted((cid, idx) for cid, kind, idx in t.members
+                  if kind == "attribute" and (cid, "method", idx) in t.members and cid in objects)
+    assert both, "specs list no class with an attribute and a method of the same index"
+    for cid, idx in both:
+        content = build_access_request([("set", cid, objects[cid], idx), ("action", cid, objects[cid], idx)])
+        node, _ = decode(content)
+        assert at(node, "request_specs[0].attribute_id").meaning == t.members[(cid, "attribute", idx)][1]
+        assert at(node, "request_specs[1].method_id").meaning == t.members[(cid, "method", idx)][1]
