@@ -359,3 +359,14 @@ def test_the_tape_pool_comes_to_fit_the_trees_decoded(walker):
         assert reusable_tape(data, 1000).cap >= 1000
     tape = reusable_tape(data, 900)
     assert tape.cap >= 1000 and tape.n == 0 and tape.data is data     # a new one would have 900
+
+
+@pytest.mark.parametrize("walker", WALKERS, ids=lambda c: c.__module__)
+@pytest.mark.parametrize("n", [6, 2**31, 2**63, 2**70])
+def test_a_byte_string_longer_than_the_input_is_a_truncation_whatever_its_length(walker, n):
+    """Lengths past what a C integer holds are read like any other too-long length."""
+    from gbcs.errors import TruncatedError
+    w = walker(bytes(5))
+    with pytest.raises(TruncatedError, match=f"needs {n} bytes, 5 remain"):
+        w.bytes("x", n)
+    assert w.bytes("x", 5) == bytes(5) and w.pos == 5

@@ -18,6 +18,7 @@ cdef object _SPARE_TAPES, _refcount
 cdef Py_ssize_t INDEXED_CACHE, INDEXED_CACHE_SIZE, INITIAL_ROWS_MAX, GROW_DOUBLING_UP_TO, SHARED_MEANINGS_FROM
 
 cpdef str _uint_codec(Py_ssize_t size, bint little)
+cdef Py_ssize_t _length(object n) except? -1
 cdef bytes _cut(const char* data, Py_ssize_t start, Py_ssize_t stop)
 @cython.locals(size=Py_ssize_t, k=Py_ssize_t, digits=Py_ssize_t)
 cpdef Py_ssize_t _index_cut(str text) except -2
@@ -128,7 +129,7 @@ cdef class Walker:
     @cython.locals(acc=cython.ulonglong, one=cython.ulonglong, top=cython.ulonglong,
                    magnitude=cython.longlong)
     cdef _sint(self, Py_ssize_t start, Py_ssize_t size, bint little)
-    @cython.locals(start=Py_ssize_t)
+    @cython.locals(start=Py_ssize_t, size=Py_ssize_t)
     cpdef bytes(self, name, n, meaning=*, codec=*)
     cpdef rest(self, name, codec=*, meaning=*)
     @cython.locals(start=Py_ssize_t, first=int, n=Py_ssize_t)

@@ -97,6 +97,17 @@ def _sint_codec(size: int, little: bool) -> str:
     return table[size] if size < 33 else f"i{size * 8}" + ("le" if little and size > 1 else "")
 
 
+def _length(n) -> int:
+    """`n` as a C integer in the compiled twin (without boxing the bytes left to compare it
+    with); a length too large for one is past any input's end either way."""
+    try:
+        return n
+    except OverflowError:
+        if n > 0:
+            return MAX_INPUT + 1
+        raise
+
+
 def _index_cut(text: str) -> int:
     """Where "[" is in a name like "elements[12]" (a base and a plain decimal index of at most
     9 digits, no leading zero), else -1: such names are kept as base + number."""
@@ -231,10 +242,12 @@ class Tape:
         more = self.cap if self.cap < GROW_DOUBLING_UP_TO else self.cap >> 3
         more = max(64, more)
         self._release()
-        for attr, code in _FIELDS:
-            getattr(self, attr).frombytes(bytes(more * array(code).itemsize))
-        self.cap += more
-        self._bind()
+        try:
+            for attr, code in _FIELDS:
+                getattr(self, attr).frombytes(bytes(more * array(code).itemsize))
+            self.cap += more
+        finally:                   # bound again whatever happens: add() relies on the views
+            self._bind()
 
     def _intern_name(self, name) -> int:
         nid = self.name_ids.get(name)
@@ -307,6 +320,7 @@ class Tape:
 
     @cython.boundscheck(False)  # i < cap: _grow() made room
     @cython.wraparound(False)
+    @cython.initializedcheck(False)    # _grow() binds the views again whatever happens
     def add(self, name, start: int, end: int, codec: int, vkind: int, meaning) -> int:
         """A new row (a leaf, or a group when `codec` is 0); returns its number."""
         i = self.n
@@ -349,6 +363,7 @@ class Tape:
 
     @cython.boundscheck(False)  # cur is a row this tape opened
     @cython.wraparound(False)
+    @cython.initializedcheck(False)    # _grow() binds the views again whatever happens
     def close(self, pos: int) -> int:
         """The current group ends at `pos`; its parent becomes current."""
         i = self.cur
@@ -709,6 +724,7 @@ class Walker:
     # begin/finish without making a view: the decoders' hot path
     @cython.boundscheck(False)  # the row add() returned
     @cython.wraparound(False)
+    @cython.initializedcheck(False)    # _grow() binds the views again whatever happens
     def open_group(self, name: str) -> int:
         """A new group, now current; returns its row."""
         self.budget -= 1
@@ -900,10 +916,12 @@ class Walker:
         return value
 
     def bytes(self, name: str, n: int, meaning: str | None = None, codec: str = "bytes") -> bytes:
-        self.need(n, name)
+        size = _length(n)
+        if size > self.end - self.pos:
+            self.need(n, name)
         start = self.pos
-        self.pos = start + n
-        value = _cut(self.data, start, self.pos) if n >= 0 else self.data[start:self.pos]
+        self.pos = start + size
+        value = _cut(self.data, start, self.pos) if size >= 0 else self.data[start:self.pos]
         if codec == "bytes":
             self._leaf_id(name, start, self.tape.fixed_codec_id(BYTES_CODEC, "bytes"), V_BYTES, meaning)
         else:
