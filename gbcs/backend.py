@@ -33,6 +33,7 @@ COMPILED = (
     "gbcs.wire.codecs",
     "gbcs.wire.timefmt",
     "gbcs.spec.at_hand",
+    "gbcs.io.tapejson",
 )
 TWIN_PREFIX = "_c_"
 
