@@ -54,7 +54,6 @@ COMPILED = (
     "gbcs.io.text",
     "gbcs.io.stream",
     "gbcs.io.jsonout",
-    "gbcs.io.inputs",
 )
 TWIN_PREFIX = "_c_"
 
