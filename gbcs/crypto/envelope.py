@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from gbcs.message import Message
 
 
-@dataclass
+@dataclass(init=False)
 class Facts:
     data: bytes                     # the whole message (the carried one, for GBT)
     apdu_start: int                 # offset of the General-Signing tag DF
@@ -29,6 +29,28 @@ class Facts:
     srp_id: bytes | None = None
     srp_counter: int | None = None
     soc: int | None = None
+
+    # written out (init=False): the generated one is interpreted even in the compiled twin
+    def __init__(self, data: bytes, apdu_start: int, apdu_end: int, content_start: int, content_end: int, cra: int,
+                 counter: int, originator: bytes, recipient: bytes, message_code: int, signature: bytes | None,
+                 mac: bytes | None, security_header: bytes | None = None, srp_id: bytes | None = None,
+                 srp_counter: int | None = None, soc: int | None = None):
+        self.data = data
+        self.apdu_start = apdu_start
+        self.apdu_end = apdu_end
+        self.content_start = content_start
+        self.content_end = content_end
+        self.cra = cra
+        self.counter = counter
+        self.originator = originator
+        self.recipient = recipient
+        self.message_code = message_code
+        self.signature = signature
+        self.mac = mac
+        self.security_header = security_header
+        self.srp_id = srp_id
+        self.srp_counter = srp_counter
+        self.soc = soc
 
     @property
     def signed_bytes(self) -> bytes:

@@ -29,7 +29,10 @@ _NO_KEY_HINT = (" — to check it, add the missing key with --keys (for commands
                 "Access Control Broker whose KA key MACs them)")
 
 
-@dataclass
+_NEW: list = []         # a default that stands for "a new empty list / dict" (field(default_factory=...))
+
+
+@dataclass(init=False)
 class Integrity:
     signature: str
     mac: str
@@ -41,6 +44,21 @@ class Integrity:
     mac_offset: int | None = None
     # check -> the ways to complete the keystore, each a list of (EUI, its role, the key it lacks)
     missing: dict[str, list[list[tuple[str, str, str]]]] = field(default_factory=dict)
+
+    # written out (init=False): the generated one is interpreted even in the compiled twin
+    def __init__(self, signature: str, mac: str, decryption: str = ABSENT, details: list[str] = _NEW,
+                 decrypted: list[DecryptedPart] = _NEW, keys: dict[str, list[str]] = _NEW,
+                 signature_offset: int | None = None, mac_offset: int | None = None,
+                 missing: dict[str, list[list[tuple[str, str, str]]]] = _NEW):
+        self.signature = signature
+        self.mac = mac
+        self.decryption = decryption
+        self.details = [] if details is _NEW else details
+        self.decrypted = [] if decrypted is _NEW else decrypted
+        self.keys = {} if keys is _NEW else keys
+        self.signature_offset = signature_offset
+        self.mac_offset = mac_offset
+        self.missing = {} if missing is _NEW else missing
 
     @property
     def ok(self) -> bool:

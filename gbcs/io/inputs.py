@@ -45,7 +45,7 @@ _HEX_SEPARATORS = re.compile(r"[ \t:]+")
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class InputMessage:
     """One message found in an input, or why a chunk of it could not be read."""
     source: str              # path as given (+ walked relative path); "<stdin>"; ":N" when a file holds
@@ -56,6 +56,19 @@ class InputMessage:
     line: int | None = None  # 1-based first line of the chunk in a text file
     timestamp: float | None = None   # capture time (seconds since the epoch), for captures
     frame: int | None = None         # 1-based frame number, for captures
+
+    # Written out rather than generated (init=False), as gbcs.message.Message's: the generated
+    # one is interpreted bytecode even in the compiled twin, and every message makes one.
+    def __init__(self, source: str, data: bytes | None, encoding: str, error: InputError | None = None,
+                 line: int | None = None, timestamp: float | None = None, frame: int | None = None):
+        setattr_ = object.__setattr__           # frozen
+        setattr_(self, "source", source)
+        setattr_(self, "data", data)
+        setattr_(self, "encoding", encoding)
+        setattr_(self, "error", error)
+        setattr_(self, "line", line)
+        setattr_(self, "timestamp", timestamp)
+        setattr_(self, "frame", frame)
 
 
 # (data, encoding, error message, line) before the final source is known

@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator, TextIO
 
 import orjson
 
+from gbcs.io import tapejson
 from gbcs.io.records import Result, Tree, record_of
 from gbcs.message import Node, json_value
 from gbcs.wire.walker import V_F32, V_F32LE, V_F64, V_F64LE, V_STORED
@@ -122,6 +123,8 @@ def _record_line(record: dict) -> str | None:
     when that cannot be promised (the caller streams it instead)."""
     tree = record.get("tree")
     if isinstance(tree, Tree):
+        if tapejson.COMPILED:
+            return _spliced_line(record, tree)
         rest = {k: v for k, v in record.items() if k != "tree"}
         if not _orjson_safe(rest):
             return None
@@ -137,6 +140,25 @@ def _record_line(record: dict) -> str | None:
     except TypeError:               # orjson.JSONEncodeError: an int beyond 64 bits
         return None
     return _as_json_text(raw)
+
+
+def _spliced_line(record: dict, tree: Tree) -> str | None:
+    """_record_line for the compiled build: the keys around the tree through orjson, the tree
+    written from its tape (gbcs.io.tapejson) between them, as iter_json(record) writes it."""
+    for root in (tree.root, *tree.extra.values()):
+        if root.tape is None or root.tape.after(root.row) - root.row > SMALL_TREE_ROWS:
+            return None                 # a large tree is streamed
+    keys = list(record)
+    at = keys.index("tree")
+    before = {k: record[k] for k in keys[:at]}
+    after = {k: record[k] for k in keys[at + 1:]}
+    head = _fast_json(before, None, 0) if before else "{}"
+    tail = _fast_json(after, None, 0) if after else "{}"
+    if head is None or tail is None:
+        return None
+    return "".join((head[:-1], "," if before else "", '"tree":',
+                    *_tape_chunks(tree.root.tape, tree.root.row, None, 0, tree.extra),
+                    "," + tail[1:] if after else "}"))
 
 
 def _scalar(value: Any) -> str:
@@ -205,6 +227,17 @@ def _node_head(node: Node, colon: str, sep: str) -> str:
 
 def _tape_chunks(tape, top: int, indent: int | None, level: int, extra: dict[str, Node]) -> Iterator[str]:
     """The tree at row `top` of a tape, read row by row (pre-order), as _node_chunks writes it."""
+    if indent is None and tapejson.COMPILED:
+        closing = "}"
+        if extra:
+            closing = "".join(f',{_string(k)}:' + "".join(_node_chunks(v, None, level, {}))
+                              for k, v in extra.items()) + "}"
+        writer = tapejson.TapeJson(tape, top, closing)
+        piece = writer.piece(ROWS_PER_PIECE)
+        while piece:
+            yield piece
+            piece = writer.piece(ROWS_PER_PIECE)
+        return
     colon, sep = (":", ",") if indent is None else (": ", ", ")
     names, codecs, meanings = tape.names, tape.codecs, tape.meanings
     a_name, a_index, a_start, a_end = tape.a_name, tape.a_index, tape.a_start, tape.a_end

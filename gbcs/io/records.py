@@ -14,7 +14,10 @@ from gbcs.errors import GbcsError, InputError
 from gbcs.message import Message, Node
 
 
-@dataclass
+_NEW_LIST: list = []          # a default that stands for "a new empty list" (field(default_factory=list))
+
+
+@dataclass(init=False)
 class Result:
     """One input message and what became of it."""
     source: str
@@ -24,6 +27,18 @@ class Result:
     extra: dict | None = None       # later layers (crypto status, findings) add keys here
     decrypted: list = field(default_factory=list)   # gbcs.crypto.DecryptedPart, for text output
     details: list = field(default_factory=list)     # human lines about the checks made
+
+    # written out (init=False): the generated one is interpreted even in the compiled twin
+    def __init__(self, source: str, message: Message | None = None, data: bytes | None = None,
+                 error: GbcsError | None = None, extra: dict | None = None, decrypted: list = _NEW_LIST,
+                 details: list = _NEW_LIST):
+        self.source = source
+        self.message = message
+        self.data = data
+        self.error = error
+        self.extra = extra
+        self.decrypted = [] if decrypted is _NEW_LIST else decrypted
+        self.details = [] if details is _NEW_LIST else details
 
     @property
     def ok(self) -> bool:

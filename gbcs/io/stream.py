@@ -19,7 +19,7 @@ from gbcs.io.outputs import Result
 DEFAULT_MAX_GBT_BLOCKS = 4096   # blocks held at once; far more than one real message needs
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Unit:
     """One message to decode: its bytes (blocks joined), where it was read, and the first input
     message it came from (capture time, frame). `error` is set when the input could not be read
@@ -28,6 +28,14 @@ class Unit:
     data: bytes | None
     first: InputMessage
     error: GbcsError | None = None
+
+    # written out (init=False): the generated one is interpreted even in the compiled twin
+    def __init__(self, source: str, data: bytes | None, first: InputMessage, error: GbcsError | None = None):
+        setattr_ = object.__setattr__           # frozen
+        setattr_(self, "source", source)
+        setattr_(self, "data", data)
+        setattr_(self, "first", first)
+        setattr_(self, "error", error)
 
 
 def units(items: Iterable[InputMessage], *, max_blocks: int = DEFAULT_MAX_GBT_BLOCKS) -> Iterator[Unit]:

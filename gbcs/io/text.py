@@ -22,16 +22,28 @@ def hex_offset(offset: int) -> str:
 
 
 class Lines:
-    """Writes whole lines, escaped."""
+    """Writes whole lines, escaped; with `hold`, kept until flush() (one write for a message's
+    lines: a write to a text stream costs more than the line it writes)."""
 
-    def __init__(self, out: TextIO):
+    def __init__(self, out: TextIO, hold: bool = False):
         self.out = out
+        self.held: list[str] | None = [] if hold else None
 
     def __call__(self, line: str = "") -> None:
         # printable ASCII without a backslash has nothing to escape (the common line)
         if type(line) is not str or not (line.isascii() and line.isprintable() and "\\" not in line):
             line = escape_text(line)
-        self.out.write(line + "\n")
+        if self.held is None:
+            self.out.write(line + "\n")
+        else:
+            self.held.append(line)
+
+    def flush(self) -> None:
+        """Write the lines held."""
+        if self.held:
+            self.held.append("")
+            self.out.write("\n".join(self.held))
+            self.held = []
 
 
 def _hex(raw: bytes) -> str:
@@ -207,7 +219,7 @@ class Summary:
 
 def write_text(items: Iterable[Result | dict], out: TextIO, tree: bool = True, summary: bool = False) -> None:
     """Each result (headline, statuses, findings, tree) or record; with `summary`, the counts last."""
-    line = Lines(out)
+    line = Lines(out, hold=True)            # written a message at a time
     counts = Summary()
     stopped = True
     try:
@@ -219,8 +231,10 @@ def write_text(items: Iterable[Result | dict], out: TextIO, tree: bool = True, s
                 _write_record(item, line)
                 counts.add(item)
             line()
+            line.flush()
         stopped = False
     finally:
         if summary:
             for text in counts.lines(stopped):
                 line(text)
+        line.flush()

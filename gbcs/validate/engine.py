@@ -181,7 +181,10 @@ def selector(select: Iterable[str] | None = None, ignore: Iterable[str] | None =
 VERIFIED, UNVERIFIED, FAILED = "verified", "unverified", "failed"
 
 
-@dataclass
+_NEW_LIST: list = []        # a default that stands for "a new empty list" (field(default_factory=list))
+
+
+@dataclass(init=False)
 class Validation:
     """The outcome of validating one message."""
     data: bytes
@@ -190,6 +193,16 @@ class Validation:
     integrity: object | None = None           # gbcs.crypto.Integrity
     findings: list[Finding] = field(default_factory=list)
     source: str | None = None
+
+    # written out (init=False): the generated one is interpreted even in the compiled twin
+    def __init__(self, data: bytes, message: Message | None, error: GbcsError | None, integrity: object | None = None,
+                 findings: list[Finding] = _NEW_LIST, source: str | None = None):
+        self.data = data
+        self.message = message
+        self.error = error
+        self.integrity = integrity
+        self.findings = [] if findings is _NEW_LIST else findings
+        self.source = source
 
     @property
     def ok(self) -> bool:

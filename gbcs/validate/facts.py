@@ -186,6 +186,9 @@ class TreeScan:
         return [node for node in self._root.descendants() if node.codec == "ber_len"]
 
 
+COMPILED = not __file__.endswith((".py", ".pyc"))
+
+
 def scan_tree(root: Node) -> TreeScan:
     """One pass in byte order, building no dotted paths. On a decoded tree it reads the tape's
     columns (no view per row): a length leaf of one byte is always minimal, and a longer one
@@ -195,6 +198,17 @@ def scan_tree(root: Node) -> TreeScan:
         return _scan_nodes(root)
     top = root.row
     stop = tape.after(top)
+    if COMPILED:
+        cid, nid = tape.codec_ids.get("ber_len"), tape.name_ids.get("tbs_certificate")
+        rows, certificate = _scan_rows(tape.a_codec, tape.a_name, tape.a_index, tape.a_start, tape.a_end,
+                                       tape.a_vkind, tape.data, top, stop, -1 if cid is None else cid,
+                                       -1 if nid is None else nid, V_BERLEN)
+        non_minimal = []
+        for row in rows:
+            node = tape_view(tape, row)
+            if node.end - node.start > _minimal_length_size(node.value):
+                non_minimal.append(node)
+        return TreeScan(non_minimal, certificate, root)
     non_minimal = []
     cid = tape.codec_ids.get("ber_len")
     if cid is not None:
@@ -223,6 +237,28 @@ def scan_tree(root: Node) -> TreeScan:
                         break
                 at = codecs.find(cid, at + 1)
     return TreeScan(non_minimal, _has_group_named(tape, top, stop, "tbs_certificate"), root)
+
+
+def _scan_rows(codecs, names, indexes, starts, ends, kinds, data: bytes, top: int, stop: int, ber_cid: int,
+               tbs_nid: int, berlen_kind: int) -> tuple[list, bool]:
+    """scan_tree's pass in the compiled twin, every row read once as C integers (a loop over the
+    rows is slow in Python: the pure twin searches the columns instead): the rows of the length
+    leaves that may not be minimal (as scan_tree judges them) and whether a group called
+    tbs_certificate is there."""
+    rows = []
+    certificate = False
+    for row in range(top, stop):
+        cid = codecs[row]
+        if cid == 0:
+            if names[row] == tbs_nid and indexes[row] < 0:
+                certificate = True
+        elif cid == ber_cid:
+            start = starts[row]
+            used = ends[row] - start
+            if used > 1 and (data[start + 1] == 0 or (used == 2 and data[start + 1] < 0x80)
+                             or kinds[row] != berlen_kind):
+                rows.append(row)
+    return rows, certificate
 
 
 def _name_column(tape, top: int, stop: int) -> bytes:
