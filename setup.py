@@ -150,6 +150,7 @@ setup(
     package_dir={"gbcs.specs": "specs", "gbcs.grammars": "grammars"},
     # the .pxd files ship too: a source build from the sdist compiles the same typed twins
     package_data={"gbcs": ["py.typed", "*.pxd"], "gbcs.payload": ["*.pxd"], "gbcs.wire": ["*.pxd"],
+                  "gbcs.spec": ["*.pxd"], "gbcs.io": ["*.pxd"], "gbcs.validate": ["*.pxd"],
                   "gbcs.specs": ["*.gbspec"], "gbcs.grammars": ["*.lark"]},
     exclude_package_data={"": ["*.c"]},      # Cython's generated C: build input, not package data
     ext_modules=extensions(),
