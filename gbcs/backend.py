@@ -19,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 
-# The decode hot path. setup.py reads this tuple (keep it a literal).
+# The hot path of decode and validate. setup.py reads this tuple (keep it a literal).
 COMPILED = (
     "gbcs.message",
     "gbcs.decoding",
@@ -156,7 +156,7 @@ def compiled_modules() -> list[str]:
 
 
 def describe() -> str:
-    """For `gbcs --version`: which backend runs, and how much of the decode path is compiled."""
+    """For `gbcs --version`: which backend runs, and how much of the hot path is compiled."""
     from gbcs.wire.backend import BACKEND as walker
     installed = any(isinstance(f, _TwinFinder) for f in sys.meta_path)
     compiled = [n for n in COMPILED if installed and twin_path(n) is not None]
@@ -169,5 +169,5 @@ def describe() -> str:
             reason = (" (a compiled twin is missing or older than its .py or a .pxd: "
                       "pip install -e . rebuilds them)")
         return f"python{reason}"
-    return (f"cython ({len(compiled)} of {len(COMPILED)} decode-path modules compiled"
+    return (f"cython ({len(compiled)} of {len(COMPILED)} hot-path modules compiled"
             f"{', walker compiled' if walker == 'cython' else ''})")
