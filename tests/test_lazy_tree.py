@@ -370,3 +370,18 @@ def test_a_byte_string_longer_than_the_input_is_a_truncation_whatever_its_length
     with pytest.raises(TruncatedError, match=f"needs {n} bytes, 5 remain"):
         w.bytes("x", n)
     assert w.bytes("x", 5) == bytes(5) and w.pos == 5
+
+
+@pytest.mark.parametrize("walker", WALKERS, ids=lambda c: c.__module__)
+def test_a_walker_is_confined_to_the_bytes_it_was_given(walker):
+    """Its reads skip bounds checks, so the bounds it starts with must lie within the data, and
+    a tape's current group must be a row it has."""
+    for pos, end in ((0, 6), (3, 2), (-1, 4)):
+        with pytest.raises(ValueError, match="not within the 5 bytes"):
+            walker(bytes(5), pos, end)
+    w = walker(bytes(5), 1, 4)
+    assert (w.uint("a", 3), w.pos, w.end) == (0, 4, 4)
+    tape = w.tape
+    tape.cur = tape.n
+    with pytest.raises(ValueError, match="without a matching begin"):
+        tape.close(4)

@@ -367,7 +367,7 @@ class Tape:
     def close(self, pos: int) -> int:
         """The current group ends at `pos`; its parent becomes current."""
         i = self.cur
-        if i < 0:
+        if i < 0 or i >= self.n:    # cur is public: checked before the unchecked stores below
             raise ValueError("finish() without a matching begin()")
         self.v_end[i] = pos
         self.cur = self.v_after[i]
@@ -668,10 +668,14 @@ class Walker:
         if len(data) > MAX_INPUT:
             raise ConstraintError(f"{len(data)} bytes is more than one message can hold; split the input",
                                   0, "message", rule="GBCS-D006")
+        if end is None:
+            end = len(data)
+        if not 0 <= pos <= end <= len(data):    # the reads below rely on it (no bounds checks)
+            raise ValueError(f"walker bounds {pos}..{end} are not within the {len(data)} bytes given")
         self.data = data
         self.buf = data
         self.pos = pos
-        self.end = len(data) if end is None else end
+        self.end = end
         self.budget = budget if budget is not None else NODE_ALLOWANCE + NODES_PER_BYTE * len(data)
         # room for nearly every tree at once (RTDS: 0.6 nodes per byte, 0.74 at the 90th
         # percentile): growing costs more than the unused rows of a small tree
