@@ -279,6 +279,8 @@ def _signature_as(form: str) -> bytes:
     parts = tbs_parts(data)
     tbs = der_sequence(*parts)
     r, s = decode_dss_signature(OCA_KEY.sign(tbs, ec.ECDSA(hashes.SHA256())))
+    while form == "raw" and r >> 248 == 0x30:     # r||s starting 30 reads as a BER SEQUENCE: sign again
+        r, s = decode_dss_signature(OCA_KEY.sign(tbs, ec.ECDSA(hashes.SHA256())))
     if form == "raw":
         value = r.to_bytes(32, "big") + s.to_bytes(32, "big")
     else:                                         # BER: a redundant leading 00 before each INTEGER
