@@ -32,6 +32,7 @@ cdef class _Info:
 
 cdef object _ABSENT
 cpdef _Envelope _envelope(s)
+cpdef bint _starts_gbt(bytes data, _Envelope env) except -1
 @cython.locals(length_at=Py_ssize_t, outer=Py_ssize_t)
 cpdef Py_ssize_t _mac_header(_CWalker w, _Envelope env) except? -1
 cpdef tuple _routing(dict values)

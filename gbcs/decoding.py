@@ -267,7 +267,10 @@ def _decode_plain(data: bytes, s: SpecSet, payloads: bool = True) -> Message:
 
 def is_gbt_block(data: bytes, spec_set: SpecSet | None = None) -> bool:
     """True when the bytes start like a General-Block-Transfer block (DD with a transaction id)."""
-    env = _envelope(spec_set or _specs())
+    return _starts_gbt(data, _envelope(spec_set or _specs()))
+
+
+def _starts_gbt(data: bytes, env: _Envelope) -> bool:
     return len(data) >= 2 and data[0] == env.tags["general_ciphering"] and data[1] == env.transaction_id
 
 
@@ -411,7 +414,7 @@ def decode(data: bytes, *, spec_set: SpecSet | None = None, payloads: bool = Tru
         raise TypeError(f"decode() takes bytes, not {type(data).__name__}")
     data = bytes(data)
     s = spec_set or _specs()
-    return _guarded(_decode_gbt if is_gbt_block(data, s) else _decode_plain, data, s, payloads)
+    return _guarded(_decode_gbt if _starts_gbt(data, _envelope(s)) else _decode_plain, data, s, payloads)
 
 
 def _guarded(walk, *args):
