@@ -80,16 +80,23 @@ def example_messages():
     return [item.data for item in iter_inputs([str(EXAMPLES)]) if item.data is not None]
 
 
-def test_every_example_message_tree_is_written_as_to_dict():
-    checked = 0
-    for data in example_messages():
+def trees_of(messages):
+    """The root of each message that decodes, and of the message its GBT blocks carry."""
+    for data in messages:
         try:
             message = gbcs.decode(data)
         except gbcs.GbcsError:
             continue
-        for root in (message.root, *([message.inner.root] if message.inner is not None else [])):
-            assert written(root, 5) == compact(root.to_dict())
-            checked += 1
+        yield message.root
+        if message.inner is not None:
+            yield message.inner.root
+
+
+def test_every_example_message_tree_is_written_as_to_dict():
+    checked = 0
+    for root in trees_of(example_messages()):
+        assert written(root, 5) == compact(root.to_dict())
+        checked += 1
     assert checked >= 5
 
 
@@ -114,18 +121,14 @@ def test_every_rtds_tree_and_its_mutants_are_written_as_to_dict(rtds):
     lengths, unknown codes), in pieces of a few rows."""
     import random
     rng = random.Random(8)
-    checked = 0
+    variants = []
     for _, data in rtds:
-        variants = [data]
+        variants.append(data)
         for _ in range(2):
             at = rng.randrange(len(data))
             variants.append(data[:at] + bytes([rng.randrange(256)]) + data[at + 1:])
-        for variant in variants:
-            try:
-                message = gbcs.decode(variant)
-            except gbcs.GbcsError:
-                continue
-            for root in (message.root, *([message.inner.root] if message.inner is not None else [])):
-                assert written(root, 7) == compact(root.to_dict())
-                checked += 1
+    checked = 0
+    for root in trees_of(variants):
+        assert written(root, 7) == compact(root.to_dict())
+        checked += 1
     assert checked >= len(rtds)
