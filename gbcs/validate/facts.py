@@ -8,7 +8,6 @@ from typing import Callable
 from gbcs.crypto.locate import rows_with_name
 from gbcs.message import Message, Node, tape_view
 from gbcs.spec.load import SpecSet
-from gbcs.wire.backend import PythonTape
 from gbcs.wire.walker import V_BERLEN
 
 
@@ -203,40 +202,33 @@ def scan_tree(root: Node) -> TreeScan:
         rows, certificate = _scan_rows(tape.a_codec, tape.a_name, tape.a_index, tape.a_start, tape.a_end,
                                        tape.a_vkind, tape.data, top, stop, -1 if cid is None else cid,
                                        -1 if nid is None else nid, V_BERLEN)
-        non_minimal = []
-        for row in rows:
-            node = tape_view(tape, row)
-            if node.end - node.start > _minimal_length_size(node.value):
-                non_minimal.append(node)
-        return TreeScan(non_minimal, certificate, root)
-    non_minimal = []
+        return TreeScan(_not_minimal(tape, rows), certificate, root)
+    rows = []
     cid = tape.codec_ids.get("ber_len")
     if cid is not None:
         codecs = tape.a_codec[top:stop].tobytes()
-        count = codecs.count(cid)
-        # The bytes the lengths cover beyond one each (the compiled tape sums spans in C; the
-        # pure-Python one would loop over every row, so there every length row is looked at):
-        # one-byte lengths are always minimal, so the search stops once the longer ones are seen
-        # (the walker writes every length in at least one byte).
-        extra = tape.span_of_codec(top, "ber_len") - count if count and type(tape) is not PythonTape else -1
-        if count and extra:
-            a_start, a_end, a_vkind, data = tape.a_start, tape.a_end, tape.a_vkind, tape.data
-            at = codecs.find(cid)
-            while at >= 0:
-                row = top + at
-                start, used = a_start[row], a_end[row] - a_start[row]
-                # a long form read from the bytes is minimal unless its first length byte is 0,
-                # or it is one byte below 0x80; any other value is looked at through a view
-                if used > 1:
-                    if data[start + 1] == 0 or (used == 2 and data[start + 1] < 0x80) or a_vkind[row] != V_BERLEN:
-                        node = tape_view(tape, row)
-                        if node.end - node.start > _minimal_length_size(node.value):
-                            non_minimal.append(node)
-                    extra -= used - 1
-                    if extra == 0:
-                        break
-                at = codecs.find(cid, at + 1)
-    return TreeScan(non_minimal, _has_group_named(tape, top, stop, "tbs_certificate"), root)
+        a_start, a_end, a_vkind, data = tape.a_start, tape.a_end, tape.a_vkind, tape.data
+        at = codecs.find(cid)
+        while at >= 0:
+            row = top + at
+            start, used = a_start[row], a_end[row] - a_start[row]
+            # a long form read from the bytes is minimal unless its first length byte is 0,
+            # or it is one byte below 0x80; any other value is looked at through a view
+            if used > 1 and (data[start + 1] == 0 or (used == 2 and data[start + 1] < 0x80)
+                             or a_vkind[row] != V_BERLEN):
+                rows.append(row)
+            at = codecs.find(cid, at + 1)
+    return TreeScan(_not_minimal(tape, rows), _has_group_named(tape, top, stop, "tbs_certificate"), root)
+
+
+def _not_minimal(tape, rows: list) -> list:
+    """Views of the length leaves at `rows` written in more bytes than their value needs."""
+    found = []
+    for row in rows:
+        node = tape_view(tape, row)
+        if node.end - node.start > _minimal_length_size(node.value):
+            found.append(node)
+    return found
 
 
 def _scan_rows(codecs, names, indexes, starts, ends, kinds, data: bytes, top: int, stop: int, ber_cid: int,
